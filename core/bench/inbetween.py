@@ -1,0 +1,127 @@
+"""`nakawari bench inbetween`: nakawari flow mode against cross-fade and a plain optical-flow warp-average,
+on synthetic suites with exact ground truth, plus 1080p speed and memory. Everything runs in one process,
+so the ratios between rows are the numbers that count."""
+from __future__ import annotations
+
+import os
+import statistics
+import time
+import tracemalloc
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
+
+import numpy as np
+
+from ..baselines import crossfade, dis_warp_average
+from ..metrics import animeinbet_cd, chamfer_distance
+from ..synth import SynthCase, articulated_suite, cel_suite
+from .table import format_table
+
+Method = Callable[[Sequence[np.ndarray], Sequence[float], Sequence[float]], list[np.ndarray]]
+
+TARGET_CD_RATIO = 0.6       # nakawari mean CD ≤ 0.6 × the plain warp-average's on the articulated suite
+TARGET_FIRST_S = 1.0        # 1080p key pair → first inbetween
+TARGET_FURTHER_S = 0.25     # each further inbetween of the same pair
+
+
+def per_gap(pairwise: Callable[[np.ndarray, np.ndarray, float], np.ndarray]) -> Method:
+    """Lift a two-key baseline to many keys: each time uses only the keys on either side of it."""
+    def run(keys: Sequence[np.ndarray], key_times: Sequence[float], times: Sequence[float]) -> list[np.ndarray]:
+        frames = []
+        for t in times:
+            gap = min(int(np.searchsorted(key_times, t, side="right")) - 1, len(keys) - 2)
+            local = (t - key_times[gap]) / (key_times[gap + 1] - key_times[gap])
+            frames.append(pairwise(keys[gap], keys[gap + 1], local))
+        return frames
+    return run
+
+
+def nakawari_flow(device: str) -> Method:
+    from ..inbetween import inbetween
+
+    def run(keys: Sequence[np.ndarray], key_times: Sequence[float], times: Sequence[float]) -> list[np.ndarray]:
+        return inbetween(keys, key_times, times, mode="flow", device=device).frames
+    return run
+
+
+@dataclass
+class Scores:
+    cd: list[float] = field(default_factory=list)
+    anime_cd: list[float] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def row(self, name: str) -> list[object]:
+        per_frame = self.seconds / max(len(self.cd), 1)
+        return [name, statistics.fmean(self.cd), statistics.median(self.cd), statistics.fmean(self.anime_cd), per_frame]
+
+
+def score_suite(cases: Sequence[SynthCase], method: Method) -> Scores:
+    scores = Scores()
+    for case in cases:
+        started = time.perf_counter()
+        frames = method(case.keys, case.key_times, case.gt_times)
+        scores.seconds += time.perf_counter() - started
+        for made, truth in zip(frames, case.gt_frames):
+            scores.cd.append(chamfer_distance(made, truth))
+            scores.anime_cd.append(animeinbet_cd(made, truth))
+    return scores
+
+
+def time_pair(method: Method, keys: Sequence[np.ndarray]) -> tuple[float, float, float]:
+    """(first inbetween s, each further inbetween s, peak traced MiB) for one key pair."""
+    started = time.perf_counter()
+    method(keys, [0.0, 1.0], [0.5])
+    first = time.perf_counter() - started
+    tracemalloc.start()
+    started = time.perf_counter()
+    method(keys, [0.0, 1.0], [0.2, 0.35, 0.5, 0.65, 0.8])
+    five = time.perf_counter() - started
+    peak = tracemalloc.get_traced_memory()[1] / 2**20
+    tracemalloc.stop()
+    return first, max(five - first, 0.0) / 4, peak
+
+
+def bench_inbetween(*, quick: bool = False, device: str = "auto") -> int:
+    small = (960, 540)
+    suites = {
+        "articulated line art, 2 keys, 540p": articulated_suite(small, n_cases=4 if quick else 8, seed=11),
+        "articulated line art, 3 keys (arcs), 540p": articulated_suite(small, n_cases=2 if quick else 4,
+                                                                       n_keys=3, seed=12),
+        "coloured cels, 2 keys, 540p": cel_suite(small, n_cases=3 if quick else 6, seed=13),
+    }
+    if not quick:
+        suites["articulated line art, 2 keys, 1080p"] = articulated_suite((1920, 1080), n_cases=3, seed=14)
+    methods: dict[str, Method] = {
+        "cross-fade": per_gap(crossfade),
+        "warp-average (DIS on raw keys)": per_gap(dis_warp_average),
+        "nakawari flow": nakawari_flow(device),
+    }
+    header = ["method", "mean CD px", "median CD px", "AnimeInbet CD e-5", "s/inbetween"]
+    print(f"nakawari bench inbetween{' --quick' if quick else ''}: {os.cpu_count()} CPU cores, device={device}\n")
+    results: dict[str, dict[str, Scores]] = {}
+    for title, cases in suites.items():
+        results[title] = {name: score_suite(cases, method) for name, method in methods.items()}
+        frames = sum(len(case.gt_frames) for case in cases)
+        print(format_table(f"{title} — {len(cases)} cases, {frames} inbetweens",
+                           header, [scores.row(name) for name, scores in results[title].items()]))
+        print()
+
+    pair = articulated_suite((1920, 1080), n_cases=1, seed=15)[0]
+    methods["nakawari flow"](pair.keys[:2], [0.0, 1.0], [0.5])  # load libraries before timing anything
+    speed = [[name, *time_pair(method, pair.keys[:2])] for name, method in methods.items()]
+    print(format_table("speed at 1920x1080, one key pair", ["method", "first inbetween s",
+                                                            "further inbetween s", "peak traced MiB"], speed))
+    print()
+
+    articulated = results["articulated line art, 2 keys, 540p"]
+    ratio = (statistics.fmean(articulated["nakawari flow"].cd) /
+             statistics.fmean(articulated["warp-average (DIS on raw keys)"].cd))
+    first, further = speed[-1][1], speed[-1][2]
+    print("targets")
+    print(f"  articulated mean CD, nakawari / warp-average = {ratio:.2f} (target ≤ {TARGET_CD_RATIO}): "
+          f"{'met' if ratio <= TARGET_CD_RATIO else 'MISSED'}")
+    print(f"  1080p first inbetween {first:.2f} s (target ≤ {TARGET_FIRST_S}): "
+          f"{'met' if first <= TARGET_FIRST_S else 'MISSED'}")
+    print(f"  1080p further inbetween {further:.2f} s (target ≤ {TARGET_FURTHER_S}): "
+          f"{'met' if further <= TARGET_FURTHER_S else 'MISSED'}")
+    return 0

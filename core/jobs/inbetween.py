@@ -1,0 +1,137 @@
+"""The inbetween job: keys on disk → a numbered frame sequence and manifest.json in an output folder."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from .. import __version__
+from ..errors import BadInput
+from ..image import sequence_stem
+from ..output import StagedOutput
+from ..timing import Ease, Slot, plan_count, plan_times
+from .keys import load_keys
+
+MODES = ("auto", "flow", "vector")
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass
+class InbetweenJob:
+    keys: Sequence[str | Path]
+    out: str | Path
+    count: int | None = None
+    times: Sequence[float] | None = None
+    key_times: Sequence[float] | None = None
+    mode: str = "auto"
+    ease: Ease = field(default_factory=Ease)
+    line_width: float | None = None
+    device: str = "auto"
+    resize: str = "none"
+    overwrite: bool = False
+    name: str | None = None
+
+
+def plan_slots(job: InbetweenJob) -> tuple[list[float], list[Slot]]:
+    """Validate the timing options and return key times and the frames to generate."""
+    if len(job.keys) < 2:
+        raise BadInput("inbetweening needs at least two keys")
+    key_times = list(job.key_times) if job.key_times is not None else [float(i) for i in range(len(job.keys))]
+    if len(key_times) != len(job.keys):
+        raise BadInput(f"--key-times gives {len(key_times)} times for {len(job.keys)} keys")
+    if job.count is not None and job.times is not None:
+        raise BadInput("give either --count or --times, not both")
+    if job.times is not None and job.ease.name != "linear":
+        raise BadInput("--ease applies to --count; --times are used exactly as given")
+    try:
+        if job.times is not None:
+            slots = plan_times(key_times, job.times)
+        else:
+            count = 1 if job.count is None else job.count
+            if count < 1:
+                raise ValueError(f"--count must be at least 1, got {count}")
+            slots = plan_count(key_times, count, job.ease)
+    except ValueError as error:
+        raise BadInput(str(error)) from None
+    return key_times, slots
+
+
+def resolve_mode(mode: str) -> str:
+    """Only flow mode exists so far; auto means flow until vector and learned modes land."""
+    if mode not in MODES:
+        raise BadInput(f"unknown --mode '{mode}'; choose {', '.join(MODES)}")
+    if mode == "vector":
+        raise BadInput("--mode vector is not built yet; use --mode flow (or auto)")
+    return "flow"
+
+
+@dataclass
+class MadeSequence:
+    """Keys and inbetweens in time order, ready to write: `frames` are manifest entries."""
+
+    frames: list[dict[str, Any]]
+    images: list[np.ndarray]
+    transparent: bool
+    bit_depth: int
+    manifest: dict[str, Any]
+
+    def write_to(self, output: StagedOutput) -> None:
+        for frame, image in zip(self.frames, self.images):
+            output.write_image(frame["file"], image, transparent=self.transparent, bit_depth=self.bit_depth)
+
+
+def make_sequence(job: InbetweenJob, progress: Progress | None = None,
+                  cancel: Callable[[], bool] | None = None,
+                  before_work: Callable[[list[str]], None] | None = None) -> MadeSequence:
+    """Validate, load and inbetween; `before_work(file_names)` runs once the names are known (to refuse
+    existing files before spending time)."""
+    key_times, slots = plan_slots(job)
+    mode = resolve_mode(job.mode)
+    if job.line_width is not None and not 0.5 <= job.line_width <= 50:
+        raise BadInput(f"--line-width must be between 0.5 and 50 px, got {job.line_width:g}")
+    rasters = load_keys(job.keys, job.resize)
+    name = job.name or sequence_stem(job.keys[0])
+    frames: list[dict[str, Any]] = [
+        {"time": t, "position": t, "key": True, "source": str(raster.path)} for t, raster in zip(key_times, rasters)
+    ]
+    frames += [{"time": s.time, "position": s.position, "key": False} for s in slots if s.position not in key_times]
+    frames.sort(key=lambda frame: (frame["time"], not frame["key"]))
+    for index, frame in enumerate(frames):
+        frame["file"] = f"{name}.{index:04d}.png"
+    if before_work is not None:
+        before_work([frame["file"] for frame in frames])
+
+    from ..inbetween import inbetween  # the engine is heavy to import: only once the input is known good
+
+    wanted = [frame for frame in frames if not frame["key"]]
+    try:
+        result = inbetween([r.rgba for r in rasters], key_times, [f["position"] for f in wanted], mode=mode,
+                           device=job.device, line_width=job.line_width, progress=progress, cancel=cancel)
+    except ValueError as error:  # the engine's refusal of an option (an unavailable device, say)
+        raise BadInput(str(error)) from None
+    made = iter(result.frames)
+    keys = iter(rasters)
+    images = [next(keys).rgba if frame["key"] else next(made) for frame in frames]
+    manifest = {
+        "command": "inbetween",
+        "engine": __version__,
+        "mode": result.mode,
+        "device": result.device,
+        "key_times": key_times,
+        "ease": {"name": job.ease.name, "strength": job.ease.strength},
+        "line_width": job.line_width,
+        "frames": frames,
+    }
+    return MadeSequence(frames, images, rasters[0].transparent, rasters[0].bit_depth, manifest)
+
+
+def run_inbetween(job: InbetweenJob, progress: Progress | None = None,
+                  cancel: Callable[[], bool] | None = None) -> dict[str, Any]:
+    """Run the job and write its folder; returns the manifest. Nothing is written unless every frame was made."""
+    with StagedOutput(job.out, overwrite=job.overwrite) as output:
+        sequence = make_sequence(job, progress, cancel, before_work=output.refuse_existing)
+        sequence.write_to(output)
+        output.commit(sequence.manifest)
+    return sequence.manifest
