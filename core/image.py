@@ -22,6 +22,9 @@ READ_SUFFIXES = (".png", ".tif", ".tiff", ".jpg", ".jpeg", ".webp")
 WRITE_SUFFIXES = (".png", ".tif", ".tiff", ".webp", ".jpg", ".jpeg")
 LUMA = np.array([0.2989, 0.587, 0.114], dtype=np.float32)  # the weights the metrics use too
 
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)  # read once at import: umask can only be read by setting it
+
 # name.####.png: a stem, a dot, a frame number of any width, the suffix.
 _FRAME_NAME = re.compile(r"^(?P<stem>.+)\.(?P<frame>\d+)(?P<suffix>\.[A-Za-z0-9]+)$")
 
@@ -189,6 +192,7 @@ def write_image(path: str | Path, rgba: np.ndarray, *, transparent: bool = False
     try:
         if not cv2.imwrite(temp_name, data):
             raise OSError(f"could not encode {suffix} image")
+        os.chmod(temp_name, 0o666 & ~_UMASK)  # mkstemp makes files private; results are ordinary files
         os.replace(temp_name, path)
     except BaseException:
         Path(temp_name).unlink(missing_ok=True)

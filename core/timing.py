@@ -116,7 +116,7 @@ def plan_times(key_times: Sequence[float], times: Sequence[float]) -> list[Slot]
     check_key_times(key_times)
     first, last = key_times[0], key_times[-1]
     slots = []
-    for t in sorted(times):
+    for t in sorted(set(times)):
         if not (math.isfinite(t) and first <= t <= last):
             raise ValueError(f"time {t:g} is outside the key range {first:g}..{last:g}")
         gap = min(bisect_right(key_times, t) - 1, len(key_times) - 2)

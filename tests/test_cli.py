@@ -221,3 +221,16 @@ def test_console_script_exit_status_and_one_line(tmp_path: Path) -> None:
     assert result.stderr.strip() == f"nakawari: {tmp_path / 'missing.png'}: file not found"
     version = subprocess.run([str(exe), "--version"], capture_output=True, text=True)
     assert version.returncode == 0 and version.stdout.startswith("nakawari ")
+
+
+def test_frame_pattern_keys_keep_their_frame_numbers(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    shot = tmp_path / "shot"
+    shot.mkdir()
+    _draw_arm(shot / "walk.0001.png", -0.4)
+    _draw_arm(shot / "walk.0005.png", 0.4)
+    code, err = _run(capsys, "inbetween", shot / "walk.####.png", "--out", tmp_path / "out", "--count", 3)
+    assert code == 0, err
+    frames = json.loads((tmp_path / "out" / "manifest.json").read_text())["frames"]
+    assert [f["file"] for f in frames] == [f"walk.{n:04d}.png" for n in range(1, 6)]
+    assert [f["time"] for f in frames] == [1.0, 2.0, 3.0, 4.0, 5.0]
+    _assert_bad(capsys, ["inbetween", shot / "run.####.png", "--out", tmp_path / "x"], "no files match")

@@ -12,7 +12,7 @@ from ..errors import BadInput
 from ..image import sequence_stem
 from ..output import StagedOutput
 from ..timing import Ease, Slot, plan_count, plan_times
-from .keys import load_keys
+from .keys import expand_key_args, load_keys
 
 MODES = ("auto", "flow", "vector")
 Progress = Callable[[int, int, str], None]
@@ -34,13 +34,22 @@ class InbetweenJob:
     name: str | None = None
 
 
-def plan_slots(job: InbetweenJob) -> tuple[list[float], list[Slot]]:
-    """Validate the timing options and return key times and the frames to generate."""
-    if len(job.keys) < 2:
+def plan_slots(job: InbetweenJob, keys: Sequence[Path],
+               pattern_times: Sequence[float] | None = None) -> tuple[list[float], list[Slot]]:
+    """Validate the timing options and return key times and the frames to generate.
+
+    Key times: `--key-times`, else the frame numbers of keys given as a `name.####.png` pattern, else 0, 1, 2, …
+    """
+    if len(keys) < 2:
         raise BadInput("inbetweening needs at least two keys")
-    key_times = list(job.key_times) if job.key_times is not None else [float(i) for i in range(len(job.keys))]
-    if len(key_times) != len(job.keys):
-        raise BadInput(f"--key-times gives {len(key_times)} times for {len(job.keys)} keys")
+    if job.key_times is not None:
+        key_times = [float(t) for t in job.key_times]
+    elif pattern_times is not None:
+        key_times = list(pattern_times)
+    else:
+        key_times = [float(i) for i in range(len(keys))]
+    if len(key_times) != len(keys):
+        raise BadInput(f"--key-times gives {len(key_times)} times for {len(keys)} keys")
     if job.count is not None and job.times is not None:
         raise BadInput("give either --count or --times, not both")
     if job.times is not None and job.ease.name != "linear":
@@ -87,19 +96,22 @@ def make_sequence(job: InbetweenJob, progress: Progress | None = None,
                   before_work: Callable[[list[str]], None] | None = None) -> MadeSequence:
     """Validate, load and inbetween; `before_work(file_names)` runs once the names are known (to refuse
     existing files before spending time)."""
-    key_times, slots = plan_slots(job)
+    paths, pattern_times = expand_key_args(job.keys)
+    key_times, slots = plan_slots(job, paths, pattern_times)
     mode = resolve_mode(job.mode)
     if job.line_width is not None and not 0.5 <= job.line_width <= 50:
         raise BadInput(f"--line-width must be between 0.5 and 50 px, got {job.line_width:g}")
-    rasters = load_keys(job.keys, job.resize)
-    name = job.name or sequence_stem(job.keys[0])
+    rasters = load_keys(paths, job.resize)
+    name = job.name or sequence_stem(paths[0])
     frames: list[dict[str, Any]] = [
         {"time": t, "position": t, "key": True, "source": str(raster.path)} for t, raster in zip(key_times, rasters)
     ]
     frames += [{"time": s.time, "position": s.position, "key": False} for s in slots if s.position not in key_times]
     frames.sort(key=lambda frame: (frame["time"], not frame["key"]))
+    # Whole-number times are frame numbers (keys given as walk.0001.png, walk.0009.png…): keep them.
+    by_time = all(float(frame["time"]).is_integer() and frame["time"] >= 0 for frame in frames)
     for index, frame in enumerate(frames):
-        frame["file"] = f"{name}.{index:04d}.png"
+        frame["file"] = f"{name}.{int(frame['time']) if by_time else index:04d}.png"
     if before_work is not None:
         before_work([frame["file"] for frame in frames])
 

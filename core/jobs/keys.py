@@ -1,6 +1,8 @@
 """Loading a set of keys and bringing them into one common form."""
 from __future__ import annotations
 
+import os
+import re
 from pathlib import Path
 from typing import Sequence
 
@@ -11,6 +13,31 @@ from ..errors import BadInput
 from ..image import Raster, read_image
 
 RESIZE_POLICIES = ("none", "first")
+_HASHES = re.compile(r"#+")
+
+
+def expand_key_args(args: Sequence[str | Path]) -> tuple[list[Path], list[float] | None]:
+    """Expand frame-sequence patterns: `keys/walk.####.png` → the numbered files that exist, in frame order.
+
+    When every key came from a pattern, their frame numbers are returned as key times (else None).
+    """
+    paths: list[Path] = []
+    frame_numbers: list[float] = []
+    for arg in args:
+        text = str(arg)
+        if "#" not in Path(text).name:
+            paths.append(Path(text))
+            continue
+        pattern = Path(text)
+        regex = re.compile("^" + _HASHES.sub(lambda m: r"(\d+)", re.escape(pattern.name).replace(r"\#", "#")) + "$")
+        folder = pattern.parent
+        found = sorted((int(m.group(1)), folder / name) for name in (os.listdir(folder) if folder.is_dir() else [])
+                       if (m := regex.match(name)))
+        if not found:
+            raise BadInput("no files match this frame pattern", pattern)
+        paths += [path for _, path in found]
+        frame_numbers += [float(number) for number, _ in found]
+    return paths, (frame_numbers if len(frame_numbers) == len(paths) else None)
 
 
 def load_keys(paths: Sequence[str | Path], resize: str = "none") -> list[Raster]:
