@@ -1,0 +1,41 @@
+"""Resolve the ``device`` option: where warping and fusion run."""
+
+from __future__ import annotations
+
+DEVICES = ("auto", "cpu", "cuda")
+
+
+def torch_cuda_available() -> bool:
+    """True when torch imports and sees a CUDA device (torch is optional)."""
+    try:
+        import torch
+    except Exception:  # ImportError, or a broken install: treat as absent
+        return False
+    try:
+        return bool(torch.cuda.is_available())
+    except Exception:
+        return False
+
+
+def resolve_device(device: str) -> str:
+    """``auto`` → ``cuda`` if torch with CUDA is available, else ``cpu``.
+
+    ``torch-cpu`` runs the torch code path on the CPU (for testing the GPU
+    path's agreement without a GPU). Raises ValueError for an unknown name or
+    for ``cuda`` without CUDA.
+    """
+    if device == "auto":
+        return "cuda" if torch_cuda_available() else "cpu"
+    if device == "cpu":
+        return "cpu"
+    if device == "cuda":
+        if not torch_cuda_available():
+            raise ValueError("device 'cuda' requested but no CUDA-enabled torch is available; use device='cpu' or 'auto'")
+        return "cuda"
+    if device == "torch-cpu":
+        try:
+            import torch  # noqa: F401
+        except Exception as exc:
+            raise ValueError(f"device 'torch-cpu' needs torch, which cannot be imported ({exc})") from None
+        return "torch-cpu"
+    raise ValueError(f"unknown device {device!r}; use one of: auto, cpu, cuda")

@@ -1,0 +1,132 @@
+"""Bidirectional dense motion between two keys, occlusion, and flow at time t.
+
+Estimated with OpenCV's DIS on the distance-field representation at reduced
+resolution (see represent.py). Everything here works at that working
+resolution; warp.py scales flows up to the key size.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+# Forward-backward mismatch (working pixels) above which a pixel counts as occluded.
+OCCLUSION_TOLERANCE = 1.5
+
+
+@dataclass
+class PairFlow:
+    """Flows between keys a and b at working resolution (HxWx2 float32, in working pixels)."""
+
+    ab: np.ndarray
+    ba: np.ndarray
+    valid_a: np.ndarray   # HxW float32 in [0, 1]: a's pixel has a consistent match in b
+    valid_b: np.ndarray
+
+
+def _dis(preset: int = cv2.DISOPTICAL_FLOW_PRESET_MEDIUM) -> cv2.DISOpticalFlow:
+    dis = cv2.DISOpticalFlow_create(preset)
+    # Large patches and a coarse start: limbs move by up to a quarter of the
+    # frame and the distance field is smooth, so big patches are both safe
+    # and needed to see the motion at the coarse levels.
+    dis.setPatchSize(12)
+    dis.setPatchStride(4)
+    dis.setGradientDescentIterations(25)
+    dis.setVariationalRefinementIterations(5)
+    dis.setVariationalRefinementAlpha(20.0)
+    dis.setVariationalRefinementDelta(5.0)
+    dis.setVariationalRefinementGamma(10.0)
+    dis.setUseMeanNormalization(True)
+    dis.setUseSpatialPropagation(True)
+    return dis
+
+
+def estimate_flow(img_a: np.ndarray, img_b: np.ndarray) -> np.ndarray:
+    """Dense flow a→b (uint8 single-channel inputs, same size)."""
+    h, w = img_a.shape
+    dis = _dis()
+    # Start at a level where the image is still ≥ ~16 px on its short side.
+    dis.setFinestScale(0)
+    return dis.calc(img_a, img_b, None)
+
+
+def warp_field(field: np.ndarray, flow: np.ndarray) -> np.ndarray:
+    """Sample ``field`` (HxW[xC]) at x + flow(x), bilinear, edges replicated."""
+    h, w = flow.shape[:2]
+    gx, gy = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
+    return cv2.remap(field, gx + flow[..., 0], gy + flow[..., 1], cv2.INTER_LINEAR,
+                     borderMode=cv2.BORDER_REPLICATE)
+
+
+def consistency(ab: np.ndarray, ba: np.ndarray, tolerance: float = OCCLUSION_TOLERANCE) -> np.ndarray:
+    """Soft forward-backward check for a's pixels: 1 consistent, 0 occluded.
+
+    Following a→b and then b→a should come back to the start; the tolerance
+    grows with the motion because long flows are less precise.
+    """
+    back = warp_field(ba, ab)
+    err = np.linalg.norm(ab + back, axis=2)
+    mag = np.linalg.norm(ab, axis=2) + np.linalg.norm(back, axis=2)
+    tol = tolerance + 0.05 * mag
+    return np.clip(2.0 - err / tol, 0.0, 1.0).astype(np.float32)
+
+
+def pair_flow(img_a: np.ndarray, img_b: np.ndarray) -> PairFlow:
+    ab = estimate_flow(img_a, img_b)
+    ba = estimate_flow(img_b, img_a)
+    return PairFlow(ab=ab, ba=ba, valid_a=consistency(ab, ba), valid_b=consistency(ba, ab))
+
+
+def reverse_flow(displacement: np.ndarray, weight: np.ndarray, fill_sigma: float) -> np.ndarray:
+    """Flow *from* time t back to the source key, given where each source pixel goes.
+
+    ``displacement(x)``: how far source pixel x moves by time t. Each source
+    pixel is splatted (bilinearly) to x + d carrying −d; ``weight`` favours
+    reliable pixels (ink, consistent ones). Holes are filled by normalised
+    Gaussian smoothing at growing scales so every output pixel gets a flow.
+    This is exact at the moving strokes, unlike the −t·flow(x) shortcut that
+    samples the flow where the stroke is *not* in the source.
+    """
+    h, w = displacement.shape[:2]
+    gx, gy = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
+    tx = (gx + displacement[..., 0]).ravel()
+    ty = (gy + displacement[..., 1]).ravel()
+    wt = weight.ravel().astype(np.float32)
+    x0 = np.floor(tx)
+    y0 = np.floor(ty)
+    fx = tx - x0
+    fy = ty - y0
+    acc = np.zeros((3, h * w), dtype=np.float64)
+    values = (-displacement.reshape(-1, 2)).T.astype(np.float64)
+    for dy, dx, k in ((0, 0, (1 - fx) * (1 - fy)), (0, 1, fx * (1 - fy)), (1, 0, (1 - fx) * fy), (1, 1, fx * fy)):
+        xi = x0.astype(np.int64) + dx
+        yi = y0.astype(np.int64) + dy
+        ok = (xi >= 0) & (xi < w) & (yi >= 0) & (yi < h)
+        idx = (yi * w + xi)[ok]
+        kw = (k * wt)[ok]
+        acc[0] += np.bincount(idx, weights=kw, minlength=h * w)
+        acc[1] += np.bincount(idx, weights=kw * values[0][ok], minlength=h * w)
+        acc[2] += np.bincount(idx, weights=kw * values[1][ok], minlength=h * w)
+    acc = acc.reshape(3, h, w).astype(np.float32)
+    den, num_x, num_y = acc[0], acc[1], acc[2]
+    out = np.zeros((h, w, 2), dtype=np.float32)
+    filled = den > 1e-3
+    out[filled, 0] = num_x[filled] / den[filled]
+    out[filled, 1] = num_y[filled] / den[filled]
+    # Fill holes from the neighbourhood, coarser until nothing is left.
+    sigma = fill_sigma
+    have = filled.copy()
+    while not have.all() and sigma < 4 * max(h, w):
+        d = cv2.GaussianBlur(den, (0, 0), sigma)
+        nx = cv2.GaussianBlur(num_x, (0, 0), sigma)
+        ny = cv2.GaussianBlur(num_y, (0, 0), sigma)
+        ok = (~have) & (d > 1e-6)
+        out[ok, 0] = nx[ok] / d[ok]
+        out[ok, 1] = ny[ok] / d[ok]
+        have |= ok
+        sigma *= 3.0
+    if not have.all():
+        out[~have] = 0.0
+    return out

@@ -1,0 +1,123 @@
+"""Fusing the two keys warped to time t into one frame (CPU reference implementation).
+
+Line art: the warped inks are blended by time and reliability, softened so
+strokes that land a pixel or two apart merge into one ridge, then thinned and
+redrawn at the keys' width by the fixed-width post-processor. Averaging
+alone would give grey, doubled strokes.
+
+Cels: per pixel the more reliable source is *chosen* (no averaging of
+different colours, which would make muddy in-between tones), and the dark
+outlines go through the same fixed-width redraw as line art.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from ..lines import redraw_fixed_width
+from .represent import LUMA
+
+# Colours closer than this (max over channels) are "the same" and averaged.
+SAME_COLOUR = 0.08
+
+
+def blend_weights(t: float, valid0: np.ndarray, valid1: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Normalised per-pixel weights of the two warped keys.
+
+    Time weighting, scaled down (not to zero: a stroke seen by one key only
+    must still be drawn) where the forward-backward check failed.
+    """
+    a = (1.0 - t) * (0.1 + 0.9 * valid0)
+    b = t * (0.1 + 0.9 * valid1)
+    s = a + b + 1e-6
+    return (a / s).astype(np.float32), (b / s).astype(np.float32)
+
+
+def line_evidence(ink0: np.ndarray, ink1: np.ndarray, a: np.ndarray, b: np.ndarray, width: float) -> np.ndarray:
+    """Line probability at time t from the two warped inks and their weights.
+
+    A Gaussian of ~half the stroke width turns two nearly coincident copies
+    into one ridge; the result is renormalised so a single full-strength
+    stroke peaks at 1. A stroke that has no partner in the other warped key
+    (occlusion, or motion the flow missed) would fade to a grey ghost under
+    blending; instead it is kept whole from the key that is more reliable
+    there and dropped from the other, so there is never a double line.
+    """
+    sigma = max(0.5 * width, 0.8)
+    peak = _blurred_stroke_peak(width, sigma)
+    soft0 = cv2.GaussianBlur(ink0, (0, 0), sigma) / peak
+    soft1 = cv2.GaussianBlur(ink1, (0, 0), sigma) / peak
+    blend = a * soft0 + b * soft1
+    # Partner test: is there ink of the other key within ~a stroke width?
+    reach = int(2 * np.ceil(width + 2 * sigma) + 1)
+    # A square (separable, so fast) window is close enough for a partner test.
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (reach, reach))
+    near0 = cv2.dilate(np.minimum(soft0, 1.0), kernel)
+    near1 = cv2.dilate(np.minimum(soft1, 1.0), kernel)
+    lone0 = soft0 * (1.0 - near1) * (a >= b)
+    lone1 = soft1 * (1.0 - near0) * (b > a)
+    return np.maximum(blend, np.maximum(lone0, lone1))
+
+
+def _blurred_stroke_peak(width: float, sigma: float) -> float:
+    """Centre value of a 1-D box of ``width`` convolved with a Gaussian of ``sigma``."""
+    from math import erf, sqrt
+
+    return max(erf(width / (2.0 * sqrt(2.0) * sigma)), 1e-3)
+
+
+def fuse_lineart(ink0: np.ndarray, ink1: np.ndarray, a: np.ndarray, b: np.ndarray, width: float) -> np.ndarray:
+    """Crisp fixed-width ink at time t.
+
+    Works inside the bounding box of the warped ink only: line art is sparse
+    and every step here is per-pixel, so this is most of the speed at 1080p.
+    """
+    out = np.zeros(ink0.shape, dtype=np.float32)
+    box = ink_box(ink0, ink1, pad=int(3 * width + 8))
+    if box is None:
+        return out
+    ys, xs = box
+    evidence = line_evidence(ink0[ys, xs], ink1[ys, xs], a[ys, xs], b[ys, xs], width)
+    out[ys, xs] = redraw_fixed_width(evidence, width)
+    return out
+
+
+def ink_box(ink0: np.ndarray, ink1: np.ndarray, pad: int) -> tuple[slice, slice] | None:
+    """Bounding box (padded) of visible ink in either image, or None when both are blank."""
+    mask = cv2.compare(np.maximum(ink0, ink1), 0.02, cv2.CMP_GT)
+    x, y, w, h = cv2.boundingRect(mask)
+    if w == 0 or h == 0:
+        return None
+    hh, ww = ink0.shape
+    return slice(max(y - pad, 0), min(y + h + pad, hh)), slice(max(x - pad, 0), min(x + w + pad, ww))
+
+
+def fuse_cels(rgba0: np.ndarray, rgba1: np.ndarray, a: np.ndarray, b: np.ndarray,
+              outline: np.ndarray | None, outline_rgb: np.ndarray) -> np.ndarray:
+    """Choose per pixel between two warped straight-RGBA cels; redraw outlines on top.
+
+    Where both agree the colours are averaged (anti-aliased edges stay
+    smooth); elsewhere the more reliable source wins outright.
+    """
+    diff = np.abs(rgba0 - rgba1).max(axis=2)
+    pick0 = a >= b
+    chosen = np.where(pick0[..., None], rgba0, rgba1)
+    mean = rgba0 * a[..., None] + rgba1 * b[..., None]
+    out = np.where((diff < SAME_COLOUR)[..., None], mean, chosen).astype(np.float32)
+    if outline is not None:
+        out = overlay_outline(out, outline, outline_rgb)
+    return out
+
+
+def overlay_outline(rgba: np.ndarray, outline: np.ndarray, outline_rgb: np.ndarray) -> np.ndarray:
+    """Paint fixed-width outline ink over a cel (straight alpha: ink is opaque)."""
+    k = outline[..., None]
+    out = rgba.copy()
+    out[..., :3] = rgba[..., :3] * (1.0 - k) + outline_rgb * k
+    out[..., 3:4] = np.maximum(rgba[..., 3:4], k)
+    return out
+
+
+def luma(rgb: np.ndarray) -> np.ndarray:
+    return rgb @ LUMA
