@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import flow as flowmod
-from . import fuse, trajectory, warp
+from . import fuse, rigid, trajectory, warp
 from .represent import KeyStyle, flow_image, ink_map, outline_map
 
 # Working resolution for flow: long side of about this many pixels. Flow on
@@ -18,6 +18,8 @@ WORK_LONG_SIDE = 480
 # 1.02 curved, 0.885 straight at 540p); the flows to the neighbouring keys are
 # the weak link.
 USE_QUADRATIC_PATHS = False
+# Rigid-part hypotheses (rigid.py) chosen per pixel on top of the dense flow, line art only.
+USE_RIGID_PARTS = True
 # Distance-field reach as a fraction of the working long side.
 REACH_FRACTION = 0.04
 
@@ -101,6 +103,13 @@ class PairInbetweener:
         self.next = bank.pair(i + 1, i + 2) if curved and i + 2 < len(bank.keys) else None
         # Splat weights: strokes carry the motion that matters; paper a little.
         ink_small = [self._small_ink(i), self._small_ink(i + 1)]
+        self.rigid = None
+        if USE_RIGID_PARTS and self.style.lineart and not self._identical:
+            self.rigid = rigid.pair_assignments(bank.rep(i), bank.rep(i + 1), ink_small[0], ink_small[1],
+                                                p.ab, p.ba, p.valid_a, p.valid_b)
+        if self.rigid is not None:
+            p = flowmod.PairFlow(ab=p.ab, ba=p.ba, valid_a=self.rigid[0].valid, valid_b=self.rigid[1].valid)
+            self.flow = p
         self.splat_w = [(0.05 + ink_small[0]) * (0.2 + 0.8 * p.valid_a), (0.05 + ink_small[1]) * (0.2 + 0.8 * p.valid_b)]
         self._prepared = True
 
@@ -117,6 +126,8 @@ class PairInbetweener:
         bank, i = self.bank, self.i
         ta, tb = bank.times[i], bank.times[i + 1]
         p = self.flow
+        if self.rigid is not None:
+            return self.rigid[0].displacement(t), self.rigid[1].displacement(1.0 - t)
         if self.prev is not None and USE_QUADRATIC_PATHS:
             disp_a = trajectory.quadratic_displacement(p.ab, tb - ta, self.prev.ab, bank.times[i - 1] - ta,
                                                        t * (tb - ta), self.prev.valid_a)

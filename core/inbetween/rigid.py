@@ -1,0 +1,295 @@
+"""Rigid-part motion hypotheses for large turns, chosen per pixel.
+
+DIS, even coarse-to-fine on the distance field, cannot follow a limb that
+turns by a radian or more: the patch no longer looks like itself. Drawn
+figures move mostly as rigid parts, so we gather a handful of similarity
+transforms (rotation, uniform scale, translation) that explain some part of
+the drawing, and let every ink pixel pick the one under which its stretch of
+stroke lands on the other key's ink. The chosen transform also gives the
+*path*: a rotation interpolated about its fixed point, i.e. an arc, which is
+how a limb turning about a joint really travels.
+
+Everything runs at working resolution on the ink masks and distance fields.
+Transforms are stored as complex pairs (a, b): z ↦ a·z + b with z = x + iy,
+a = s·e^{iθ}.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+# Most hypotheses kept from each source; sequential RANSAC stops earlier when
+# the remaining matches no longer support a transform.
+MAX_RANSAC_MODELS = 10
+# Matches within this many working pixels of a transform's prediction are its inliers.
+RANSAC_THRESHOLD = 3.0
+MIN_INLIERS = 4
+# Trimmed ICP: a's ink pixels landing within this reach of b's ink refine a transform.
+ICP_REACH = 3.0
+ICP_ITERATIONS = 3
+# Scale changes outside this range are not a drawn part moving.
+SCALE_RANGE = (0.7, 1.4)
+# Cost (working px of distance to the other key's ink) is capped here so
+# far misses don't dominate the neighbourhood average.
+COST_CAP = 6.0
+# Neighbourhood (working px) over which a stretch of stroke votes for one transform.
+VOTE_SIGMA = 3.0
+# The dense flow wins ties: a rigid transform must beat it by this much (working px).
+FLOW_PREFERENCE = 0.35
+
+
+@dataclass(frozen=True)
+class Similarity:
+    """z ↦ a·z + b on complex pixel coordinates."""
+
+    a: complex
+    b: complex
+
+    def inverse(self) -> "Similarity":
+        return Similarity(1.0 / self.a, -self.b / self.a)
+
+    def apply(self, z: np.ndarray) -> np.ndarray:
+        return self.a * z + self.b
+
+    def displacement(self, z: np.ndarray, t: float) -> np.ndarray:
+        """Where z has moved by fraction t along the interpolated motion (complex displacement).
+
+        T^t(z) = c + a^t (z − c) with c the fixed point; written as
+        (a^t − 1)·z + b·(a^t − 1)/(a − 1) it stays finite for a → 1 (pure
+        translation, where the ratio → t).
+        """
+        at = np.exp(t * np.log(self.a))
+        ratio = t if abs(self.a - 1.0) < 1e-6 else (at - 1.0) / (self.a - 1.0)
+        return (at - 1.0) * z + self.b * ratio
+
+    @staticmethod
+    def from_matrix(m: np.ndarray) -> "Similarity":
+        return Similarity(complex(m[0, 0], m[1, 0]), complex(m[0, 2], m[1, 2]))
+
+    def plausible(self) -> bool:
+        s = abs(self.a)
+        return SCALE_RANGE[0] <= s <= SCALE_RANGE[1] and abs(np.angle(self.a)) < 2.5
+
+
+def fit_similarity(src: np.ndarray, dst: np.ndarray) -> Similarity | None:
+    """Least-squares similarity src → dst (complex arrays), Umeyama in complex form."""
+    if src.size < 2:
+        return None
+    ms, md = src.mean(), dst.mean()
+    s0, d0 = src - ms, dst - md
+    den = float(np.sum(np.abs(s0) ** 2))
+    if den < 1e-6:
+        return None
+    a = complex(np.sum(np.conj(s0) * d0) / den)
+    return Similarity(a, md - a * ms)
+
+
+def sift_matches(img_a: np.ndarray, img_b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mutual, ratio-tested SIFT matches (complex point arrays). SIFT is rotation invariant,
+    so a limb that turned a radian still matches."""
+    sift = cv2.SIFT_create()
+    ka, da = sift.detectAndCompute(img_a, None)
+    kb, db = sift.detectAndCompute(img_b, None)
+    if da is None or db is None or len(ka) < 2 or len(kb) < 2:
+        return np.zeros(0, complex), np.zeros(0, complex)
+    bf = cv2.BFMatcher(cv2.NORM_L2)
+    fwd = bf.knnMatch(da, db, k=2)
+    back = {m.queryIdx: m.trainIdx for m in bf.match(db, da)}
+    pa, pb = [], []
+    for pair in fwd:
+        if len(pair) == 2 and pair[0].distance < 0.8 * pair[1].distance and back.get(pair[0].trainIdx) == pair[0].queryIdx:
+            pa.append(ka[pair[0].queryIdx].pt)
+            pb.append(kb[pair[0].trainIdx].pt)
+    za = np.array([complex(*p) for p in pa])
+    zb = np.array([complex(*p) for p in pb])
+    return za, zb
+
+
+def sequential_ransac(za: np.ndarray, zb: np.ndarray) -> list[Similarity]:
+    """Largest consensus similarity, remove its inliers, repeat: one transform per moving part."""
+    out: list[Similarity] = []
+    while za.size >= MIN_INLIERS and len(out) < MAX_RANSAC_MODELS:
+        src = np.stack([za.real, za.imag], 1).astype(np.float32)
+        dst = np.stack([zb.real, zb.imag], 1).astype(np.float32)
+        m, inl = cv2.estimateAffinePartial2D(src, dst, method=cv2.RANSAC, ransacReprojThreshold=RANSAC_THRESHOLD,
+                                             maxIters=500, confidence=0.99)
+        if m is None or inl is None or int(inl.sum()) < MIN_INLIERS:
+            break
+        keep = inl.ravel().astype(bool)
+        out.append(Similarity.from_matrix(m))
+        za, zb = za[~keep], zb[~keep]
+    return out
+
+
+def flow_window_fits(flow: np.ndarray, weight: np.ndarray, cells: int = 6) -> list[Similarity]:
+    """Similarity fits of the dense flow in a grid of windows over the weighted area:
+    DIS is right about most parts, and a part's own rigid motion extends its
+    correct flow to the stretches where DIS lost track."""
+    h, w = weight.shape
+    ys, xs = np.nonzero(weight > 0.3)
+    if ys.size < 10:
+        return []
+    y0, y1, x0, x1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
+    out = []
+    step = max(y1 - y0, x1 - x0) / cells + 1
+    for cy in np.arange(y0, y1, step):
+        for cx in np.arange(x0, x1, step):
+            sel = (ys >= cy) & (ys < cy + step) & (xs >= cx) & (xs < cx + step)
+            if sel.sum() < 20:
+                continue
+            py, px = ys[sel], xs[sel]
+            z = px + 1j * py
+            f = flow[py, px]
+            s = fit_similarity(z, z + f[:, 0] + 1j * f[:, 1])
+            if s is not None:
+                out.append(s)
+    return out
+
+
+def ink_points(mask: np.ndarray, step: int = 1) -> np.ndarray:
+    ys, xs = np.nonzero(mask)
+    return (xs[::step] + 1j * ys[::step]).astype(complex)
+
+
+def nearest_ink(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distance to the ink and, per pixel, the complex position of the nearest ink pixel."""
+    dist, labels = cv2.distanceTransformWithLabels((~mask).astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_5,
+                                                   labelType=cv2.DIST_LABEL_PIXEL)
+    # Labels number the zero-distance (ink) pixels in raster order from 1, as np.nonzero lists them.
+    ys, xs = np.nonzero(mask)
+    pos = np.zeros(len(xs) + 1, complex)
+    pos[1:] = xs + 1j * ys
+    return dist, pos[labels]
+
+
+def refine_icp(t: Similarity, pts: np.ndarray, near: np.ndarray, dist_b: np.ndarray) -> Similarity | None:
+    """Trimmed ICP: re-fit on the points that land near b's ink, so the transform snaps onto its part."""
+    h, w = dist_b.shape
+    for _ in range(ICP_ITERATIONS):
+        q = t.apply(pts)
+        xi = np.clip(np.rint(q.real).astype(int), 0, w - 1)
+        yi = np.clip(np.rint(q.imag).astype(int), 0, h - 1)
+        inside = (q.real >= 0) & (q.real <= w - 1) & (q.imag >= 0) & (q.imag <= h - 1)
+        close = inside & (dist_b[yi, xi] <= ICP_REACH)
+        if close.sum() < 10:
+            return None
+        nt = fit_similarity(pts[close], near[yi[close], xi[close]])
+        if nt is None:
+            return None
+        t = nt
+    return t
+
+
+def gather(img_a: np.ndarray, img_b: np.ndarray, rep_a: np.ndarray, rep_b: np.ndarray,
+           ink_a: np.ndarray, ink_b: np.ndarray, flow_ab: np.ndarray, valid_a: np.ndarray,
+           flow_ba: np.ndarray, valid_b: np.ndarray) -> list[Similarity]:
+    """Candidate a→b transforms from SIFT matches and from local fits of the dense flows, ICP-refined."""
+    cands: list[Similarity] = [Similarity(1.0 + 0j, 0j)]
+    for ia, ib in ((img_a, img_b), (rep_a, rep_b)):
+        za, zb = sift_matches(ia, ib)
+        cands += sequential_ransac(za, zb)
+    cands += flow_window_fits(flow_ab, ink_a * valid_a)
+    cands += [s.inverse() for s in flow_window_fits(flow_ba, ink_b * valid_b)]
+    mask_a, mask_b = ink_a > 0.3, ink_b > 0.3
+    if not mask_a.any() or not mask_b.any():
+        return []
+    dist_b, near_b = nearest_ink(mask_b)
+    pts = ink_points(mask_a, step=2)
+    # Duplicates are judged by where they send the corners of a's ink.
+    probe = np.array([pts.real.min() + 1j * pts.imag.min(), pts.real.max() + 1j * pts.imag.min(),
+                      pts.real.min() + 1j * pts.imag.max(), pts.real.max() + 1j * pts.imag.max()])
+    out: list[Similarity] = []
+    for c in cands:
+        if not c.plausible():
+            continue
+        r = refine_icp(c, pts, near_b, dist_b)
+        if r is None or not r.plausible():
+            continue
+        if any(np.abs(r.apply(probe) - o.apply(probe)).max() < 1.0 for o in out):
+            continue  # the same motion found twice
+        out.append(r)
+    return out
+
+
+@dataclass
+class Assignment:
+    """Per-pixel motion of one key: a transform index, or −1 for the dense flow."""
+
+    transforms: list[Similarity]
+    label: np.ndarray      # HxW int, −1: dense flow
+    flow: np.ndarray       # HxWx2 dense flow to the other key
+    valid: np.ndarray      # HxW float32 in [0, 1]
+
+    def displacement(self, t: float) -> np.ndarray:
+        """Displacement of every pixel by fraction t: arcs for rigid labels, straight for the flow."""
+        out = self.flow * np.float32(t)
+        for k, tr in enumerate(self.transforms):
+            ys, xs = np.nonzero(self.label == k)
+            if ys.size == 0:
+                continue
+            d = tr.displacement(xs + 1j * ys, t)
+            out[ys, xs, 0] = d.real
+            out[ys, xs, 1] = d.imag
+        return out
+
+
+def assign(transforms: list[Similarity], flow: np.ndarray, valid: np.ndarray, ink_src: np.ndarray,
+           dist_dst: np.ndarray) -> Assignment:
+    """Choose per pixel the motion under which the surrounding stroke lands on the other key's ink.
+
+    The landing cost (distance to the other key's ink at the moved position)
+    is averaged over a neighbourhood *along the source ink* (normalised
+    filtering), so a whole stretch of limb votes together; the dense flow
+    competes as one more candidate and wins ties.
+    """
+    h, w = flow.shape[:2]
+    gx, gy = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
+    capped = np.minimum(dist_dst, COST_CAP).astype(np.float32)
+    wgt = ink_src.astype(np.float32)
+    den = cv2.GaussianBlur(wgt, (0, 0), VOTE_SIGMA)
+
+    def vote(mx: np.ndarray, my: np.ndarray) -> np.ndarray:
+        cost = cv2.remap(capped, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=COST_CAP)
+        return cv2.GaussianBlur(cost * wgt, (0, 0), VOTE_SIGMA) / np.maximum(den, 1e-6)
+
+    best = vote(gx + flow[..., 0], gy + flow[..., 1]) - FLOW_PREFERENCE
+    label = np.full((h, w), -1, np.int32)
+    z = gx + 1j * gy
+    for k, tr in enumerate(transforms):
+        q = tr.apply(z)
+        c = vote(q.real.astype(np.float32), q.imag.astype(np.float32))
+        better = c < best
+        best = np.where(better, c, best)
+        label[better] = k
+    # Far from any ink there is nothing to vote with: keep the dense flow there.
+    label[den < 0.02] = -1
+    rigid_valid = np.clip(2.0 - best / 1.5, 0.0, 1.0).astype(np.float32)
+    valid_out = np.where(label >= 0, rigid_valid, valid).astype(np.float32)
+    return Assignment(transforms, label, flow, valid_out)
+
+
+# Working-resolution ink (area-averaged) above this is a stroke pixel.
+STROKE = 0.15
+
+
+def pair_assignments(rep_a: np.ndarray, rep_b: np.ndarray, ink_a: np.ndarray, ink_b: np.ndarray,
+                     flow_ab: np.ndarray, flow_ba: np.ndarray, valid_a: np.ndarray,
+                     valid_b: np.ndarray) -> tuple[Assignment, Assignment] | None:
+    """Per-pixel motions of both keys (a→b and b→a), or None when there is nothing to match."""
+    mask_a, mask_b = ink_a > STROKE, ink_b > STROKE
+    if mask_a.sum() < 10 or mask_b.sum() < 10:
+        return None
+    img_a = (np.clip(ink_a * 2.0, 0.0, 1.0) * 255).astype(np.uint8)
+    img_b = (np.clip(ink_b * 2.0, 0.0, 1.0) * 255).astype(np.uint8)
+    fwd = gather(img_a, img_b, rep_a, rep_b, mask_a.astype(np.float32), mask_b.astype(np.float32),
+                 flow_ab, valid_a, flow_ba, valid_b)
+    dist_a = cv2.distanceTransform((~mask_a).astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
+    dist_b = cv2.distanceTransform((~mask_b).astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
+    wa = np.minimum(ink_a * 2.0, 1.0)
+    wb = np.minimum(ink_b * 2.0, 1.0)
+    # b's pixels move by the inverse transforms, so both keys travel the same arcs.
+    return (assign(fwd, flow_ab, valid_a, wa, dist_b),
+            assign([s.inverse() for s in fwd], flow_ba, valid_b, wb, dist_a))

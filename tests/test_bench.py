@@ -1,0 +1,31 @@
+"""The benchmark harness: gap selection, scoring, tables (timing itself is never asserted)."""
+from __future__ import annotations
+
+import numpy as np
+
+from nakawari.baselines import crossfade
+from nakawari.bench.inbetween import nakawari_flow, per_gap, score_suite
+from nakawari.bench.table import format_table
+from nakawari.synth import articulated_suite
+
+
+def test_per_gap_uses_the_keys_around_each_time() -> None:
+    keys = [np.dstack([np.full((2, 2, 3), v, np.float32), np.ones((2, 2), np.float32)]) for v in (0.0, 0.5, 1.0)]
+    frames = per_gap(crossfade)(keys, [0.0, 1.0, 3.0], [0.5, 2.0, 3.0])
+    assert [float(f[0, 0, 0]) for f in frames] == [0.25, 0.75, 1.0]
+
+
+def test_scores_rank_nakawari_above_cross_fade_on_a_small_suite() -> None:
+    cases = articulated_suite((480, 270), n_cases=2, seed=3)
+    fade = score_suite(cases, per_gap(crossfade))
+    ours = score_suite(cases, nakawari_flow("cpu"))
+    assert len(ours.cd) == len(fade.cd) == sum(len(c.gt_frames) for c in cases)
+    assert np.mean(ours.cd) < 0.8 * np.mean(fade.cd)
+    assert ours.row("ours", fade)[3] < 0.8  # the ratio column
+
+
+def test_table_aligns_columns() -> None:
+    text = format_table("title", ["method", "x"], [["a", 1.23456], ["longer name", 123.0]])
+    lines = text.splitlines()
+    assert lines[0] == "title" and lines[3].endswith("1.235") and lines[4].endswith("123.0")
+    assert len({len(line) for line in lines[1:]}) == 1
