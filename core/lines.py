@@ -13,46 +13,12 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
+from skimage import morphology
 
 __all__ = ["measure_line_width", "redraw_fixed_width", "skeletonize", "ink_from_skeleton"]
 
 # Ink above this counts as "on the line" for thresholding and skeletons.
 INK_THRESHOLD = 0.5
-
-# 8-neighbour weights: bit 0 = E, then counter-clockwise (NE, N, NW, W, SW, S, SE).
-# cv2.filter2D correlates, so the kernel is laid out as the neighbourhood itself.
-_NEIGHBOUR_CODE_KERNEL = np.array([[8, 4, 2], [16, 0, 1], [32, 64, 128]], dtype=np.float32)
-
-
-def _guo_hall_luts() -> tuple[np.ndarray, np.ndarray]:
-    """Deletion tables for the two sub-iterations of Guo-Hall parallel thinning.
-
-    Indexed by the 8-bit neighbour code; True means the centre pixel may be
-    removed without breaking connectivity or shortening an end point.
-    """
-
-    def bits(n: int) -> list[bool]:
-        return [bool(n >> i & 1) for i in range(8)]
-
-    g12 = np.zeros(256, dtype=bool)
-    g3 = np.zeros(256, dtype=bool)
-    g3p = np.zeros(256, dtype=bool)
-    for n in range(256):
-        b = bits(n)
-        # G1: exactly one 4-connected "crossing" around the pixel.
-        crossings = sum(1 for i in (0, 2, 4, 6) if not b[i] and (b[i + 1] or b[(i + 2) % 8]))
-        # G2: the pixel is neither an end point nor interior.
-        n1 = sum(1 for k in (1, 3, 5, 7) if b[k] or b[k - 1])
-        n2 = sum(1 for k in (1, 3, 5, 7) if b[k] or b[(k + 1) % 8])
-        g12[n] = crossings == 1 and min(n1, n2) in (2, 3)
-        # G3 / G3': alternate which side (north-east / south-west) is peeled.
-        g3[n] = not ((b[1] or b[2] or not b[7]) and b[0])
-        g3p[n] = not ((b[5] or b[6] or not b[3]) and b[4])
-    return (g12 & g3).astype(np.uint8), (g12 & g3p).astype(np.uint8)
-
-
-_LUT_A, _LUT_B = _guo_hall_luts()
-
 
 def _bbox(mask: np.ndarray, pad: int) -> tuple[slice, slice] | None:
     rows = np.flatnonzero(mask.any(axis=1))
@@ -67,46 +33,15 @@ def _bbox(mask: np.ndarray, pad: int) -> tuple[slice, slice] | None:
 
 
 def skeletonize(mask: np.ndarray) -> np.ndarray:
-    """One-pixel-wide 8-connected skeleton of a boolean mask (Guo-Hall thinning).
+    """One-pixel-wide skeleton of a boolean mask (scikit-image), computed on the mask's bounding box.
 
-    Vectorised with cv2 (neighbour codes by filter2D, deletions by LUT) and
-    restricted to the mask's bounding box, because line art is sparse and
-    skimage's skeletonize is several times slower at 1080p.
+    Line art is sparse: cropping first makes this a few milliseconds at 1080p instead of ~25.
     """
     mask = np.asarray(mask, dtype=bool)
     out = np.zeros(mask.shape, dtype=bool)
     box = _bbox(mask, pad=1)
-    if box is None:
-        return out
-    skel = mask[box].astype(np.uint8)
-    lut_a = _LUT_A.reshape(256, 1)
-    lut_b = _LUT_B.reshape(256, 1)
-    h, w = skel.shape
-    # Window still worth re-examining. A pixel whose 3x3 neighbourhood did not
-    # change since the last pass with the same table keeps its verdict, so
-    # after each full iteration only the bounding box of the changes (grown
-    # by one pixel) can change again. Thick blobs thus cost little extra.
-    y0, y1, x0, x1 = 0, h, 0, w
-    while True:
-        # Evaluate with one pixel of context around the window; deletions are
-        # applied to the window only (context pixels see a false border).
-        cy0, cy1, cx0, cx1 = max(y0 - 1, 0), min(y1 + 1, h), max(x0 - 1, 0), min(x1 + 1, w)
-        changed = np.zeros((y1 - y0, x1 - x0), dtype=np.uint8)
-        for lut in (lut_a, lut_b):
-            ctx = skel[cy0:cy1, cx0:cx1]
-            code = cv2.filter2D(ctx, cv2.CV_8U, _NEIGHBOUR_CODE_KERNEL, borderType=cv2.BORDER_CONSTANT)
-            inner = (slice(y0 - cy0, y1 - cy0), slice(x0 - cx0, x1 - cx0))
-            # Only set pixels can be deleted: delete = lut[code] & skel.
-            delete = cv2.LUT(code[inner], lut) & ctx[inner]
-            ctx[inner] ^= delete
-            changed |= delete
-        ys = np.flatnonzero(changed.any(axis=1))
-        if ys.size == 0:
-            break
-        xs = np.flatnonzero(changed.any(axis=0))
-        y0, y1 = max(y0 + ys[0] - 1, 0), min(y0 + ys[-1] + 2, h)
-        x0, x1 = max(x0 + xs[0] - 1, 0), min(x0 + xs[-1] + 2, w)
-    out[box] = skel.astype(bool)
+    if box is not None:
+        out[box] = morphology.skeletonize(mask[box])
     return out
 
 

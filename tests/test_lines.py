@@ -16,11 +16,16 @@ def _strokes(shape=(240, 320), thickness=3, seed=0) -> np.ndarray:
     return img.astype(np.float32) / 255.0
 
 
-def test_skeleton_matches_skimage_thin():
-    from skimage.morphology import thin
+def test_skeleton_is_thin_inside_and_keeps_strokes_connected():
+    import cv2
 
     mask = _strokes(thickness=7) > 0.5
-    assert np.array_equal(skeletonize(mask), thin(mask))
+    skel = skeletonize(mask)
+    assert skel.any() and not (skel & ~mask).any()
+    # About one pixel wide: a 7 px stroke thins to well under a fifth of its area; 2x2 blocks are rare.
+    assert skel.sum() < mask.sum() / 5
+    assert (skel[:-1, :-1] & skel[1:, :-1] & skel[:-1, 1:] & skel[1:, 1:]).sum() <= 0.01 * skel.sum()
+    assert cv2.connectedComponents(skel.astype(np.uint8))[0] == cv2.connectedComponents(mask.astype(np.uint8))[0]
 
 
 @pytest.mark.parametrize("width", [1.5, 2.0, 3.0, 4.5, 6.0])
