@@ -11,7 +11,8 @@ import cv2
 import numpy as np
 from scipy.ndimage import distance_transform_edt
 
-LUMA = (0.2989, 0.587, 0.114)
+from .image import LUMA
+
 INK_THRESHOLD = 128  # gray (0..255) below this counts as ink for chamfer_distance
 
 
@@ -33,7 +34,7 @@ def to_gray_u8(img: np.ndarray) -> np.ndarray:
     if a.shape[2] == 4:
         alpha = f[..., 3:4]
         rgb = rgb * alpha + (1.0 - alpha)  # straight alpha over white paper
-    gray = rgb @ np.asarray(LUMA)
+    gray = rgb @ LUMA.astype(np.float64)
     return np.clip(np.rint(gray * 255.0), 0, 255).astype(np.uint8)
 
 

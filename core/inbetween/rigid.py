@@ -193,15 +193,20 @@ def gather(img_a: np.ndarray, img_b: np.ndarray, rep_a: np.ndarray, rep_b: np.nd
         cands += sequential_ransac(za, zb)
     cands += flow_window_fits(flow_ab, ink_a * valid_a)
     cands += [s.inverse() for s in flow_window_fits(flow_ba, ink_b * valid_b)]
-    mask_a, mask_b = ink_a > 0.3, ink_b > 0.3
+    return refined(cands, ink_a > 0.3, ink_b > 0.3, [])
+
+
+def refined(cands: list[Similarity], mask_a: np.ndarray, mask_b: np.ndarray,
+            have: list[Similarity]) -> list[Similarity]:
+    """ICP-refined, plausible candidates that are not already in ``have`` (which is extended)."""
     if not mask_a.any() or not mask_b.any():
-        return []
+        return have
     dist_b, near_b = nearest_ink(mask_b)
     pts = ink_points(mask_a, step=2)
     # Duplicates are judged by where they send the corners of a's ink.
     probe = np.array([pts.real.min() + 1j * pts.imag.min(), pts.real.max() + 1j * pts.imag.min(),
                       pts.real.min() + 1j * pts.imag.max(), pts.real.max() + 1j * pts.imag.max()])
-    out: list[Similarity] = []
+    out = have
     for c in cands:
         if not c.plausible():
             continue
@@ -222,6 +227,7 @@ class Assignment:
     label: np.ndarray      # HxW int, −1: dense flow
     flow: np.ndarray       # HxWx2 dense flow to the other key
     valid: np.ndarray      # HxW float32 in [0, 1]
+    cost: np.ndarray       # HxW float32: neighbourhood landing cost of the chosen motion
 
     def displacement(self, t: float) -> np.ndarray:
         """Displacement of every pixel by fraction t: arcs for rigid labels, straight for the flow."""
@@ -268,7 +274,7 @@ def assign(transforms: list[Similarity], flow: np.ndarray, valid: np.ndarray, in
     label[den < 0.02] = -1
     rigid_valid = np.clip(2.0 - best / 1.5, 0.0, 1.0).astype(np.float32)
     valid_out = np.where(label >= 0, rigid_valid, valid).astype(np.float32)
-    return Assignment(transforms, label, flow, valid_out)
+    return Assignment(transforms, label, flow, valid_out, best.astype(np.float32))
 
 
 # Working-resolution ink (area-averaged) above this is a stroke pixel.
@@ -291,5 +297,79 @@ def pair_assignments(rep_a: np.ndarray, rep_b: np.ndarray, ink_a: np.ndarray, in
     wa = np.minimum(ink_a * 2.0, 1.0)
     wb = np.minimum(ink_b * 2.0, 1.0)
     # b's pixels move by the inverse transforms, so both keys travel the same arcs.
+    first_a = assign(fwd, flow_ab, valid_a, wa, dist_b)
+    first_b = assign([s.inverse() for s in fwd], flow_ba, valid_b, wb, dist_a)
+    # Stretches of ink that nothing explains yet: search them out by rotation.
+    spacing = SEARCH_RADIUS
+    found = rotation_search(rep_a, rep_b, bad_seeds(first_a.cost, mask_a, SEARCH_SEEDS, spacing))
+    found += [s.inverse() for s in rotation_search(rep_b, rep_a, bad_seeds(first_b.cost, mask_b, SEARCH_SEEDS, spacing))]
+    if not found:
+        return first_a, first_b
+    fwd = refined(found, mask_a, mask_b, list(fwd))
     return (assign(fwd, flow_ab, valid_a, wa, dist_b),
             assign([s.inverse() for s in fwd], flow_ba, valid_b, wb, dist_a))
+
+
+# Rotation search around badly explained stretches of ink (see rotation_search).
+SEARCH_SEEDS = 12
+SEARCH_RADIUS = 16          # working px: the patch around a seed that is rotated and searched for
+SEARCH_REACH = 0.25         # farthest a part is searched for, as a fraction of the long side
+SEARCH_ANGLES = np.linspace(-1.6, 1.6, 23)
+BAD_COST = 1.5              # working px: a stretch of ink explained worse than this is a seed
+
+
+def bad_seeds(cost: np.ndarray, mask: np.ndarray, n: int, spacing: float) -> list[complex]:
+    """Up to n ink pixels explained worst by the current motions, at least ``spacing`` apart."""
+    c = np.where(mask, cost, 0.0).astype(np.float32)
+    seeds: list[complex] = []
+    r = int(spacing)
+    for _ in range(n):
+        _, worst, _, (x, y) = cv2.minMaxLoc(c)
+        if worst < BAD_COST:
+            break
+        seeds.append(complex(x, y))
+        cv2.circle(c, (x, y), r, 0.0, -1)
+    return seeds
+
+
+def rotation_search(rep_a: np.ndarray, rep_b: np.ndarray, seeds: list[complex]) -> list[Similarity]:
+    """For each seed, the rotation and position at which a's neighbourhood best fits into b.
+
+    The distance field is rotation-equivariant, so rotating a's field patch is
+    the field of the rotated strokes; squared differences of fields are a
+    chamfer-like fit. Done at half the working resolution: it is a brute-force
+    search over angles × positions. This finds the big turns DIS and SIFT miss
+    (thin capsules have few distinctive keypoints).
+    """
+    fa = cv2.resize(rep_a, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA).astype(np.float32)
+    fb = cv2.resize(rep_b, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA).astype(np.float32)
+    h, w = fb.shape
+    r = SEARCH_RADIUS // 2
+    reach = int(SEARCH_REACH * max(h, w))
+    oy, ox = np.mgrid[-r:r + 1, -r:r + 1].astype(np.float32)
+    out: list[Similarity] = []
+    for seed in seeds:
+        s = seed / 2.0
+        x0, x1 = max(int(s.real) - reach - r, 0), min(int(s.real) + reach + r + 1, w)
+        y0, y1 = max(int(s.imag) - reach - r, 0), min(int(s.imag) + reach + r + 1, h)
+        if x1 - x0 <= 2 * r + 1 or y1 - y0 <= 2 * r + 1:
+            continue
+        region = fb[y0:y1, x0:x1]
+        best = (np.inf, 0.0, 0j)
+        for th in SEARCH_ANGLES:
+            # Template offset o shows a at s + e^{-iθ}·o: a's patch turned by +θ.
+            c, sn = np.cos(th), np.sin(th)
+            mx = (s.real + c * ox + sn * oy).astype(np.float32)
+            my = (s.imag - sn * ox + c * oy).astype(np.float32)
+            tmpl = cv2.remap(fa, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+            if float(tmpl.max()) < 128:
+                continue
+            res = cv2.matchTemplate(region, tmpl, cv2.TM_SQDIFF)
+            mn, _, (lx, ly), _ = cv2.minMaxLoc(res)
+            if mn < best[0]:
+                best = (mn, th, complex(x0 + lx + r, y0 + ly + r))
+        if np.isfinite(best[0]):
+            a = complex(np.exp(1j * best[1]))
+            # z ↦ e^{iθ}(z − 2s) + 2L in working pixels.
+            out.append(Similarity(a, 2.0 * best[2] - a * 2.0 * s))
+    return out
