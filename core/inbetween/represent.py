@@ -43,21 +43,23 @@ def _looks_like_lineart(key: np.ndarray, transparent: bool) -> bool:
     """Grey strokes without filled areas. Subsampled: the decision needs no full resolution."""
     small = key[::2, ::2]
     rgb, alpha = small[..., :3], small[..., 3]
-    visible = alpha > 0.05
-    if not visible.any():
+    # Drawn pixels only: on paper most of the frame is white, which would drown a cel's colours.
+    drawn = (alpha > 0.05) & ((rgb @ LUMA < 0.97) if not transparent else True)
+    if not drawn.any():
         return True
     spread = rgb.max(axis=2) - rgb.min(axis=2)
-    if float(np.mean(spread[visible] > 0.12)) > 0.02:
+    if float(np.mean(spread[drawn] > 0.12)) > 0.02:
         return False  # noticeable colour: cels
+    # Strokes vanish under an opening with a 7x7 disc (≈14 px at full size); fills survive it:
+    # large blacks among the dark pixels, grey tones among the light ones (a stroke's light
+    # pixels are only its anti-aliased rim).
     ink = ink_map(small, transparent)
-    solid = (ink > 0.5).astype(np.uint8)
-    if not solid.any():
-        return True
-    # Strokes vanish under an opening with a 7x7 disc (≈14 px at full size);
-    # fills and large blacks survive it.
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (7, 7))
-    kept = cv2.morphologyEx(solid, cv2.MORPH_OPEN, kernel)
-    return int(kept.sum()) <= 0.05 * int(solid.sum())
+    for part in (ink > 0.5, drawn & (ink <= 0.5)):
+        kept = cv2.morphologyEx(part.astype(np.uint8), cv2.MORPH_OPEN, kernel)
+        if int(kept.sum()) > 0.05 * int(part.sum()):
+            return False
+    return True
 
 
 def _stroke_colour(keys: list[np.ndarray], transparent: bool) -> np.ndarray:
