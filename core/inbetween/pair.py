@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import flow as flowmod
-from . import fuse, rigid, warp
+from . import fuse, regions, rigid, warp
 from .represent import KeyStyle, flow_image, ink_map, outline_map
 
 # Working resolution for flow: long side of about this many pixels. Flow on
@@ -17,6 +17,12 @@ WORK_LONG_SIDE = 480
 # chamfer vs the DIS baseline on the articulated suite 0.81 → 0.77 (2 keys), 0.885 → 0.85 (3 keys).
 # (Quadratic three-key paths were tried before and removed: 1.02 vs 0.885 straight.)
 USE_RIGID_PARTS = True
+# Closed areas matched one-to-one between the keys (regions.py) add their motions
+# as rigid candidates, with a prior on the ink around each area.
+# 2-key articulated ratio 0.668 → 0.58 with both; cels 0.70 → 0.66 (areas matched with colour).
+USE_AREAS = True
+# Rigid parts for cels too (and thick line art that analyse_keys reads as cels, articulated case 4).
+RIGID_CELS = True
 # Distance-field reach as a fraction of the working long side.
 REACH_FRACTION = 0.04
 
@@ -95,15 +101,26 @@ class PairInbetweener:
         self.flow = p
         ink_small = [self._small_ink(i), self._small_ink(i + 1)]
         self.rigid = None
-        if USE_RIGID_PARTS and self.style.lineart and not self._identical:
+        if USE_RIGID_PARTS and (self.style.lineart or RIGID_CELS) and not self._identical:
+            areas = None
+            if USE_AREAS:
+                cols = [None, None] if self.style.lineart else [self._small_rgb(i), self._small_rgb(i + 1)]
+                areas = regions.area_motions(ink_small[0], ink_small[1], self.line_width * bank.scale,
+                                             cols[0], cols[1])
             self.rigid = rigid.pair_assignments(bank.rep(i), bank.rep(i + 1), ink_small[0], ink_small[1],
-                                                p.ab, p.ba, p.valid_a, p.valid_b)
+                                                p.ab, p.ba, p.valid_a, p.valid_b, areas)
         if self.rigid is not None:
             p = flowmod.PairFlow(ab=p.ab, ba=p.ba, valid_a=self.rigid[0].valid, valid_b=self.rigid[1].valid)
             self.flow = p
         # Splat weights: strokes carry the motion that matters; paper a little.
         self.splat_w = [(0.05 + ink_small[0]) * (0.2 + 0.8 * p.valid_a), (0.05 + ink_small[1]) * (0.2 + 0.8 * p.valid_b)]
         self._prepared = True
+
+    def _small_rgb(self, k: int) -> np.ndarray:
+        import cv2
+
+        rep = self.bank.rep(k)
+        return cv2.resize(self.bank.keys[k][..., :3], (rep.shape[1], rep.shape[0]), interpolation=cv2.INTER_AREA)
 
     def _small_ink(self, k: int) -> np.ndarray:
         import cv2

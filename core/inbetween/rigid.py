@@ -38,6 +38,8 @@ SCALE_RANGE = (0.9, 1.1)
 COST_CAP = 6.0
 # Neighbourhood (working px) over which a stretch of stroke votes for one transform.
 VOTE_SIGMA = 6.0
+# Cost bonus (working px) of a matched closed area's transform on the ink around that area.
+PRIOR_BONUS = 1.0
 # The dense flow wins ties: a rigid transform must beat it by this much (working px).
 FLOW_PREFERENCE = 0.35
 
@@ -245,13 +247,16 @@ class Assignment:
 
 
 def assign(transforms: list[Similarity], flow: np.ndarray, valid: np.ndarray, ink_src: np.ndarray,
-           dist_dst: np.ndarray) -> Assignment:
+           dist_dst: np.ndarray, priors: dict[int, np.ndarray] | None = None) -> Assignment:
     """Choose per pixel the motion under which the surrounding stroke lands on the other key's ink.
 
     The landing cost (distance to the other key's ink at the moved position)
     is averaged over a neighbourhood *along the source ink* (normalised
     filtering), so a whole stretch of limb votes together; the dense flow
-    competes as one more candidate and wins ties.
+    competes as one more candidate and wins ties. ``priors`` maps a transform
+    index to a map in [0, 1] of where that transform is expected (the ink
+    around a matched closed area, regions.py); there its cost drops by up to
+    PRIOR_BONUS, which settles ties between look-alike parts (left vs right leg).
     """
     h, w = flow.shape[:2]
     gx, gy = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
@@ -269,6 +274,8 @@ def assign(transforms: list[Similarity], flow: np.ndarray, valid: np.ndarray, in
     for k, tr in enumerate(transforms):
         q = tr.apply(z)
         c = vote(q.real.astype(np.float32), q.imag.astype(np.float32))
+        if priors is not None and k in priors:
+            c = c - PRIOR_BONUS * priors[k]
         better = c < best
         best = np.where(better, c, best)
         label[better] = k
@@ -285,8 +292,12 @@ STROKE = 0.15
 
 def pair_assignments(rep_a: np.ndarray, rep_b: np.ndarray, ink_a: np.ndarray, ink_b: np.ndarray,
                      flow_ab: np.ndarray, flow_ba: np.ndarray, valid_a: np.ndarray,
-                     valid_b: np.ndarray) -> tuple[Assignment, Assignment] | None:
-    """Per-pixel motions of both keys (a→b and b→a), or None when there is nothing to match."""
+                     valid_b: np.ndarray, area_motions: list[tuple[Similarity, np.ndarray, np.ndarray]] | None = None,
+                     ) -> tuple[Assignment, Assignment] | None:
+    """Per-pixel motions of both keys (a→b and b→a), or None when there is nothing to match.
+
+    ``area_motions``: (a→b transform, prior map in a, prior map in b) per matched
+    closed area; each becomes a candidate with its prior on both sides."""
     mask_a, mask_b = ink_a > STROKE, ink_b > STROKE
     if mask_a.sum() < 10 or mask_b.sum() < 10:
         return None
@@ -294,10 +305,15 @@ def pair_assignments(rep_a: np.ndarray, rep_b: np.ndarray, ink_a: np.ndarray, in
     img_b = (np.clip(ink_b * 2.0, 0.0, 1.0) * 255).astype(np.uint8)
     fwd = gather(img_a, img_b, rep_a, rep_b, mask_a.astype(np.float32), mask_b.astype(np.float32),
                  flow_ab, valid_a, flow_ba, valid_b)
+    pri_a: dict[int, np.ndarray] = {}
+    pri_b: dict[int, np.ndarray] = {}
+    for tr, pa, pb in area_motions or []:
+        pri_a[len(fwd)], pri_b[len(fwd)] = pa, pb
+        fwd.append(tr)
     dist_a = cv2.distanceTransform((~mask_a).astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
     dist_b = cv2.distanceTransform((~mask_b).astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
     wa = np.minimum(ink_a * 2.0, 1.0)
     wb = np.minimum(ink_b * 2.0, 1.0)
     # b's pixels move by the inverse transforms, so both keys travel the same arcs.
-    return (assign(fwd, flow_ab, valid_a, wa, dist_b),
-            assign([s.inverse() for s in fwd], flow_ba, valid_b, wb, dist_a))
+    return (assign(fwd, flow_ab, valid_a, wa, dist_b, pri_a),
+            assign([s.inverse() for s in fwd], flow_ba, valid_b, wb, dist_a, pri_b))
