@@ -57,16 +57,21 @@ class Similarity:
     def apply(self, z: np.ndarray) -> np.ndarray:
         return self.a * z + self.b
 
-    def displacement(self, z: np.ndarray, t: float) -> np.ndarray:
-        """Where z has moved by fraction t along the interpolated motion (complex displacement).
+    def displacement_coefficients(self, t: float) -> tuple[complex, complex]:
+        """(p, q) such that a point z has moved by p·z + q at fraction t of the interpolated motion.
 
         T^t(z) = c + a^t (z − c) with c the fixed point; written as
         (a^t − 1)·z + b·(a^t − 1)/(a − 1) it stays finite for a → 1 (pure
         translation, where the ratio → t).
         """
-        at = np.exp(t * np.log(self.a))
+        at = complex(np.exp(t * np.log(self.a)))
         ratio = t if abs(self.a - 1.0) < 1e-6 else (at - 1.0) / (self.a - 1.0)
-        return (at - 1.0) * z + self.b * ratio
+        return at - 1.0, self.b * ratio
+
+    def displacement(self, z: np.ndarray, t: float) -> np.ndarray:
+        """Where z has moved by fraction t along the interpolated motion (complex displacement)."""
+        p, q = self.displacement_coefficients(t)
+        return p * z + q
 
     @staticmethod
     def from_matrix(m: np.ndarray) -> "Similarity":
@@ -236,13 +241,15 @@ class Assignment:
     def displacement(self, t: float) -> np.ndarray:
         """Displacement of every pixel by fraction t: arcs for rigid labels, straight for the flow."""
         out = self.flow * np.float32(t)
-        for k, tr in enumerate(self.transforms):
-            ys, xs = np.nonzero(self.label == k)
-            if ys.size == 0:
-                continue
-            d = tr.displacement(xs + 1j * ys, t)
-            out[ys, xs, 0] = d.real
-            out[ys, xs, 1] = d.imag
+        ys, xs = np.nonzero(self.label >= 0)
+        if ys.size == 0:
+            return out
+        # One pass over every rigidly moving pixel: look up its transform's coefficients.
+        coefficients = np.array([tr.displacement_coefficients(t) for tr in self.transforms])
+        k = self.label[ys, xs]
+        d = coefficients[k, 0] * (xs + 1j * ys) + coefficients[k, 1]
+        out[ys, xs, 0] = d.real
+        out[ys, xs, 1] = d.imag
         return out
 
 
