@@ -241,3 +241,20 @@ def test_cel_fills_are_not_ink() -> None:
     ink = ink_mask(img).sum()
     line = ink_mask(articulated_motion(0, 2).render(0.5, SMALL)).sum()
     assert ink < 0.2 * (img.shape[0] * img.shape[1]) and ink > 0.3 * line
+
+
+def test_smooth_motion_passes_through_keys_without_a_kink() -> None:
+    from dataclasses import replace
+
+    motion = replace(articulated_motion(4, 0, n_keys=3), smooth=True)
+    for t, pose in zip(motion.key_times, motion.key_poses):
+        assert np.allclose(motion.pose_at(t), pose)
+    eps = 1e-4
+    left = (motion.pose_at(1.0) - motion.pose_at(1.0 - eps)) / eps
+    right = (motion.pose_at(1.0 + eps) - motion.pose_at(1.0)) / eps
+    assert np.allclose(left, right, atol=1e-2)  # velocity is continuous through the middle key
+    linear = articulated_motion(4, 0, n_keys=3)
+    kink = (linear.pose_at(1.0 + eps) - linear.pose_at(1.0)) / eps - (linear.pose_at(1.0) - linear.pose_at(1.0 - eps)) / eps
+    assert np.abs(kink).max() > 0.1  # while linear gaps turn a corner there
+    two = articulated_motion(4, 0, n_keys=2)
+    assert np.allclose(replace(two, smooth=True).pose_at(0.3), two.pose_at(0.3))

@@ -105,8 +105,10 @@ def bench_inbetween(*, quick: bool = False, device: str = "auto") -> int:
     small = (960, 540)
     suites = {
         "articulated line art, 2 keys, 540p": articulated_suite(small, n_cases=4 if quick else 8, seed=11),
-        "articulated line art, 3 keys (arcs), 540p": articulated_suite(small, n_cases=2 if quick else 4,
-                                                                       n_keys=3, seed=12),
+        "articulated line art, 3 keys, linear gaps, 540p": articulated_suite(small, n_cases=2 if quick else 4,
+                                                                             n_keys=3, seed=12),
+        "articulated line art, 3 keys, smooth arcs, 540p": articulated_suite(small, n_cases=2 if quick else 4,
+                                                                             n_keys=3, seed=12, smooth=True),
         "coloured cels, 2 keys, 540p": cel_suite(small, n_cases=3 if quick else 6, seed=13),
     }
     if not quick:

@@ -4,7 +4,9 @@ Ground-truth convention: the pose at time ``t`` is the *linear* interpolation of
 the pose vectors of the two neighbouring keys by the local fraction
 ``(t - t_k) / (t_{k+1} - t_k)`` (linear per gap, also for 3+ keys). Because the
 pose vector holds joint angles, linear interpolation moves every part on an arc
-around its joint. Easing/timing is deliberately not applied here: a timing module
+around its joint. With ``smooth=True`` (3+ keys) the pose follows a Catmull-Rom
+spline through the key poses instead, as an animator's arcs pass through
+breakdown keys without a kink. Easing/timing is deliberately not applied here: a timing module
 maps chart positions to ``t`` before asking for ground truth.
 """
 
@@ -30,6 +32,7 @@ class Motion:
     palette: Palette | None = None
     fill_height: float = 0.58  # target height of the motion's bounding box, fraction of frame
     shift: tuple[float, float] = (0.5, 0.5)  # where the figure sits in the leftover room, 0..1
+    smooth: bool = False  # Catmull-Rom through the keys instead of linear per gap
     bounds: tuple[float, float, float, float] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -55,7 +58,19 @@ class Motion:
             return self.key_poses[-1].copy()
         k = int(np.searchsorted(kt, t, side="right")) - 1
         f = (t - kt[k]) / (kt[k + 1] - kt[k])
-        return (1.0 - f) * self.key_poses[k] + f * self.key_poses[k + 1]
+        if not self.smooth or len(kt) < 3:
+            return (1.0 - f) * self.key_poses[k] + f * self.key_poses[k + 1]
+        # Cubic Hermite with Catmull-Rom tangents (one-sided at the first and last key).
+        span = kt[k + 1] - kt[k]
+        h00, h10 = 2 * f**3 - 3 * f**2 + 1, f**3 - 2 * f**2 + f
+        h01, h11 = -2 * f**3 + 3 * f**2, f**3 - f**2
+        return (h00 * self.key_poses[k] + h10 * span * self._tangent(k)
+                + h01 * self.key_poses[k + 1] + h11 * span * self._tangent(k + 1))
+
+    def _tangent(self, i: int) -> np.ndarray:
+        kt, poses = self.key_times, self.key_poses
+        lo, hi = max(i - 1, 0), min(i + 1, len(kt) - 1)
+        return (poses[hi] - poses[lo]) / (kt[hi] - kt[lo])
 
     def camera(self, aspect: float) -> Camera:
         """Fixed framing for a frame of the given width/height ratio."""

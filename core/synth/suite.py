@@ -7,7 +7,7 @@ interpolation of joint-space pose parameters per gap (no easing).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable
 
 import numpy as np
@@ -51,11 +51,13 @@ def case_from_motion(name: str, motion: Motion, size: tuple[int, int], inbetween
 
 def _suite(prefix: str, make: Callable[..., Motion], size: tuple[int, int], n_cases: int,
            n_keys: int, inbetweens_per_gap: int, seed: int, max_rotation: float,
-           transparent: bool) -> list[SynthCase]:
+           transparent: bool, smooth: bool = False) -> list[SynthCase]:
     cases = []
     for i in range(n_cases):
         lw = LINE_WIDTHS[i % len(LINE_WIDTHS)]
         motion = make(seed, i, n_keys=n_keys, max_rotation=max_rotation, line_width=lw)
+        if smooth:
+            motion = replace(motion, smooth=True)
         cases.append(case_from_motion(f"{prefix}-{i:02d}-w{lw}", motion, size,
                                       inbetweens_per_gap, transparent))
     return cases
@@ -63,10 +65,11 @@ def _suite(prefix: str, make: Callable[..., Motion], size: tuple[int, int], n_ca
 
 def articulated_suite(size: tuple[int, int] = (960, 540), n_cases: int = 6, n_keys: int = 2,
                       inbetweens_per_gap: int = 3, seed: int = 0, max_rotation: float = 1.0,
-                      transparent: bool = False) -> list[SynthCase]:
-    """Line-art mannequin cases; ``size`` is (width, height)."""
-    return _suite("articulated", articulated_motion, size, n_cases, n_keys, inbetweens_per_gap,
-                  seed, max_rotation, transparent)
+                      transparent: bool = False, smooth: bool = False) -> list[SynthCase]:
+    """Line-art mannequin cases; ``size`` is (width, height). ``smooth``: with 3+ keys the ground
+    truth follows smooth arcs through the keys (Catmull-Rom in joint space) rather than linear gaps."""
+    return _suite("articulated-smooth" if smooth else "articulated", articulated_motion, size, n_cases,
+                  n_keys, inbetweens_per_gap, seed, max_rotation, transparent, smooth)
 
 
 def cel_suite(size: tuple[int, int] = (960, 540), n_cases: int = 4, n_keys: int = 2,
