@@ -50,8 +50,9 @@ def test_area_motions_put_priors_on_the_limb_outline():
     assert len(motions) == 3
     foot_a = HIPS[1] + LEG * 1.5        # on the capsule's outline, just below its tip
     foot_b = HIPS[1] + np.exp(-1j) * LEG * 1.5 + 8
-    covering = [tr for tr, pa, pb in motions
-                if pa[int(foot_a.imag), int(foot_a.real)] > 0 and pb[int(round(foot_b.imag)), int(round(foot_b.real))] > 0]
+    covering = [m.transform for m in motions
+                if m.prior_a[int(foot_a.imag), int(foot_a.real)] > 0
+                and m.prior_b[int(round(foot_b.imag)), int(round(foot_b.real))] > 0]
     assert len(covering) == 1 and abs(np.angle(covering[0].a) + 1.0) < 0.1
 
 
@@ -60,3 +61,11 @@ def test_no_closed_areas_means_no_motions():
     cv2.line(ink, (5, 5), (50, 40), 1.0, 2)
     assert regions.extract(ink).n == 0
     assert regions.area_motions(ink, ink, 2.0) == []
+
+
+def test_legs_ride_on_the_torso():
+    ink_a, ink_b = _figure(0.0, 0j), _figure(-1.0, 8 + 0j)
+    motions = regions.area_motions(ink_a, ink_b, line_width=2.0)
+    roots = [k for k, m in enumerate(motions) if m.parent < 0]
+    assert len(roots) == 1                       # the torso, the largest area
+    assert all(m.parent == roots[0] for k, m in enumerate(motions) if k != roots[0])

@@ -55,3 +55,39 @@ def test_assignment_picks_the_rotation_that_lands_on_ink():
     # The stroke's tip travels on the arc: still 50 px from the joint at t = 0.5.
     tip = 130 + d[60, 130, 0] + 1j * (60 + d[60, 130, 1])
     assert abs(abs(tip - c) - 50) < 1.0
+
+
+def _rotation(angle: float, centre: complex) -> rigid.Similarity:
+    a = complex(np.exp(1j * angle))
+    return rigid.Similarity(a, centre - a * centre)
+
+
+def test_two_segment_arm_follows_the_joint_angles_and_both_keys_meet():
+    # Torso turning about its centre, upper arm about the shoulder, forearm about the
+    # elbow (rest-pose positions); the truth interpolates the three angles linearly.
+    torso_c, shoulder, elbow = 200 + 200j, 240 + 160j, 320 + 160j
+    pose_a, pose_b = (0.1, -0.3, 0.2), (0.4, 1.1, 1.6)      # (torso, shoulder, elbow) angles
+
+    def chain(pose: tuple[float, float, float]) -> list[rigid.Similarity]:
+        torso = _rotation(pose[0], torso_c)
+        upper = torso.compose(_rotation(pose[1], shoulder))
+        return [torso, upper, upper.compose(_rotation(pose[2], elbow))]
+
+    fa, fb = chain(pose_a), chain(pose_b)
+    transforms = [b.compose(a.inverse()) for a, b in zip(fa, fb)]        # a → b per part
+    parents = [-1, 0, 1]
+    hand = np.array([400 + 160j, 380 + 175j])                            # forearm points, rest pose
+    for t in (0.25, 0.5, 0.75):
+        pose_t = tuple((1 - t) * x + t * y for x, y in zip(pose_a, pose_b))
+        truth = chain(pose_t)[2].apply(hand)
+        in_a = fa[2].apply(hand)
+        ours = rigid.interpolated(transforms, parents, t)[2].apply(in_a)
+        assert np.abs(ours - truth).max() < 1.0
+        # A single rotation about the forearm's own fixed point misses by far.
+        assert np.abs(transforms[2].power(t).apply(in_a) - truth).max() > 10.0
+        # b's pixels, run back over the same tree by the inverse transforms for 1 − t, meet a's.
+        back = rigid.interpolated([s.inverse() for s in transforms], parents, 1.0 - t)[2]
+        assert np.abs(back.apply(transforms[2].apply(in_a)) - ours).max() < 1e-6
+    # The path ends on the key transform.
+    end = rigid.interpolated(transforms, parents, 1.0)[2]
+    assert abs(end.a - transforms[2].a) < 1e-9 and abs(end.b - transforms[2].b) < 1e-6

@@ -20,7 +20,7 @@ import cv2
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from .rigid import Similarity
+from .rigid import AreaMotion, Similarity
 
 # Working-resolution ink above this closes an area (area-averaged thin lines are faint).
 INK_EDGE = 0.15
@@ -255,12 +255,13 @@ def _solve(cost: np.ndarray) -> list[tuple[int, int]]:
 
 def area_motions(ink_a: np.ndarray, ink_b: np.ndarray, line_width: float,
                  colour_a: np.ndarray | None = None, colour_b: np.ndarray | None = None,
-                 ) -> list[tuple[Similarity, np.ndarray, np.ndarray]]:
-    """Matched areas as (a→b transform, prior map in a, prior map in b) for rigid.pair_assignments.
+                 ) -> list[AreaMotion]:
+    """Matched areas as candidate motions for rigid.pair_assignments.
 
     The prior covers the area and the lines around it (out to about a line
     width and a bit), where the area's own motion is the likely one; a line
-    shared by two areas gets both priors and the better-landing one wins."""
+    shared by two areas gets both priors and the better-landing one wins.
+    Each motion's parent comes from ``part_tree``."""
     ra, rb = extract(ink_a, colour_a), extract(ink_b, colour_b)
     ys, xs = np.nonzero((ra.labels > 0) | (ink_a > INK_EDGE))
     if ys.size == 0:
@@ -268,9 +269,38 @@ def area_motions(ink_a: np.ndarray, ink_b: np.ndarray, line_width: float,
     figure = float(max(np.ptp(ys), np.ptp(xs)))
     r = int(np.ceil(line_width)) + 2
     k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
+    matches = match(ra, rb, figure)
+    parents = part_tree(matches, ra, rb)
     out = []
-    for m in match(ra, rb, figure):
+    for m, parent in zip(matches, parents):
         pa = cv2.dilate((ra.labels == m.i + 1).astype(np.uint8), k).astype(np.float32)
         pb = cv2.dilate((rb.labels == m.j + 1).astype(np.uint8), k).astype(np.float32)
-        out.append((m.transform, pa, pb))
+        out.append(AreaMotion(m.transform, pa, pb, parent))
     return out
+
+
+def part_tree(matches: list[Match], ra: Regions, rb: Regions) -> list[int]:
+    """Parent (index into ``matches``, −1 for a root) of every matched area.
+
+    Matched areas that share a line in both keys are attached parts (a limb on
+    the torso, a forearm on the upper arm). A breadth-first tree from the
+    largest area of each connected group — the torso — makes every part a
+    child of the neighbour nearer the body, whose motion it rides on."""
+    adj_a, _ = adjacency(ra)
+    adj_b, _ = adjacency(rb)
+    n = len(matches)
+    parents = [-1] * n
+    seen = [False] * n
+    for root in sorted(range(n), key=lambda k: -ra.area[matches[k].i]):
+        if seen[root]:
+            continue
+        seen[root] = True
+        queue = [root]
+        while queue:
+            p = queue.pop(0)
+            for c in range(n):
+                if not seen[c] and adj_a[matches[p].i, matches[c].i] and adj_b[matches[p].j, matches[c].j]:
+                    seen[c] = True
+                    parents[c] = p
+                    queue.append(c)
+    return parents

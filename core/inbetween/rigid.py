@@ -57,16 +57,21 @@ class Similarity:
     def apply(self, z: np.ndarray) -> np.ndarray:
         return self.a * z + self.b
 
-    def displacement_coefficients(self, t: float) -> tuple[complex, complex]:
-        """(p, q) such that a point z has moved by p·z + q at fraction t of the interpolated motion.
+    def compose(self, inner: "Similarity") -> "Similarity":
+        """self ∘ inner: apply ``inner`` first."""
+        return Similarity(self.a * inner.a, self.a * inner.b + self.b)
 
-        T^t(z) = c + a^t (z − c) with c the fixed point; written as
-        (a^t − 1)·z + b·(a^t − 1)/(a − 1) it stays finite for a → 1 (pure
-        translation, where the ratio → t).
-        """
+    def power(self, t: float) -> "Similarity":
+        """T^t: z ↦ c + a^t (z − c) with c the fixed point, i.e. a rotation (and scaling) by the
+        fraction t about c. The translation is written as b·(a^t − 1)/(a − 1) so it stays finite
+        for a → 1 (pure translation, where the ratio → t)."""
         at = complex(np.exp(t * np.log(self.a)))
         ratio = t if abs(self.a - 1.0) < 1e-6 else (at - 1.0) / (self.a - 1.0)
-        return at - 1.0, self.b * ratio
+        return Similarity(at, self.b * ratio)
+
+    def displacement_coefficients(self, t: float) -> tuple[complex, complex]:
+        """(p, q) such that a point z has moved by p·z + q at fraction t of the interpolated motion."""
+        return _coefficients(self.power(t))
 
     def displacement(self, z: np.ndarray, t: float) -> np.ndarray:
         """Where z has moved by fraction t along the interpolated motion (complex displacement)."""
@@ -80,6 +85,37 @@ class Similarity:
     def plausible(self) -> bool:
         s = abs(self.a)
         return SCALE_RANGE[0] <= s <= SCALE_RANGE[1] and abs(np.angle(self.a)) < 2.5
+
+
+def _coefficients(tr: Similarity) -> tuple[complex, complex]:
+    """(p, q) with tr(z) − z = p·z + q."""
+    return tr.a - 1.0, tr.b
+
+
+def interpolated(transforms: list[Similarity], parents: list[int], t: float) -> list[Similarity]:
+    """Every transform at fraction t of its motion, children riding on their parents.
+
+    An articulated limb's true path is its parent's interpolated motion
+    composed with its own turn about the joint: T_c(t) = T_p(t) ∘ R^t with
+    R = T_p⁻¹ ∘ T_c (the motion relative to the parent, a rotation about the
+    joint), not one rotation T_c^t about a single fixed point. Roots
+    (parent −1) move by T^t. At t = 1 every T_c(t) = T_c, and the same
+    construction on the inverse transforms at 1 − t meets it (the two paths
+    are conjugate powers of the same relative motions).
+    """
+    out: dict[int, Similarity] = {}
+
+    def at(k: int) -> Similarity:
+        if k not in out:
+            p = parents[k]
+            if p < 0:
+                out[k] = transforms[k].power(t)
+            else:
+                relative = transforms[p].inverse().compose(transforms[k])
+                out[k] = at(p).compose(relative.power(t))
+        return out[k]
+
+    return [at(k) for k in range(len(transforms))]
 
 
 def fit_similarity(src: np.ndarray, dst: np.ndarray) -> Similarity | None:
@@ -237,15 +273,17 @@ class Assignment:
     flow: np.ndarray       # HxWx2 dense flow to the other key
     valid: np.ndarray      # HxW float32 in [0, 1]
     cost: np.ndarray       # HxW float32: neighbourhood landing cost of the chosen motion
+    parents: list[int]     # per transform: the transform it rides on (interpolated), −1 for none
 
     def displacement(self, t: float) -> np.ndarray:
-        """Displacement of every pixel by fraction t: arcs for rigid labels, straight for the flow."""
+        """Displacement of every pixel by fraction t: arcs (composed along the part tree) for rigid
+        labels, straight for the flow."""
         out = self.flow * np.float32(t)
         ys, xs = np.nonzero(self.label >= 0)
         if ys.size == 0:
             return out
         # One pass over every rigidly moving pixel: look up its transform's coefficients.
-        coefficients = np.array([tr.displacement_coefficients(t) for tr in self.transforms])
+        coefficients = np.array([_coefficients(tr) for tr in interpolated(self.transforms, self.parents, t)])
         k = self.label[ys, xs]
         d = coefficients[k, 0] * (xs + 1j * ys) + coefficients[k, 1]
         out[ys, xs, 0] = d.real
@@ -254,7 +292,8 @@ class Assignment:
 
 
 def assign(transforms: list[Similarity], flow: np.ndarray, valid: np.ndarray, ink_src: np.ndarray,
-           dist_dst: np.ndarray, priors: dict[int, np.ndarray] | None = None) -> Assignment:
+           dist_dst: np.ndarray, priors: dict[int, np.ndarray] | None = None,
+           parents: list[int] | None = None) -> Assignment:
     """Choose per pixel the motion under which the surrounding stroke lands on the other key's ink.
 
     The landing cost (distance to the other key's ink at the moved position)
@@ -264,6 +303,8 @@ def assign(transforms: list[Similarity], flow: np.ndarray, valid: np.ndarray, in
     index to a map in [0, 1] of where that transform is expected (the ink
     around a matched closed area, regions.py); there its cost drops by up to
     PRIOR_BONUS, which settles ties between look-alike parts (left vs right leg).
+    ``parents`` (per transform, −1 for none) makes a transform's path ride on
+    another's (see ``interpolated``); by default every transform moves alone.
     """
     h, w = flow.shape[:2]
     gx, gy = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
@@ -290,21 +331,32 @@ def assign(transforms: list[Similarity], flow: np.ndarray, valid: np.ndarray, in
     label[den < 0.02] = -1
     rigid_valid = np.clip(2.0 - best / 1.5, 0.0, 1.0).astype(np.float32)
     valid_out = np.where(label >= 0, rigid_valid, valid).astype(np.float32)
-    return Assignment(transforms, label, flow, valid_out, best.astype(np.float32))
+    parents = [-1] * len(transforms) if parents is None else parents
+    return Assignment(transforms, label, flow, valid_out, best.astype(np.float32), parents)
 
 
 # Working-resolution ink (area-averaged) above this is a stroke pixel.
 STROKE = 0.15
 
 
+@dataclass
+class AreaMotion:
+    """A matched closed area's motion (regions.py) as a candidate for ``pair_assignments``."""
+
+    transform: Similarity  # a → b
+    prior_a: np.ndarray    # HxW in [0, 1]: where in a this motion is expected
+    prior_b: np.ndarray    # the same in b
+    parent: int            # index of the area this one is attached to (its path rides on it), −1 for none
+
+
 def pair_assignments(rep_a: np.ndarray, rep_b: np.ndarray, ink_a: np.ndarray, ink_b: np.ndarray,
                      flow_ab: np.ndarray, flow_ba: np.ndarray, valid_a: np.ndarray,
-                     valid_b: np.ndarray, area_motions: list[tuple[Similarity, np.ndarray, np.ndarray]] | None = None,
+                     valid_b: np.ndarray, area_motions: list[AreaMotion] | None = None,
                      ) -> tuple[Assignment, Assignment] | None:
     """Per-pixel motions of both keys (a→b and b→a), or None when there is nothing to match.
 
-    ``area_motions``: (a→b transform, prior map in a, prior map in b) per matched
-    closed area; each becomes a candidate with its prior on both sides."""
+    ``area_motions``: one per matched closed area; each becomes a candidate with
+    its prior on both sides, and its path rides on its parent area's."""
     mask_a, mask_b = ink_a > STROKE, ink_b > STROKE
     if mask_a.sum() < 10 or mask_b.sum() < 10:
         return None
@@ -314,13 +366,16 @@ def pair_assignments(rep_a: np.ndarray, rep_b: np.ndarray, ink_a: np.ndarray, in
                  flow_ab, valid_a, flow_ba, valid_b)
     pri_a: dict[int, np.ndarray] = {}
     pri_b: dict[int, np.ndarray] = {}
-    for tr, pa, pb in area_motions or []:
-        pri_a[len(fwd)], pri_b[len(fwd)] = pa, pb
-        fwd.append(tr)
+    first = len(fwd)
+    parents = [-1] * first
+    for m in area_motions or []:
+        pri_a[len(fwd)], pri_b[len(fwd)] = m.prior_a, m.prior_b
+        parents.append(-1 if m.parent < 0 else first + m.parent)
+        fwd.append(m.transform)
     dist_a = cv2.distanceTransform((~mask_a).astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
     dist_b = cv2.distanceTransform((~mask_b).astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
     wa = np.minimum(ink_a * 2.0, 1.0)
     wb = np.minimum(ink_b * 2.0, 1.0)
-    # b's pixels move by the inverse transforms, so both keys travel the same arcs.
-    return (assign(fwd, flow_ab, valid_a, wa, dist_b, pri_a),
-            assign([s.inverse() for s in fwd], flow_ba, valid_b, wb, dist_a, pri_b))
+    # b's pixels move by the inverse transforms over the same part tree, so both keys travel the same paths.
+    return (assign(fwd, flow_ab, valid_a, wa, dist_b, pri_a, parents),
+            assign([s.inverse() for s in fwd], flow_ba, valid_b, wb, dist_a, pri_b, parents))
