@@ -44,9 +44,14 @@ def test_turned_limb_gets_its_rotation_and_legs_are_not_swapped():
         assert abs(tr.apply(np.array([foot_a]))[0] - foot_b) < 3.0
 
 
+def _area_motions(ink_a: np.ndarray, ink_b: np.ndarray) -> list:
+    ra, rb = regions.extract(ink_a), regions.extract(ink_b)
+    return regions.area_motions(ra, rb, regions.match_keys(ra, rb, ink_a), line_width=2.0)
+
+
 def test_area_motions_put_priors_on_the_limb_outline():
     ink_a, ink_b = _figure(0.0, 0j), _figure(-1.0, 8 + 0j)
-    motions = regions.area_motions(ink_a, ink_b, line_width=2.0)
+    motions = _area_motions(ink_a, ink_b)
     assert len(motions) == 3
     foot_a = HIPS[1] + LEG * 1.5        # on the capsule's outline, just below its tip
     foot_b = HIPS[1] + np.exp(-1j) * LEG * 1.5 + 8
@@ -60,12 +65,12 @@ def test_no_closed_areas_means_no_motions():
     ink = np.zeros((50, 60), np.float32)
     cv2.line(ink, (5, 5), (50, 40), 1.0, 2)
     assert regions.extract(ink).n == 0
-    assert regions.area_motions(ink, ink, 2.0) == []
+    assert _area_motions(ink, ink) == []
 
 
 def test_legs_ride_on_the_torso():
     ink_a, ink_b = _figure(0.0, 0j), _figure(-1.0, 8 + 0j)
-    motions = regions.area_motions(ink_a, ink_b, line_width=2.0)
+    motions = _area_motions(ink_a, ink_b)
     roots = [k for k, m in enumerate(motions) if m.parent < 0]
     assert len(roots) == 1                       # the torso, the largest area
     assert all(m.parent == roots[0] for k, m in enumerate(motions) if k != roots[0])

@@ -91,3 +91,46 @@ def test_two_segment_arm_follows_the_joint_angles_and_both_keys_meet():
     # The path ends on the key transform.
     end = rigid.interpolated(transforms, parents, 1.0)[2]
     assert abs(end.a - transforms[2].a) < 1e-9 and abs(end.b - transforms[2].b) < 1e-6
+
+
+def _catmull_rom(values: list[float], k: int, f: float) -> float:
+    """The synthetic suite's smooth ground truth: Hermite in gap k with Catmull-Rom tangents
+    (one-sided at the ends), keys at times 0, 1, 2, ..."""
+    def tangent(i: int) -> float:
+        lo, hi = max(i - 1, 0), min(i + 1, len(values) - 1)
+        return (values[hi] - values[lo]) / (hi - lo)
+
+    h00, h10, h01, h11 = 2 * f**3 - 3 * f**2 + 1, f**3 - 2 * f**2 + f, -2 * f**3 + 3 * f**2, f**3 - f**2
+    return h00 * values[k] + h10 * tangent(k) + h01 * values[k + 1] + h11 * tangent(k + 1)
+
+
+def test_limb_turning_through_three_keys_follows_the_smooth_arc_and_hits_the_keys():
+    # A torso that travels and turns about its hip, a limb turning about the shoulder; three keys.
+    hip, shoulder = 200 + 200j, 260 + 150j
+    torso_angle, torso_x, limb_angle = [0.0, 0.5, 0.6], [0.0, 60.0, 70.0], [-0.6, 0.9, 1.1]
+
+    def chain(k: int, f: float = 0.0) -> list[rigid.Similarity]:
+        move = _rotation(_catmull_rom(torso_angle, k, f), hip)
+        torso = rigid.Similarity(move.a, move.b + _catmull_rom(torso_x, k, f))
+        return [torso, torso.compose(_rotation(_catmull_rom(limb_angle, k, f), shoulder))]
+
+    keys = [chain(0), chain(1), chain(1, 1.0)]      # each part's placement at the keys
+    gap = [[b.compose(a.inverse()) for a, b in zip(keys[k], keys[k + 1])] for k in range(2)]
+    parents = [-1, 0]
+    hand = np.array([340 + 150j, 330 + 160j])       # limb points, rest pose
+    # Gap 1 sees gap 0 before it; the root's pivot is the hip as drawn in key 1.
+    pivot = complex(keys[1][0].apply(np.array([hip]))[0])
+    tangents = [rigid.Tangents(before=rigid.Neighbour(gap[0][p], 1.0), pivot=pivot) for p in range(2)]
+    in_a = keys[1][1].apply(hand)
+    straight_miss = 0.0
+    for t in (0.25, 0.5, 0.75):
+        truth = chain(1, t)[1].apply(hand)
+        ours = rigid.interpolated(gap[1], parents, t, tangents)[1].apply(in_a)
+        assert np.abs(ours - truth).max() < 1.0
+        straight = rigid.interpolated(gap[1], parents, t)[1].apply(in_a)
+        straight_miss = max(straight_miss, float(np.abs(straight - truth).max()))
+    # The straight fraction of each turn (a kink at key 1) misses the arc.
+    assert straight_miss > 3.0
+    for t, key in ((0.0, 1), (1.0, 2)):
+        ends = rigid.interpolated(gap[1], parents, t, tangents)[1].apply(in_a)
+        assert np.abs(ends - keys[key][1].apply(hand)).max() < 1e-6

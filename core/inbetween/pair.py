@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -25,6 +25,11 @@ USE_RIGID_PARTS = True
 USE_AREAS = True
 # Rigid parts for cels too (and thick line art that analyse_keys reads as cels, articulated case 4).
 RIGID_CELS = True
+# With 3+ keys, matched areas find themselves in the neighbouring gaps and turn on Catmull-Rom
+# arcs through the keys (rigid.interpolated) instead of a kink at every key. 3-key 540p ratios vs
+# warp-average (seed 12, 4 cases): smooth arcs 0.947 → 0.745, linear gaps 0.684 → 0.788 (the same keys
+# drawn either way; animators expect the smooth arcs). Almost all of the gain is the root's path.
+USE_NEIGHBOUR_KEYS = True
 # Distance-field reach as a fraction of the working long side.
 REACH_FRACTION = 0.04
 
@@ -44,6 +49,9 @@ class KeyBank:
     _reps: dict[int, np.ndarray] = field(default_factory=dict)
     _inks: dict[int, np.ndarray] = field(default_factory=dict)
     _flows: dict[tuple[int, int], flowmod.PairFlow] = field(default_factory=dict)
+    _small_inks: dict[int, np.ndarray] = field(default_factory=dict)
+    _regions: dict[int, regions.Regions] = field(default_factory=dict)
+    _matches: dict[int, list[regions.Match]] = field(default_factory=dict)
 
     def rep(self, i: int) -> np.ndarray:
         if i not in self._reps:
@@ -67,6 +75,51 @@ class KeyBank:
             return flowmod.PairFlow(ab=p.ba, ba=p.ab, valid_a=p.valid_b, valid_b=p.valid_a)
         self._flows[(i, j)] = flowmod.pair_flow(self.rep(i), self.rep(j))
         return self._flows[(i, j)]
+
+    def small_ink(self, k: int) -> np.ndarray:
+        """Key k's ink at working resolution."""
+        import cv2
+
+        if k not in self._small_inks:
+            rep = self.rep(k)
+            self._small_inks[k] = cv2.resize(self.ink(k), (rep.shape[1], rep.shape[0]), interpolation=cv2.INTER_AREA)
+        return self._small_inks[k]
+
+    def small_rgb(self, k: int) -> np.ndarray:
+        import cv2
+
+        rep = self.rep(k)
+        return cv2.resize(self.keys[k][..., :3], (rep.shape[1], rep.shape[0]), interpolation=cv2.INTER_AREA)
+
+    def areas(self, k: int) -> regions.Regions:
+        """Key k's closed areas: one object for both gaps that meet at key k, so an area index
+        names the same part on either side of the key."""
+        if k not in self._regions:
+            self._regions[k] = regions.extract(self.small_ink(k), None if self.style.lineart else self.small_rgb(k))
+        return self._regions[k]
+
+    def area_matches(self, i: int) -> list[regions.Match]:
+        """Areas of key i matched to key i + 1 (cached: the neighbouring gaps ask for them too)."""
+        if i not in self._matches:
+            self._matches[i] = regions.match_keys(self.areas(i), self.areas(i + 1), self.small_ink(i))
+        return self._matches[i]
+
+    def tangents(self, i: int) -> list[rigid.Tangents]:
+        """For each area matched across gap i, the same area's motion across gaps i − 1 and i + 1
+        (found through the areas of keys i and i + 1 that both gaps share)."""
+        t = self.times
+        span = t[i + 1] - t[i]
+        before = {m.j: m.transform for m in self.area_matches(i - 1)} if i > 0 else {}
+        after = {m.i: m.transform for m in self.area_matches(i + 1)} if i + 2 < len(t) else {}
+        ra = self.areas(i)
+        out = []
+        for m in self.area_matches(i):
+            b, a = before.get(m.i), after.get(m.j)
+            out.append(rigid.Tangents(
+                None if b is None else rigid.Neighbour(b, (t[i] - t[i - 1]) / span),
+                None if a is None else rigid.Neighbour(a, (t[i + 2] - t[i + 1]) / span),
+                complex(ra.centroid[m.i])))
+        return out
 
 
 class PairInbetweener:
@@ -101,14 +154,16 @@ class PairInbetweener:
         bank, i = self.bank, self.i
         p = bank.pair(i, i + 1)
         self.flow = p
-        ink_small = [self._small_ink(i), self._small_ink(i + 1)]
+        ink_small = [bank.small_ink(i), bank.small_ink(i + 1)]
         self.rigid = None
         if USE_RIGID_PARTS and (self.style.lineart or RIGID_CELS) and not self._identical:
             areas = None
             if USE_AREAS:
-                cols = [None, None] if self.style.lineart else [self._small_rgb(i), self._small_rgb(i + 1)]
-                areas = regions.area_motions(ink_small[0], ink_small[1], self.line_width * bank.scale,
-                                             cols[0], cols[1])
+                matches = bank.area_matches(i)
+                areas = regions.area_motions(bank.areas(i), bank.areas(i + 1), matches,
+                                             self.line_width * bank.scale)
+                if USE_NEIGHBOUR_KEYS:
+                    areas = [replace(m, tangents=tan) for m, tan in zip(areas, bank.tangents(i))]
             self.rigid = rigid.pair_assignments(bank.rep(i), bank.rep(i + 1), ink_small[0], ink_small[1],
                                                 p.ab, p.ba, p.valid_a, p.valid_b, areas)
         if self.rigid is not None:
@@ -117,19 +172,6 @@ class PairInbetweener:
         # Splat weights: strokes carry the motion that matters; paper a little.
         self.splat_w = [(0.05 + ink_small[0]) * (0.2 + 0.8 * p.valid_a), (0.05 + ink_small[1]) * (0.2 + 0.8 * p.valid_b)]
         self._prepared = True
-
-    def _small_rgb(self, k: int) -> np.ndarray:
-        import cv2
-
-        rep = self.bank.rep(k)
-        return cv2.resize(self.bank.keys[k][..., :3], (rep.shape[1], rep.shape[0]), interpolation=cv2.INTER_AREA)
-
-    def _small_ink(self, k: int) -> np.ndarray:
-        import cv2
-
-        rep = self.bank.rep(k)
-        ink = self.bank.ink(k)
-        return cv2.resize(ink, (rep.shape[1], rep.shape[0]), interpolation=cv2.INTER_AREA)
 
     def displacements(self, t: float) -> tuple[np.ndarray, np.ndarray]:
         """Working-resolution displacement of a's and b's pixels to local time t."""

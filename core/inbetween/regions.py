@@ -253,23 +253,23 @@ def _solve(cost: np.ndarray) -> list[tuple[int, int]]:
     return sorted((int(r), int(k)) for r, k in zip(rows, cols) if k < m and big[r, k] < MAX_COST + 0.5)
 
 
-def area_motions(ink_a: np.ndarray, ink_b: np.ndarray, line_width: float,
-                 colour_a: np.ndarray | None = None, colour_b: np.ndarray | None = None,
-                 ) -> list[AreaMotion]:
+def match_keys(ra: Regions, rb: Regions, ink_a: np.ndarray) -> list[Match]:
+    """``match`` with the figure size measured on key a (its areas and ink)."""
+    ys, xs = np.nonzero((ra.labels > 0) | (ink_a > INK_EDGE))
+    if ys.size == 0:
+        return []
+    return match(ra, rb, float(max(np.ptp(ys), np.ptp(xs))))
+
+
+def area_motions(ra: Regions, rb: Regions, matches: list[Match], line_width: float) -> list[AreaMotion]:
     """Matched areas as candidate motions for rigid.pair_assignments.
 
     The prior covers the area and the lines around it (out to about a line
     width and a bit), where the area's own motion is the likely one; a line
     shared by two areas gets both priors and the better-landing one wins.
     Each motion's parent comes from ``part_tree``."""
-    ra, rb = extract(ink_a, colour_a), extract(ink_b, colour_b)
-    ys, xs = np.nonzero((ra.labels > 0) | (ink_a > INK_EDGE))
-    if ys.size == 0:
-        return []
-    figure = float(max(np.ptp(ys), np.ptp(xs)))
     r = int(np.ceil(line_width)) + 2
     k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
-    matches = match(ra, rb, figure)
     parents = part_tree(matches, ra, rb)
     out = []
     for m, parent in zip(matches, parents):

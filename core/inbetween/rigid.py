@@ -16,6 +16,7 @@ a = s·e^{iθ}.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import cv2
@@ -92,7 +93,81 @@ def _coefficients(tr: Similarity) -> tuple[complex, complex]:
     return tr.a - 1.0, tr.b
 
 
-def interpolated(transforms: list[Similarity], parents: list[int], t: float) -> list[Similarity]:
+@dataclass(frozen=True)
+class Neighbour:
+    """The same part's motion across a gap next to this one."""
+
+    transform: Similarity  # before: key i−1 → key i; after: key i+1 → key i+2
+    span: float            # that gap's duration over this gap's
+
+
+@dataclass(frozen=True)
+class Tangents:
+    """What the neighbouring gaps say about one part, for Catmull-Rom tangents at the keys
+    (None where there is no such gap or the part was not found there)."""
+
+    before: Neighbour | None = None
+    after: Neighbour | None = None
+    pivot: complex = 0j    # a point on the part in key a: a root's path is this point's spline
+
+
+# A relative turn smaller than this (radians) locates its joint (the fixed point) too poorly
+# for a curved path: such a part keeps the plain fraction of its turn.
+MIN_ARC_TURN = 0.05
+
+
+def _hermite(before: complex | None, v0: complex, v1: complex, after: complex | None,
+             span_before: float, span_after: float, t: float) -> complex:
+    """Cubic Hermite from v0 (t = 0) to v1 (t = 1) with Catmull-Rom tangents from the values one
+    key before and after (one-sided where None), as the smooth synthetic ground truth moves."""
+    m0 = v1 - v0 if before is None else (v1 - before) / (1.0 + span_before)
+    m1 = v1 - v0 if after is None else (after - v0) / (1.0 + span_after)
+    h00, h10 = 2 * t**3 - 3 * t**2 + 1, t**3 - 2 * t**2 + t
+    h01, h11 = -2 * t**3 + 3 * t**2, t**3 - t**2
+    return h00 * v0 + h10 * m0 + h01 * v1 + h11 * m1
+
+
+def _root_arc(tr: Similarity, tan: Tangents, t: float) -> Similarity:
+    """A root part at t: its pivot on a Hermite through the pivot's places in the four keys and its
+    angle on a Hermite through the key angles; scale changes geometrically."""
+    c = tan.pivot
+    b, a = tan.before, tan.after
+    sb = b.span if b is not None else 0.0
+    sa = a.span if a is not None else 0.0
+    turn = float(np.angle(tr.a))
+    pos = _hermite(None if b is None else complex(b.transform.inverse().apply(np.array([c]))[0]), c,
+                   complex(tr.apply(np.array([c]))[0]),
+                   None if a is None else complex(a.transform.compose(tr).apply(np.array([c]))[0]), sb, sa, t)
+    ang = _hermite(None if b is None else -float(np.angle(b.transform.a)), 0.0, turn,
+                   None if a is None else turn + float(np.angle(a.transform.a)), sb, sa, t).real
+    at = complex(abs(tr.a) ** t * np.exp(1j * ang))
+    return Similarity(at, pos - at * c)
+
+
+def _relative_arc(relative: Similarity, before: Neighbour | None, after: Neighbour | None,
+                  t: float) -> Similarity:
+    """A child's turn about its joint at t, the relative angle on a Hermite whose tangents come
+    from the relative turns in the neighbouring gaps (``before``/``after`` carry those turns)."""
+    turn = float(np.angle(relative.a))
+    if (before is None and after is None) or abs(turn) < MIN_ARC_TURN:
+        return relative.power(t)
+    joint = relative.b / (1.0 - relative.a)
+    ang = _hermite(None if before is None else -float(np.angle(before.transform.a)), 0.0, turn,
+                   None if after is None else turn + float(np.angle(after.transform.a)),
+                   before.span if before is not None else 0.0, after.span if after is not None else 0.0, t).real
+    at = complex(abs(relative.a) ** t * np.exp(1j * ang))
+    return Similarity(at, joint - at * joint)
+
+
+def _relative_neighbour(child: Neighbour | None, parent: Neighbour | None) -> Neighbour | None:
+    """The child's motion relative to its parent across a neighbouring gap (only its angle is used)."""
+    if child is None or parent is None:
+        return None
+    return Neighbour(parent.transform.inverse().compose(child.transform), child.span)
+
+
+def interpolated(transforms: list[Similarity], parents: list[int], t: float,
+                 tangents: list[Tangents] | None = None) -> list[Similarity]:
     """Every transform at fraction t of its motion, children riding on their parents.
 
     An articulated limb's true path is its parent's interpolated motion
@@ -102,17 +177,25 @@ def interpolated(transforms: list[Similarity], parents: list[int], t: float) -> 
     (parent −1) move by T^t. At t = 1 every T_c(t) = T_c, and the same
     construction on the inverse transforms at 1 − t meets it (the two paths
     are conjugate powers of the same relative motions).
+
+    ``tangents`` (per transform) bring in the neighbouring keys: the relative
+    angle, and a root's angle and pivot, follow a cubic Hermite with
+    Catmull-Rom tangents instead of the straight fraction, so arcs pass
+    through the keys without a kink; t = 0 and t = 1 still land on the keys.
     """
     out: dict[int, Similarity] = {}
+    tans = tangents if tangents is not None else [Tangents()] * len(transforms)
 
     def at(k: int) -> Similarity:
         if k not in out:
-            p = parents[k]
+            p, tan = parents[k], tans[k]
             if p < 0:
-                out[k] = transforms[k].power(t)
+                out[k] = transforms[k].power(t) if tan.before is None and tan.after is None \
+                    else _root_arc(transforms[k], tan, t)
             else:
                 relative = transforms[p].inverse().compose(transforms[k])
-                out[k] = at(p).compose(relative.power(t))
+                out[k] = at(p).compose(_relative_arc(relative, _relative_neighbour(tan.before, tans[p].before),
+                                                     _relative_neighbour(tan.after, tans[p].after), t))
         return out[k]
 
     return [at(k) for k in range(len(transforms))]
@@ -264,6 +347,10 @@ def refined(cands: list[Similarity], mask_a: np.ndarray, mask_b: np.ndarray,
     return out
 
 
+# Every transform of an Assignment at a fraction of its motion (0: identity, 1: the transform).
+Path = Callable[[float], list[Similarity]]
+
+
 @dataclass
 class Assignment:
     """Per-pixel motion of one key: a transform index, or −1 for the dense flow."""
@@ -273,17 +360,16 @@ class Assignment:
     flow: np.ndarray       # HxWx2 dense flow to the other key
     valid: np.ndarray      # HxW float32 in [0, 1]
     cost: np.ndarray       # HxW float32: neighbourhood landing cost of the chosen motion
-    parents: list[int]     # per transform: the transform it rides on (interpolated), −1 for none
+    path: Path             # every transform at a fraction of its motion
 
     def displacement(self, t: float) -> np.ndarray:
-        """Displacement of every pixel by fraction t: arcs (composed along the part tree) for rigid
-        labels, straight for the flow."""
+        """Displacement of every pixel by fraction t: arcs (``path``) for rigid labels, straight for the flow."""
         out = self.flow * np.float32(t)
         ys, xs = np.nonzero(self.label >= 0)
         if ys.size == 0:
             return out
         # One pass over every rigidly moving pixel: look up its transform's coefficients.
-        coefficients = np.array([_coefficients(tr) for tr in interpolated(self.transforms, self.parents, t)])
+        coefficients = np.array([_coefficients(tr) for tr in self.path(t)])
         k = self.label[ys, xs]
         d = coefficients[k, 0] * (xs + 1j * ys) + coefficients[k, 1]
         out[ys, xs, 0] = d.real
@@ -293,7 +379,7 @@ class Assignment:
 
 def assign(transforms: list[Similarity], flow: np.ndarray, valid: np.ndarray, ink_src: np.ndarray,
            dist_dst: np.ndarray, priors: dict[int, np.ndarray] | None = None,
-           parents: list[int] | None = None) -> Assignment:
+           path: Path | None = None) -> Assignment:
     """Choose per pixel the motion under which the surrounding stroke lands on the other key's ink.
 
     The landing cost (distance to the other key's ink at the moved position)
@@ -303,8 +389,8 @@ def assign(transforms: list[Similarity], flow: np.ndarray, valid: np.ndarray, in
     index to a map in [0, 1] of where that transform is expected (the ink
     around a matched closed area, regions.py); there its cost drops by up to
     PRIOR_BONUS, which settles ties between look-alike parts (left vs right leg).
-    ``parents`` (per transform, −1 for none) makes a transform's path ride on
-    another's (see ``interpolated``); by default every transform moves alone.
+    ``path`` gives the transforms part way (see ``interpolated``); by default
+    every transform moves alone by its own power.
     """
     h, w = flow.shape[:2]
     gx, gy = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
@@ -331,8 +417,10 @@ def assign(transforms: list[Similarity], flow: np.ndarray, valid: np.ndarray, in
     label[den < 0.02] = -1
     rigid_valid = np.clip(2.0 - best / 1.5, 0.0, 1.0).astype(np.float32)
     valid_out = np.where(label >= 0, rigid_valid, valid).astype(np.float32)
-    parents = [-1] * len(transforms) if parents is None else parents
-    return Assignment(transforms, label, flow, valid_out, best.astype(np.float32), parents)
+    if path is None:
+        def path(t: float) -> list[Similarity]:
+            return [tr.power(t) for tr in transforms]
+    return Assignment(transforms, label, flow, valid_out, best.astype(np.float32), path)
 
 
 # Working-resolution ink (area-averaged) above this is a stroke pixel.
@@ -347,6 +435,7 @@ class AreaMotion:
     prior_a: np.ndarray    # HxW in [0, 1]: where in a this motion is expected
     prior_b: np.ndarray    # the same in b
     parent: int            # index of the area this one is attached to (its path rides on it), −1 for none
+    tangents: Tangents = Tangents()  # the same area's motion in the neighbouring gaps
 
 
 def pair_assignments(rep_a: np.ndarray, rep_b: np.ndarray, ink_a: np.ndarray, ink_b: np.ndarray,
@@ -356,7 +445,8 @@ def pair_assignments(rep_a: np.ndarray, rep_b: np.ndarray, ink_a: np.ndarray, in
     """Per-pixel motions of both keys (a→b and b→a), or None when there is nothing to match.
 
     ``area_motions``: one per matched closed area; each becomes a candidate with
-    its prior on both sides, and its path rides on its parent area's."""
+    its prior on both sides, and its path rides on its parent area's (curved
+    through the keys by its ``tangents``)."""
     mask_a, mask_b = ink_a > STROKE, ink_b > STROKE
     if mask_a.sum() < 10 or mask_b.sum() < 10:
         return None
@@ -368,14 +458,24 @@ def pair_assignments(rep_a: np.ndarray, rep_b: np.ndarray, ink_a: np.ndarray, in
     pri_b: dict[int, np.ndarray] = {}
     first = len(fwd)
     parents = [-1] * first
+    tangents = [Tangents()] * first
     for m in area_motions or []:
         pri_a[len(fwd)], pri_b[len(fwd)] = m.prior_a, m.prior_b
         parents.append(-1 if m.parent < 0 else first + m.parent)
+        tangents.append(m.tangents)
         fwd.append(m.transform)
     dist_a = cv2.distanceTransform((~mask_a).astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
     dist_b = cv2.distanceTransform((~mask_b).astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
     wa = np.minimum(ink_a * 2.0, 1.0)
     wb = np.minimum(ink_b * 2.0, 1.0)
-    # b's pixels move by the inverse transforms over the same part tree, so both keys travel the same paths.
-    return (assign(fwd, flow_ab, valid_a, wa, dist_b, pri_a, parents),
-            assign([s.inverse() for s in fwd], flow_ba, valid_b, wb, dist_a, pri_b, parents))
+    inverse = [s.inverse() for s in fwd]
+
+    def path_a(t: float) -> list[Similarity]:
+        return interpolated(fwd, parents, t, tangents)
+
+    def path_b(s: float) -> list[Similarity]:
+        # b's pixels go back to a and on along a's path: at 1 − s they stand where a's pixels stand at s.
+        return [p.compose(v) for p, v in zip(path_a(1.0 - s), inverse)]
+
+    return (assign(fwd, flow_ab, valid_a, wa, dist_b, pri_a, path_a),
+            assign(inverse, flow_ba, valid_b, wb, dist_a, pri_b, path_b))
