@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from nakawari.inbetween import Cancelled, PairInbetweener, inbetween
+from nakawari.image import ink
 from nakawari.inbetween.flow import consistency, reverse_flow
 
 H, W = 180, 320
@@ -177,3 +178,18 @@ def test_consistency_and_reverse_flow():
     rev = reverse_flow(flow * 0.5, np.ones((h, w), np.float32), 2.0)
     # Pixels landing at x + 2.5 point back by −2.5.
     assert np.allclose(rev[:, 10:40, 0], -2.5, atol=1e-4)
+
+
+def test_a_drawing_that_jumps_far_travels_instead_of_staying_at_the_keys():
+    """A bouncing ball crossing half the frame between keys: the inbetween shows one ball, half-way."""
+    from nakawari.metrics import chamfer_distance
+    from nakawari.synth.ball import render_ball
+
+    start, end = np.array([0.3, 0.3, 0.0, 0.0]), np.array([1.2, 0.7, 0.0, 0.0])
+    keys = [render_ball(p, (960, 540), 3, False) for p in (start, end)]
+    truth = render_ball((start + end) / 2, (960, 540), 3, False)
+    frame = inbetween(keys, [0.0, 1.0], [0.5], device="cpu").frames[0]
+    assert chamfer_distance(frame, truth) < 1.0
+    # Nothing is left behind where the ball was at either key.
+    for key in keys:
+        assert ink(frame)[ink(key) > 0.5].max() < 0.5

@@ -15,7 +15,7 @@ import numpy as np
 from ..errors import BadInput
 from ..baselines import crossfade, dis_warp_average
 from ..metrics import animeinbet_cd, chamfer_distance
-from ..synth import SynthCase, articulated_suite, cel_suite
+from ..synth import SynthCase, articulated_suite, ball_suite, cel_suite
 from .table import format_table
 
 Method = Callable[[Sequence[np.ndarray], Sequence[float], Sequence[float]], list[np.ndarray]]
@@ -110,6 +110,7 @@ def bench_inbetween(*, quick: bool = False, device: str = "auto") -> int:
         "articulated line art, 3 keys, smooth arcs, 540p": articulated_suite(small, n_cases=2 if quick else 4,
                                                                              n_keys=3, seed=12, smooth=True),
         "coloured cels, 2 keys, 540p": cel_suite(small, n_cases=3 if quick else 6, seed=13),
+        "bouncing ball (far jumps, turn, squash), 540p": ball_suite(small, n_cases=3 if quick else 6, seed=16),
     }
     if not quick:
         suites["articulated line art, 2 keys, 1080p"] = articulated_suite((1920, 1080), n_cases=3, seed=14)

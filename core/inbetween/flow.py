@@ -130,3 +130,29 @@ def reverse_flow(displacement: np.ndarray, weight: np.ndarray, fill_sigma: float
     if not have.all():
         out[~have] = 0.0
     return out
+
+
+def extend_from_drawing(displacement: np.ndarray, drawn: np.ndarray, keep_px: int = 2) -> np.ndarray:
+    """Paper pixels take the motion of the nearest drawing.
+
+    Paper carries no motion of its own (flow there is ~0), so without this the paper where a drawing
+    used to be stays put when the frame at time t is assembled, and the drawing is sampled again at its
+    old place: a ball that jumps across the frame would stay at both keys. Within ``keep_px`` of the
+    drawing a pixel keeps its own motion; beyond, normalised smoothing at growing scales fills it in.
+    """
+    zone = cv2.dilate(drawn.astype(np.uint8), np.ones((2 * keep_px + 1,) * 2, np.uint8)).astype(bool)
+    if not zone.any() or zone.all():
+        return displacement
+    weight = zone.astype(np.float32)
+    weighted = displacement * weight[..., None]
+    out = displacement.copy()
+    have = zone.copy()
+    sigma, limit = 2.0, 4.0 * max(drawn.shape)
+    while not have.all() and sigma < limit:
+        den = cv2.GaussianBlur(weight, (0, 0), sigma)
+        num = cv2.GaussianBlur(weighted, (0, 0), sigma)
+        fill = (~have) & (den > 1e-4)
+        out[fill] = num[fill] / den[fill][:, None]
+        have |= fill
+        sigma *= 2.0
+    return out

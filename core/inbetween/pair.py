@@ -6,6 +6,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from ..image import ink as image_ink
 from . import flow as flowmod
 from . import fuse, regions, rigid, warp
 from .represent import KeyStyle, flow_image, ink_map, outline_map
@@ -30,6 +31,8 @@ RIGID_CELS = True
 # warp-average (seed 12, 4 cases): smooth arcs 0.947 → 0.745, linear gaps 0.684 → 0.788 (the same keys
 # drawn either way; animators expect the smooth arcs). Almost all of the gain is the root's path.
 USE_NEIGHBOUR_KEYS = True
+# Any pixel this far from paper (over white) is drawing: lines and the lightest fills alike.
+DRAWN_INK = 0.03
 # Distance-field reach as a fraction of the working long side.
 REACH_FRACTION = 0.04
 
@@ -50,6 +53,7 @@ class KeyBank:
     _inks: dict[int, np.ndarray] = field(default_factory=dict)
     _flows: dict[tuple[int, int], flowmod.PairFlow] = field(default_factory=dict)
     _small_inks: dict[int, np.ndarray] = field(default_factory=dict)
+    _drawn: dict[int, np.ndarray] = field(default_factory=dict)
     _regions: dict[int, regions.Regions] = field(default_factory=dict)
     _matches: dict[int, list[regions.Match]] = field(default_factory=dict)
 
@@ -84,6 +88,16 @@ class KeyBank:
             rep = self.rep(k)
             self._small_inks[k] = cv2.resize(self.ink(k), (rep.shape[1], rep.shape[0]), interpolation=cv2.INTER_AREA)
         return self._small_inks[k]
+
+    def drawn(self, k: int) -> np.ndarray:
+        """Where key k has any drawing (lines or fills) at working resolution."""
+        import cv2
+
+        if k not in self._drawn:
+            rep = self.rep(k)
+            visible = cv2.resize(image_ink(self.keys[k]), (rep.shape[1], rep.shape[0]), interpolation=cv2.INTER_AREA)
+            self._drawn[k] = visible > DRAWN_INK
+        return self._drawn[k]
 
     def small_rgb(self, k: int) -> np.ndarray:
         import cv2
@@ -178,8 +192,12 @@ class PairInbetweener:
         self._prepare()
         if self.rigid is not None:
             # Rigid labels travel on arcs; b's pixels run the inverse motion for 1 − t.
-            return self.rigid[0].displacement(t), self.rigid[1].displacement(1.0 - t)
-        return self.flow.ab * np.float32(t), self.flow.ba * np.float32(1.0 - t)
+            disp_a, disp_b = self.rigid[0].displacement(t), self.rigid[1].displacement(1.0 - t)
+        else:
+            disp_a, disp_b = self.flow.ab * np.float32(t), self.flow.ba * np.float32(1.0 - t)
+        bank, i = self.bank, self.i
+        return (flowmod.extend_from_drawing(disp_a, bank.drawn(i)),
+                flowmod.extend_from_drawing(disp_b, bank.drawn(i + 1)))
 
     def backward_flows(self, t: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Full-size flows from the frame at t into a and b, plus each side's reliability."""

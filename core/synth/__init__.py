@@ -5,6 +5,7 @@ joint-angle space; keys and ground-truth inbetweens are renders of the key poses
 and of their per-gap linear interpolation.
 """
 
+from .ball import ball_suite
 from .cels import CEL_PALETTES, cel_motion
 from .figures import articulated_motion, mannequin_rig
 from .motion import Motion
@@ -21,6 +22,6 @@ from .suite import (
 
 __all__ = [
     "CEL_PALETTES", "Camera", "LINE_WIDTHS", "Motion", "Palette", "Rig", "SynthCase",
-    "articulated_motion", "articulated_suite", "case_from_motion", "cel_motion", "cel_suite",
+    "articulated_motion", "articulated_suite", "ball_suite", "case_from_motion", "cel_motion", "cel_suite",
     "inbetween_times", "joints", "mannequin_rig", "render_case_frame", "render_pose",
 ]
