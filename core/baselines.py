@@ -15,6 +15,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from .inbetween.warp import warp_field
 from .metrics import to_gray_u8
 
 
@@ -47,16 +48,6 @@ def dis_flow(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
     return dis.calc(to_gray_u8(src), to_gray_u8(dst), None)
 
 
-def backward_warp(img: np.ndarray, flow: np.ndarray) -> np.ndarray:
-    """Sample ``img`` at ``p + flow(p)`` for every target pixel ``p`` (bilinear)."""
-    h, w = flow.shape[:2]
-    gx, gy = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
-    map_x = gx + flow[..., 0]
-    map_y = gy + flow[..., 1]
-    return cv2.remap(np.ascontiguousarray(img, dtype=np.float32), map_x, map_y,
-                     cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-
-
 def dis_warp_average(key0: np.ndarray, key1: np.ndarray, t: float) -> np.ndarray:
     """Plain flow-based inbetween: warp both keys to time ``t`` with DIS flow, blend.
 
@@ -68,6 +59,6 @@ def dis_warp_average(key0: np.ndarray, key1: np.ndarray, t: float) -> np.ndarray
     _check_pair(key0, key1)
     f01 = dis_flow(key0, key1)
     f10 = dis_flow(key1, key0)
-    w0 = backward_warp(key0, -t * f01)
-    w1 = backward_warp(key1, -(1.0 - t) * f10)
+    w0 = warp_field(key0.astype(np.float32), -t * f01)
+    w1 = warp_field(key1.astype(np.float32), -(1.0 - t) * f10)
     return blend_rgba(w0, w1, t)

@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from nakawari.baselines import backward_warp, blend_rgba, crossfade, dis_warp_average
+from nakawari.baselines import blend_rgba, crossfade, dis_warp_average
+from nakawari.inbetween.warp import warp_field
 from nakawari.synth import articulated_motion
 
 
@@ -50,14 +51,14 @@ def test_crossfade_rejects_bad_input() -> None:
 
 def test_backward_warp_zero_flow_is_identity() -> None:
     a = _blob(40)
-    assert np.array_equal(backward_warp(a, np.zeros(a.shape[:2] + (2,), np.float32)), a)
+    assert np.array_equal(warp_field(a, np.zeros(a.shape[:2] + (2,), np.float32)), a)
 
 
 def test_backward_warp_integer_shift() -> None:
     a = _blob(40)
     flow = np.zeros(a.shape[:2] + (2,), np.float32)
     flow[..., 0] = -5.0  # sample 5 px to the left -> content moves right
-    out = backward_warp(a, flow)
+    out = warp_field(a, flow)
     assert np.allclose(out[:, 5:], a[:, :-5])
 
 

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from .warp import warp_field
+
 # Forward-backward mismatch (working pixels) above which a pixel counts as occluded.
 OCCLUSION_TOLERANCE = 1.5
 
@@ -50,14 +52,6 @@ def estimate_flow(img_a: np.ndarray, img_b: np.ndarray) -> np.ndarray:
     # Start at a level where the image is still ≥ ~16 px on its short side.
     dis.setFinestScale(0)
     return dis.calc(img_a, img_b, None)
-
-
-def warp_field(field: np.ndarray, flow: np.ndarray) -> np.ndarray:
-    """Sample ``field`` (HxW[xC]) at x + flow(x), bilinear, edges replicated."""
-    h, w = flow.shape[:2]
-    gx, gy = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
-    return cv2.remap(field, gx + flow[..., 0], gy + flow[..., 1], cv2.INTER_LINEAR,
-                     borderMode=cv2.BORDER_REPLICATE)
 
 
 def consistency(ab: np.ndarray, ba: np.ndarray, tolerance: float = OCCLUSION_TOLERANCE) -> np.ndarray:

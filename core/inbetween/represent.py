@@ -15,8 +15,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-# Rec. 601 luma, the weights the metrics use too.
-LUMA = np.array([0.2989, 0.587, 0.114], dtype=np.float32)
+from ..image import LUMA
+
 
 # Ink darker than this (in [0, 1]) is drawing; lighter is paper noise.
 INK_PRESENT = 0.15

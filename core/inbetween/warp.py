@@ -17,6 +17,14 @@ def upsample_flow(flow: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     return big
 
 
+def warp_field(field: np.ndarray, flow: np.ndarray) -> np.ndarray:
+    """Sample ``field`` (HxW[xC]) at x + flow(x), bilinear, edges replicated (float maps: any size)."""
+    h, w = flow.shape[:2]
+    gx, gy = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
+    return cv2.remap(np.ascontiguousarray(field), gx + flow[..., 0], gy + flow[..., 1], cv2.INTER_LINEAR,
+                     borderMode=cv2.BORDER_REPLICATE)
+
+
 def sampling_maps(flow: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Fixed-point remap maps for x + flow(x): computed once, reused for every image warped
     with the same flow (cv2's fixed-point remap is ~2x faster than float maps)."""
