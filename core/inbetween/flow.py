@@ -126,27 +126,25 @@ def reverse_flow(displacement: np.ndarray, weight: np.ndarray, fill_sigma: float
     return out
 
 
-def extend_from_drawing(displacement: np.ndarray, drawn: np.ndarray, keep_px: int = 2) -> np.ndarray:
-    """Paper pixels take the motion of the nearest drawing.
+def nearest_drawing(drawn: np.ndarray, keep_px: int = 2) -> np.ndarray | None:
+    """Per pixel, the flat index of the nearest pixel within ``keep_px`` of the drawing (itself there);
+    None when there is no paper or no drawing. Depends only on the key: computed once, used at every t."""
+    zone = cv2.dilate(drawn.astype(np.uint8), np.ones((2 * keep_px + 1,) * 2, np.uint8)).astype(bool)
+    if not zone.any() or zone.all():
+        return None
+    # With per-pixel labels, label k is the k-th zone pixel in raster order.
+    _, labels = cv2.distanceTransformWithLabels((~zone).astype(np.uint8), cv2.DIST_L2, 5,
+                                                labelType=cv2.DIST_LABEL_PIXEL)
+    return np.flatnonzero(zone.ravel())[labels.ravel() - 1]
+
+
+def extend_from_drawing(displacement: np.ndarray, nearest: np.ndarray | None) -> np.ndarray:
+    """Paper pixels take the motion of the nearest drawing (``nearest`` from `nearest_drawing`).
 
     Paper carries no motion of its own (flow there is ~0), so without this the paper where a drawing
     used to be stays put when the frame at time t is assembled, and the drawing is sampled again at its
-    old place: a ball that jumps across the frame would stay at both keys. Within ``keep_px`` of the
-    drawing a pixel keeps its own motion; beyond, normalised smoothing at growing scales fills it in.
+    old place: a ball that jumps across the frame would stay at both keys.
     """
-    zone = cv2.dilate(drawn.astype(np.uint8), np.ones((2 * keep_px + 1,) * 2, np.uint8)).astype(bool)
-    if not zone.any() or zone.all():
+    if nearest is None:
         return displacement
-    weight = zone.astype(np.float32)
-    weighted = displacement * weight[..., None]
-    out = displacement.copy()
-    have = zone.copy()
-    sigma, limit = 2.0, 4.0 * max(drawn.shape)
-    while not have.all() and sigma < limit:
-        den = cv2.GaussianBlur(weight, (0, 0), sigma)
-        num = cv2.GaussianBlur(weighted, (0, 0), sigma)
-        fill = (~have) & (den > 1e-4)
-        out[fill] = num[fill] / den[fill][:, None]
-        have |= fill
-        sigma *= 2.0
-    return out
+    return displacement.reshape(-1, 2)[nearest].reshape(displacement.shape)

@@ -53,7 +53,7 @@ class KeyBank:
     _inks: dict[int, np.ndarray] = field(default_factory=dict)
     _flows: dict[tuple[int, int], flowmod.PairFlow] = field(default_factory=dict)
     _small_inks: dict[int, np.ndarray] = field(default_factory=dict)
-    _drawn: dict[int, np.ndarray] = field(default_factory=dict)
+    _nearest: dict[int, np.ndarray | None] = field(default_factory=dict)
     _regions: dict[int, regions.Regions] = field(default_factory=dict)
     _matches: dict[int, list[regions.Match]] = field(default_factory=dict)
 
@@ -89,15 +89,15 @@ class KeyBank:
             self._small_inks[k] = cv2.resize(self.ink(k), (rep.shape[1], rep.shape[0]), interpolation=cv2.INTER_AREA)
         return self._small_inks[k]
 
-    def drawn(self, k: int) -> np.ndarray:
-        """Where key k has any drawing (lines or fills) at working resolution."""
+    def nearest_drawing(self, k: int) -> np.ndarray | None:
+        """For each working pixel of key k, the nearest pixel with drawing on it (lines or fills)."""
         import cv2
 
-        if k not in self._drawn:
+        if k not in self._nearest:
             rep = self.rep(k)
             visible = cv2.resize(image_ink(self.keys[k]), (rep.shape[1], rep.shape[0]), interpolation=cv2.INTER_AREA)
-            self._drawn[k] = visible > DRAWN_INK
-        return self._drawn[k]
+            self._nearest[k] = flowmod.nearest_drawing(visible > DRAWN_INK)
+        return self._nearest[k]
 
     def small_rgb(self, k: int) -> np.ndarray:
         import cv2
@@ -196,8 +196,8 @@ class PairInbetweener:
         else:
             disp_a, disp_b = self.flow.ab * np.float32(t), self.flow.ba * np.float32(1.0 - t)
         bank, i = self.bank, self.i
-        return (flowmod.extend_from_drawing(disp_a, bank.drawn(i)),
-                flowmod.extend_from_drawing(disp_b, bank.drawn(i + 1)))
+        return (flowmod.extend_from_drawing(disp_a, bank.nearest_drawing(i)),
+                flowmod.extend_from_drawing(disp_b, bank.nearest_drawing(i + 1)))
 
     def backward_flows(self, t: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Full-size flows from the frame at t into a and b, plus each side's reliability."""
