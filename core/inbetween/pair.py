@@ -95,7 +95,8 @@ class KeyBank:
 
         if k not in self._nearest:
             rep = self.rep(k)
-            visible = cv2.resize(image_ink(self.keys[k]), (rep.shape[1], rep.shape[0]), interpolation=cv2.INTER_AREA)
+            small = cv2.resize(self.keys[k], (rep.shape[1], rep.shape[0]), interpolation=cv2.INTER_AREA)
+            visible = image_ink(small)  # shrunk first: the full-size ink would cost more than the rest
             self._nearest[k] = flowmod.nearest_drawing(visible > DRAWN_INK)
         return self._nearest[k]
 
