@@ -18,6 +18,10 @@ import numpy as np
 from ..lines import redraw_fixed_width
 from .represent import LUMA
 
+# Share of a key's blend weight that does not depend on its reliability. Measured (mean chamfer vs
+# the warp-average baseline, articulated 540p seeds 11 / 0, cels, ball): 0.1 → 0.671 / 0.570 / 0.65 /
+# 11.0 px; 0.7 → 0.650 / 0.555 / 0.61 / 10.3 px.
+RELIABILITY_FLOOR = 0.7
 # Colours closer than this (max over channels) are "the same" and averaged.
 SAME_COLOUR = 0.08
 
@@ -26,12 +30,15 @@ def blend_weights(t: float, valid0: np.ndarray, valid1: np.ndarray) -> tuple[np.
     """Normalised per-pixel weights of the two warped keys.
 
     Time weighting, scaled down (not to zero: a stroke seen by one key only
-    must still be drawn) where the forward-backward check failed.
+    must still be drawn) where the forward-backward check failed. Time keeps most of
+    the say (RELIABILITY_FLOOR): near a key the frame must look like that key, and a
+    lower floor dropped faces and other small detail that the check doubted.
+    Plain arithmetic, so the torch backend calls it on tensors too.
     """
-    a = (1.0 - t) * (0.1 + 0.9 * valid0)
-    b = t * (0.1 + 0.9 * valid1)
+    a = (1.0 - t) * (RELIABILITY_FLOOR + (1.0 - RELIABILITY_FLOOR) * valid0)
+    b = t * (RELIABILITY_FLOOR + (1.0 - RELIABILITY_FLOOR) * valid1)
     s = a + b + 1e-6
-    return (a / s).astype(np.float32), (b / s).astype(np.float32)
+    return a / s, b / s
 
 
 def line_evidence(ink0: np.ndarray, ink1: np.ndarray, a: np.ndarray, b: np.ndarray, width: float) -> np.ndarray:

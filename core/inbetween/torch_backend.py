@@ -23,6 +23,7 @@ import cv2
 import numpy as np
 
 from ..lines import redraw_fixed_width
+from .fuse import blend_weights
 
 if TYPE_CHECKING:  # pragma: no cover
     from .pair import PairInbetweener
@@ -94,13 +95,6 @@ def gaussian_blur(x, sigma: float):
 def dilate_square(x, size: int):
     torch = _torch()
     return torch.nn.functional.max_pool2d(x, kernel_size=size, stride=1, padding=size // 2)
-
-
-def blend_weights(t: float, valid0, valid1):
-    a = (1.0 - t) * (0.1 + 0.9 * valid0)
-    b = t * (0.1 + 0.9 * valid1)
-    s = a + b + 1e-6
-    return a / s, b / s
 
 
 def line_evidence(ink0, ink1, a, b, width: float):
