@@ -51,7 +51,7 @@ def line_evidence(ink0: np.ndarray, ink1: np.ndarray, a: np.ndarray, b: np.ndarr
     blending; instead it is kept whole from the key that is more reliable
     there and dropped from the other, so there is never a double line.
     """
-    sigma = max(0.5 * width, 0.8)
+    sigma = merge_sigma(width)
     peak = _blurred_stroke_peak(width, sigma)
     soft0 = cv2.GaussianBlur(ink0, (0, 0), sigma) / peak
     soft1 = cv2.GaussianBlur(ink1, (0, 0), sigma) / peak
@@ -65,6 +65,13 @@ def line_evidence(ink0: np.ndarray, ink1: np.ndarray, a: np.ndarray, b: np.ndarr
     lone0 = soft0 * (1.0 - near1) * (a >= b)
     lone1 = soft1 * (1.0 - near0) * (b > a)
     return np.maximum(blend, np.maximum(lone0, lone1))
+
+
+def merge_sigma(width: float) -> float:
+    """Blur that merges two copies of a stroke landing a pixel or two apart. Wider blurs also merged
+    neighbouring details (eyes, hair zigzags) into blobs: 0.5 × width measured 0.650 / 0.555 against
+    the warp-average (articulated seeds 11 / 0), 0.3 × width 0.614 / 0.528."""
+    return max(0.3 * width, 0.8)
 
 
 def _blurred_stroke_peak(width: float, sigma: float) -> float:

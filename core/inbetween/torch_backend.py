@@ -23,7 +23,7 @@ import cv2
 import numpy as np
 
 from ..lines import redraw_fixed_width
-from .fuse import blend_weights
+from .fuse import blend_weights, merge_sigma
 
 if TYPE_CHECKING:  # pragma: no cover
     from .pair import PairInbetweener
@@ -102,7 +102,7 @@ def line_evidence(ink0, ink1, a, b, width: float):
     from .fuse import _blurred_stroke_peak
 
     torch = _torch()
-    sigma = max(0.5 * width, 0.8)
+    sigma = merge_sigma(width)
     peak = _blurred_stroke_peak(width, sigma)
     soft0 = gaussian_blur(ink0, sigma) / peak
     soft1 = gaussian_blur(ink1, sigma) / peak
