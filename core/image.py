@@ -153,11 +153,6 @@ def ink(rgba: np.ndarray) -> np.ndarray:
     return 1.0 - to_gray(rgba)
 
 
-def is_blank(rgba: np.ndarray, threshold: float = 0.02) -> bool:
-    """True when nothing is drawn: every pixel, seen over white paper, is within `threshold` of paper."""
-    return float(ink(rgba).max()) <= threshold
-
-
 def encode(rgba: np.ndarray, transparent: bool, bit_depth: int, suffix: str) -> np.ndarray:
     """RGBA image → the BGR(A) integer array OpenCV writes; paper keys drop the alpha channel."""
     if suffix.lower() in (".jpg", ".jpeg"):

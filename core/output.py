@@ -77,10 +77,6 @@ class StagedOutput:
     def write_bytes(self, name: str, data: bytes) -> None:
         self._staged(name).write_bytes(data)
 
-    def path_for(self, name: str) -> Path:
-        """A staged path for writers that need a file name (GIF encoders and the like)."""
-        return self._staged(name)
-
     def _staged(self, name: str) -> Path:
         assert self._stage is not None, "StagedOutput used outside its with-block"
         if name in self._names:

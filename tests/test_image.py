@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from nakawari.errors import BadInput
-from nakawari.image import ink, is_blank, parse_frame_name, read_image, sequence_stem, write_image
+from nakawari.image import ink, parse_frame_name, read_image, sequence_stem, write_image
 
 
 def _line_art(height: int = 40, width: int = 60) -> np.ndarray:
@@ -109,12 +109,3 @@ def test_frame_names() -> None:
     assert parse_frame_name("shots/walk.0012.png") == ("walk", 12, ".png")
     assert parse_frame_name("walk.png") is None
     assert sequence_stem("a/walk.0001.png") == "walk" and sequence_stem("pose.png") == "pose"
-
-
-def test_blank() -> None:
-    paper = np.ones((10, 10, 4), np.float32)
-    assert is_blank(paper)
-    empty_layer = np.zeros((10, 10, 4), np.float32)
-    assert is_blank(empty_layer)
-    paper[5, 5, :3] = 0.0
-    assert not is_blank(paper)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-DEVICES = ("auto", "cpu", "cuda")
-
 
 def torch_cuda_available() -> bool:
     """True when torch imports and sees a CUDA device (torch is optional)."""

@@ -18,9 +18,6 @@ import numpy as np
 from ..image import LUMA
 
 
-# Ink darker than this (in [0, 1]) is drawing; lighter is paper noise.
-INK_PRESENT = 0.15
-
 
 @dataclass(frozen=True)
 class KeyStyle:
