@@ -15,8 +15,11 @@ import cv2
 import numpy as np
 from skimage import morphology
 
-__all__ = ["measure_line_width", "redraw_fixed_width", "skeletonize", "ink_from_skeleton"]
+__all__ = ["measure_line_width", "redraw_fixed_width", "skeletonize", "ink_from_skeleton", "solid_areas"]
 
+# A part of the ink this many half-widths deep is a filled area, not a stroke.
+SOLID_FACTOR = 1.6
+MIN_CORE_AREA = 4  # px
 # Ink above this counts as "on the line" for thresholding and skeletons.
 INK_THRESHOLD = 0.5
 
@@ -76,6 +79,36 @@ def redraw_fixed_width(line_prob: np.ndarray, width: float) -> np.ndarray:
     if line_prob.ndim != 2:
         raise ValueError(f"line_prob must be HxW, got shape {line_prob.shape}")
     return ink_from_skeleton(skeletonize(line_prob > INK_THRESHOLD), float(width))
+
+
+def solid_areas(line_prob: np.ndarray, width: float) -> np.ndarray:
+    """Ink of the filled areas (pupils, solid blacks): parts much thicker than a stroke of ``width``.
+
+    Thinning would shrink a filled pupil to a point and redraw it as a dot of line width, or lose it
+    where it touches a line; drawn over the redrawn lines, these keep their own shape instead. Only
+    for evidence whose strokes already have about ``width`` (the keys' own width): thicker strokes
+    would count as fills.
+    """
+    line_prob = np.asarray(line_prob, dtype=np.float32)
+    mask = line_prob > INK_THRESHOLD
+    box = _bbox(mask, pad=1)
+    out = np.zeros(mask.shape, dtype=np.float32)
+    if box is None:
+        return out
+    inside = cv2.distanceTransform(mask[box].astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
+    radius = SOLID_FACTOR * width / 2.0
+    cores = (inside > radius).astype(np.uint8)
+    # A fill's core is a patch; sharp corners and shallow crossings of strokes leave only specks.
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(cores, connectivity=8)
+    big = stats[:, cv2.CC_STAT_AREA] >= max(MIN_CORE_AREA, radius * radius)
+    big[0] = False
+    cores = big[labels]
+    if not cores.any():
+        return out
+    # Grow the cores back by the depth they were found at: the filled shape, without the strokes.
+    near = cv2.distanceTransform((~cores).astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE) <= radius + 1.0
+    out[box] = np.clip(line_prob[box], 0.0, 1.0) * near
+    return out
 
 
 def _skeleton_length(skel: np.ndarray) -> float:

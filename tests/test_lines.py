@@ -59,3 +59,23 @@ def test_blank_and_deterministic():
     assert not redraw_fixed_width(blank, 3.0).any()
     a = redraw_fixed_width(_strokes(), 3.0)
     assert np.array_equal(a, redraw_fixed_width(_strokes(), 3.0))
+
+
+def test_filled_areas_keep_their_shape_and_strokes_give_none():
+    from nakawari.lines import solid_areas
+
+    img = np.zeros((120, 160), np.uint8)
+    cv2.line(img, (10, 60), (150, 60), 255, 3, cv2.LINE_AA)
+    width = measure_line_width(img.astype(np.float32) / 255.0)  # the keys' own width, as fusion uses it
+    cv2.circle(img, (80, 75), 9, 255, -1, cv2.LINE_AA)  # a pupil touching the line
+    ink = img.astype(np.float32) / 255.0
+    solids = solid_areas(ink, width)
+    assert solids[75, 80] > 0.9 and solids[68:83, 72:89].mean() > 0.7   # the disc survives whole
+    assert solids[60, 10:40].max() == 0.0                                   # the stroke is left to the redraw
+    plain = redraw_fixed_width(ink, width)
+    assert plain[68:83, 72:89].mean() < solids[68:83, 72:89].mean()        # thinning alone shrinks it
+    curves = np.zeros((200, 300), np.uint8)  # strokes that neither cross nor turn sharply: no fills
+    for k in range(3):
+        cv2.ellipse(curves, (150, 100), (40 + 30 * k, 25 + 20 * k), 10, 0, 300, 255, 3, cv2.LINE_AA)
+    strokes_only = curves.astype(np.float32) / 255.0
+    assert not solid_areas(strokes_only, measure_line_width(strokes_only)).any()

@@ -22,8 +22,7 @@ from typing import TYPE_CHECKING
 import cv2
 import numpy as np
 
-from ..lines import redraw_fixed_width
-from .fuse import blend_weights, merge_sigma
+from .fuse import blend_weights, merge_sigma, redraw_lines
 
 if TYPE_CHECKING:  # pragma: no cover
     from .pair import PairInbetweener
@@ -161,5 +160,5 @@ def _fused_lines(ink_a, ink_b, wa, wb, width: float) -> np.ndarray:
     x0, x1 = max(int(cols[0]) - pad, 0), min(int(cols[-1]) + 1 + pad, w)
     sl = (slice(None), slice(None), slice(y0, y1), slice(x0, x1))
     ev = line_evidence(ink_a[sl], ink_b[sl], wa[sl], wb[sl], width)[0, 0].cpu().numpy()
-    out[y0:y1, x0:x1] = redraw_fixed_width(ev, width)
+    out[y0:y1, x0:x1] = redraw_lines(ev, width)
     return out
