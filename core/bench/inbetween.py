@@ -71,7 +71,7 @@ def score_suite(cases: Sequence[SynthCase], method: Method) -> Scores:
     return scores
 
 
-def time_pair(method: Method, keys: Sequence[np.ndarray], repeats: int = 2) -> tuple[float, float, float]:
+def time_pair(method: Method, keys: Sequence[np.ndarray], repeats: int = 3) -> tuple[float, float, float]:
     """(first inbetween s, each further inbetween s, peak traced MiB) for one key pair.
 
     Each call starts from the keys (no state is kept between calls), so the first inbetween includes
