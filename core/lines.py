@@ -11,6 +11,8 @@ full ink and 0 is paper, independent of colour or transparency.
 
 from __future__ import annotations
 
+from typing import Sequence
+
 import cv2
 import numpy as np
 from skimage import morphology
@@ -20,6 +22,7 @@ __all__ = ["measure_line_width", "redraw_fixed_width", "skeletonize", "ink_from_
 # A part of the ink this many half-widths deep is a filled area, not a stroke.
 SOLID_FACTOR = 1.6
 MIN_CORE_AREA = 4  # px
+SOLID_EDGE_STEEPNESS = 4.0
 # Ink above this counts as "on the line" for thresholding and skeletons.
 INK_THRESHOLD = 0.5
 
@@ -81,13 +84,14 @@ def redraw_fixed_width(line_prob: np.ndarray, width: float) -> np.ndarray:
     return ink_from_skeleton(skeletonize(line_prob > INK_THRESHOLD), float(width))
 
 
-def solid_areas(line_prob: np.ndarray, width: float) -> np.ndarray:
+def solid_areas(line_prob: np.ndarray, width: float, sources: Sequence[np.ndarray] = ()) -> np.ndarray:
     """Ink of the filled areas (pupils, solid blacks): parts much thicker than a stroke of ``width``.
 
     Thinning would shrink a filled pupil to a point and redraw it as a dot of line width, or lose it
     where it touches a line; drawn over the redrawn lines, these keep their own shape instead. Only
     for evidence whose strokes already have about ``width`` (the keys' own width): thicker strokes
-    would count as fills.
+    would count as fills. ``sources``: inks the evidence was fused from; a fill must be a fill in one
+    of them, so two copies of a stroke that merged in the fusion don't become a black blob.
     """
     line_prob = np.asarray(line_prob, dtype=np.float32)
     mask = line_prob > INK_THRESHOLD
@@ -95,20 +99,29 @@ def solid_areas(line_prob: np.ndarray, width: float) -> np.ndarray:
     out = np.zeros(mask.shape, dtype=np.float32)
     if box is None:
         return out
-    inside = cv2.distanceTransform(mask[box].astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
     radius = SOLID_FACTOR * width / 2.0
-    cores = (inside > radius).astype(np.uint8)
-    # A fill's core is a patch; sharp corners and shallow crossings of strokes leave only specks.
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(cores, connectivity=8)
-    big = stats[:, cv2.CC_STAT_AREA] >= max(MIN_CORE_AREA, radius * radius)
-    big[0] = False
-    cores = big[labels]
+    cores = np.zeros(mask[box].shape, dtype=bool)
+    for source in sources or (line_prob,):
+        cores |= _fill_cores(np.asarray(source)[box] > INK_THRESHOLD, radius)
+    cores &= mask[box]
     if not cores.any():
         return out
     # Grow the cores back by the depth they were found at: the filled shape, without the strokes.
     near = cv2.distanceTransform((~cores).astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE) <= radius + 1.0
-    out[box] = np.clip(line_prob[box], 0.0, 1.0) * near
+    # A steep ramp around the 0.5 level: crisp edges, no grey halo from soft (fused) evidence.
+    out[box] = np.clip((line_prob[box] - INK_THRESHOLD) * SOLID_EDGE_STEEPNESS + 0.5, 0.0, 1.0) * near
     return out
+
+
+def _fill_cores(mask: np.ndarray, radius: float) -> np.ndarray:
+    """Pixels deeper than ``radius`` inside the mask, in patches (sharp corners and shallow
+    crossings of strokes leave only specks)."""
+    inside = cv2.distanceTransform(mask.astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
+    cores = (inside > radius).astype(np.uint8)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(cores, connectivity=8)
+    big = stats[:, cv2.CC_STAT_AREA] >= max(MIN_CORE_AREA, radius * radius)
+    big[0] = False
+    return big[labels]
 
 
 def _skeleton_length(skel: np.ndarray) -> float:

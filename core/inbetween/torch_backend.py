@@ -160,5 +160,6 @@ def _fused_lines(ink_a, ink_b, wa, wb, width: float) -> np.ndarray:
     x0, x1 = max(int(cols[0]) - pad, 0), min(int(cols[-1]) + 1 + pad, w)
     sl = (slice(None), slice(None), slice(y0, y1), slice(x0, x1))
     ev = line_evidence(ink_a[sl], ink_b[sl], wa[sl], wb[sl], width)[0, 0].cpu().numpy()
-    out[y0:y1, x0:x1] = redraw_lines(ev, width)
+    sources = [ink[sl][0, 0].cpu().numpy() for ink in (ink_a, ink_b)]
+    out[y0:y1, x0:x1] = redraw_lines(ev, width, *sources)
     return out
