@@ -6,9 +6,10 @@ frames between one pair of keys with the motion estimated once.
 Flow mode, in short (details in the modules):
   represent.py  keys → distance-field images at ~480 px (what flow sees)
   flow.py       DIS flow both ways, forward-backward occlusion, flow reversal
-  rigid.py      rigid-part motions chosen per pixel; they move on arcs (line art)
+  regions.py    closed areas matched one-to-one between keys: part motions, part tree
+  rigid.py      rigid-part motions chosen per pixel; they move on (composed) arcs
   warp.py       full-size backward warps (cv2.remap)
-  fuse.py       line art: blend → one ridge → fixed-width redraw; cels: per-pixel choice
+  fuse.py       line art: blend → one ridge → fixed-width redraw (fills kept); cels: per-pixel choice
   torch_backend.py  the same warping and fusion on torch (CUDA when available)
 """
 
