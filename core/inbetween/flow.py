@@ -132,10 +132,16 @@ def nearest_drawing(drawn: np.ndarray, keep_px: int = 2) -> np.ndarray | None:
     zone = cv2.dilate(drawn.astype(np.uint8), np.ones((2 * keep_px + 1,) * 2, np.uint8)).astype(bool)
     if not zone.any() or zone.all():
         return None
-    # With per-pixel labels, label k is the k-th zone pixel in raster order.
-    _, labels = cv2.distanceTransformWithLabels((~zone).astype(np.uint8), cv2.DIST_L2, 5,
-                                                labelType=cv2.DIST_LABEL_PIXEL)
-    return np.flatnonzero(zone.ravel())[labels.ravel() - 1]
+    return nearest_pixel(zone)[1].ravel()
+
+
+def nearest_pixel(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For every pixel, the distance to the nearest set pixel of ``mask`` (not empty) and that
+    pixel's flat index."""
+    dist, labels = cv2.distanceTransformWithLabels((~mask).astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_5,
+                                                   labelType=cv2.DIST_LABEL_PIXEL)
+    # With per-pixel labels, label k is the k-th set pixel in raster order (as np.flatnonzero lists them).
+    return dist, np.flatnonzero(mask.ravel())[labels - 1]
 
 
 def extend_from_drawing(displacement: np.ndarray, nearest: np.ndarray | None) -> np.ndarray:

@@ -51,6 +51,7 @@ class KeyBank:
     scale: float
     _reps: dict[int, np.ndarray] = field(default_factory=dict)
     _inks: dict[int, np.ndarray] = field(default_factory=dict)
+    _widths: dict[int, float] = field(default_factory=dict)
     _flows: dict[tuple[int, int], flowmod.PairFlow] = field(default_factory=dict)
     _small_inks: dict[int, np.ndarray] = field(default_factory=dict)
     _nearest: dict[int, np.ndarray | None] = field(default_factory=dict)
@@ -69,6 +70,14 @@ class KeyBank:
             k = self.keys[i]
             self._inks[i] = ink_map(k, self.style.transparent) if self.style.lineart else outline_map(k, self.style.transparent)
         return self._inks[i]
+
+    def line_width(self, i: int) -> float:
+        """Key i's measured stroke width (cached: a key between two gaps is asked twice)."""
+        from ..lines import measure_line_width
+
+        if i not in self._widths:
+            self._widths[i] = measure_line_width(self.ink(i))
+        return self._widths[i]
 
     def pair(self, i: int, j: int) -> flowmod.PairFlow:
         """Flows between keys i and j (either order; cached once per unordered pair)."""
@@ -267,8 +276,5 @@ def _resize(img: np.ndarray, size: tuple[int, int]) -> np.ndarray:
 
 
 def _measured_width(bank: KeyBank, i: int) -> float:
-    from ..lines import measure_line_width
-
-    widths = [measure_line_width(bank.ink(k)) for k in (i, i + 1)]
-    widths = [w for w in widths if w > 0]
+    widths = [w for w in (bank.line_width(i), bank.line_width(i + 1)) if w > 0]
     return float(np.mean(widths)) if widths else 0.0

@@ -15,6 +15,7 @@ pass of ``np.bincount`` over the component labels.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import cv2
 import numpy as np
@@ -58,6 +59,12 @@ class Regions:
     @property
     def n(self) -> int:
         return int(self.area.size)
+
+    @cached_property
+    def neighbours(self) -> tuple[np.ndarray, np.ndarray]:
+        """``adjacency`` of these areas, computed once: matching and the part tree both ask, and a
+        key's areas serve the gaps on both of its sides."""
+        return adjacency(self)
 
 
 def extract(ink: np.ndarray, colour: np.ndarray | None = None) -> Regions:
@@ -217,8 +224,8 @@ def match(ra: Regions, rb: Regions, figure_size: float) -> list[Match]:
         cost[i, j] += W_FIT * err
         if not tr.plausible():
             cost[i, j] = np.inf
-    adj_a, pt_a = adjacency(ra)
-    adj_b, _ = adjacency(rb)
+    adj_a, pt_a = ra.neighbours
+    adj_b, _ = rb.neighbours
     base = cost.copy()
     pairs = _solve(cost)
     for _ in range(5):
@@ -286,8 +293,8 @@ def part_tree(matches: list[Match], ra: Regions, rb: Regions) -> list[int]:
     the torso, a forearm on the upper arm). A breadth-first tree from the
     largest area of each connected group — the torso — makes every part a
     child of the neighbour nearer the body, whose motion it rides on."""
-    adj_a, _ = adjacency(ra)
-    adj_b, _ = adjacency(rb)
+    adj_a, _ = ra.neighbours
+    adj_b, _ = rb.neighbours
     n = len(matches)
     parents = [-1] * n
     seen = [False] * n

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from .flow import nearest_pixel
+
 # Most hypotheses kept from each source; sequential RANSAC stops earlier when
 # the remaining matches no longer support a transform.
 MAX_RANSAC_MODELS = 10
@@ -284,13 +286,9 @@ def ink_points(mask: np.ndarray, step: int = 1) -> np.ndarray:
 
 def nearest_ink(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Distance to the ink and, per pixel, the complex position of the nearest ink pixel."""
-    dist, labels = cv2.distanceTransformWithLabels((~mask).astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_5,
-                                                   labelType=cv2.DIST_LABEL_PIXEL)
-    # Labels number the zero-distance (ink) pixels in raster order from 1, as np.nonzero lists them.
-    ys, xs = np.nonzero(mask)
-    pos = np.zeros(len(xs) + 1, complex)
-    pos[1:] = xs + 1j * ys
-    return dist, pos[labels]
+    dist, index = nearest_pixel(mask)
+    ys, xs = np.divmod(index, mask.shape[1])
+    return dist, xs + 1j * ys
 
 
 def refine_icp(t: Similarity, pts: np.ndarray, near: np.ndarray, dist_b: np.ndarray) -> Similarity | None:
