@@ -99,6 +99,11 @@ def check_key_times(key_times: Sequence[float]) -> None:
         raise ValueError("key times must be strictly increasing")
 
 
+def gap_of(key_times: Sequence[float], t: float) -> int:
+    """Index of the key pair whose gap holds time t (the last gap for the last key, the first before it)."""
+    return min(max(bisect_right(key_times, t) - 1, 0), len(key_times) - 2)
+
+
 def plan_count(key_times: Sequence[float], count: int, ease: Ease = Ease()) -> list[Slot]:
     """`count` inbetweens in every gap, evenly timed, placed by `ease`."""
     check_key_times(key_times)
@@ -119,6 +124,5 @@ def plan_times(key_times: Sequence[float], times: Sequence[float]) -> list[Slot]
     for t in sorted(set(times)):
         if not (math.isfinite(t) and first <= t <= last):
             raise ValueError(f"time {t:g} is outside the key range {first:g}..{last:g}")
-        gap = min(bisect_right(key_times, t) - 1, len(key_times) - 2)
-        slots.append(Slot(t, t, gap))
+        slots.append(Slot(t, t, gap_of(key_times, t)))
     return slots

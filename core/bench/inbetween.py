@@ -15,6 +15,7 @@ import numpy as np
 from ..errors import BadInput
 from ..baselines import crossfade, dis_warp_average
 from ..metrics import animeinbet_cd, chamfer_distance
+from ..timing import gap_of
 from ..synth import SynthCase, articulated_suite, ball_suite, cel_suite
 from .table import format_table
 
@@ -31,7 +32,7 @@ def per_gap(pairwise: Callable[[np.ndarray, np.ndarray, float], np.ndarray]) -> 
     def run(keys: Sequence[np.ndarray], key_times: Sequence[float], times: Sequence[float]) -> list[np.ndarray]:
         frames = []
         for t in times:
-            gap = min(int(np.searchsorted(key_times, t, side="right")) - 1, len(keys) - 2)
+            gap = gap_of(key_times, t)
             local = (t - key_times[gap]) / (key_times[gap + 1] - key_times[gap])
             frames.append(pairwise(keys[gap], keys[gap + 1], local))
         return frames

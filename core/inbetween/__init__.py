@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..timing import gap_of
 from .device import resolve_device
 from .pair import KeyBank, PairInbetweener, working_scale
 from .represent import analyse_keys
@@ -82,8 +83,7 @@ def _frame_at(t: float, bank: KeyBank, pairs: dict[int, PairInbetweener], device
     for i, k in enumerate(kt):
         if t == k:
             return bank.keys[i].copy()
-    i = int(np.searchsorted(kt, t, side="right")) - 1
-    i = min(max(i, 0), len(kt) - 2)
+    i = gap_of(kt, t)
     if i not in pairs:
         pairs[i] = PairInbetweener(bank.keys[i], bank.keys[i + 1], device=device, line_width=line_width,
                                    _bank=bank, _index=i)
