@@ -12,11 +12,11 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from ..errors import BadInput
 from ..baselines import crossfade, dis_warp_average
+from ..errors import BadInput
 from ..metrics import animeinbet_cd, chamfer_distance
-from ..timing import gap_of
 from ..synth import SynthCase, articulated_suite, ball_suite, cel_suite
+from ..timing import gap_of
 from .table import format_table
 
 Method = Callable[[Sequence[np.ndarray], Sequence[float], Sequence[float]], list[np.ndarray]]
