@@ -70,7 +70,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--quiet", action="store_true", help="no progress bar")
 
     bench = commands.add_parser("bench", help="measure quality and speed against baselines")
-    bench.add_argument("suite", nargs="?", default="inbetween", choices=("inbetween",))
+    from .bench import SUITES
+    bench.add_argument("suite", nargs="?", default="inbetween", choices=tuple(SUITES))
     bench.add_argument("--quick", action="store_true", help="fewer, smaller cases (about a minute)")
     bench.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
     return parser

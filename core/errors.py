@@ -11,3 +11,7 @@ class BadInput(Exception):
         self.problem = problem
         self.path = str(path) if path is not None else None
         super().__init__(f"{self.path}: {problem}" if self.path else problem)
+
+
+class Cancelled(Exception):
+    """Raised by an engine entry point when its ``cancel`` callback returns True; nothing is written."""

@@ -1,9 +1,16 @@
 """`nakawari bench SUITE`: quality and speed against baselines measured in the same process."""
 from __future__ import annotations
 
+import importlib
+
+# suite name → "module:function" under nakawari.bench; each function takes (quick=, device=) and returns an exit code.
+SUITES: dict[str, str] = {
+    "inbetween": "inbetween:bench_inbetween",
+}
+
 
 def run_bench(suite: str, *, quick: bool = False, device: str = "auto") -> int:
-    if suite == "inbetween":
-        from .inbetween import bench_inbetween
-        return bench_inbetween(quick=quick, device=device)
-    raise ValueError(f"unknown bench suite {suite}")
+    if suite not in SUITES:
+        raise ValueError(f"unknown bench suite {suite}")
+    module, function = SUITES[suite].split(":")
+    return getattr(importlib.import_module(f".{module}", __name__), function)(quick=quick, device=device)

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..errors import Cancelled
 from ..timing import gap_of
 from .device import resolve_device
 from .pair import KeyBank, PairInbetweener, working_scale
@@ -35,10 +36,6 @@ class InbetweenResult:
     frames: list[np.ndarray]   # RGBA float32, one per requested time, in the order given
     mode: str                  # "flow"
     device: str                # "cpu" or "cuda": where warping/fusion actually ran
-
-
-class Cancelled(Exception):
-    """Raised by ``inbetween`` when its ``cancel`` callback returns True."""
 
 
 def inbetween(keys: Sequence[np.ndarray], key_times: Sequence[float], times: Sequence[float], *,
