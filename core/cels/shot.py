@@ -1,0 +1,280 @@
+"""Shot-mode cel separation: the background stays on its plate while cels move against it.
+
+1. Camera: the translation between consecutive frames is the median optical flow over the pixels the
+   single-frame detector calls background (cels move on their own, so they are left out); positions
+   add up to each frame's offset in one plate, then each frame is re-aligned to a first plate (chained
+   estimates drift). No offset larger than half a pixel: a static camera.
+2. Plate, first pass, at the working height: per plate pixel, the median over the frames that see it
+   and whose single-frame mask calls it background (over all frames that see it where none does).
+3. Cel = what differs from that plate, with enclosed flat gaps filled; where the single-frame mask
+   agrees, its outline is used (it is crisper than a difference), and what only looks like cel but
+   does not move (an outline-less flat shape next to a figure) is dropped.
+   Masks are made at the working height (540 px) and scaled back, like single-frame ones.
+4. Plate, second pass, full size: the mean over frames of the pixels no cel covers there.
+5. Plate pixels that most frames show as cel by its look, in the frames whose colour there matches
+   the median of those cel looks, are cel too (a held cel, or the part of the frame a moving cel
+   never leaves); such regions that barely change are reported as held cels, which motion alone
+   would have lost, and count as never seen on the plate.
+6. Never-seen plate pixels are inpainted (OpenCV Telea) and flagged in ``seen``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
+
+import cv2
+import numpy as np
+
+from ..errors import Cancelled
+from ..image import LUMA
+from .single import WORK_HEIGHT, cel_mask, fill_enclosed
+
+Progress = Callable[[int, int, str], None]
+
+STATIC = 0.5          # px: offsets all below this are a static camera
+SNAP = 0.2            # px: offsets this close to a whole pixel are taken as whole (no resampling blur)
+DIFFERENCE = 0.1      # colour difference from the plate (largest channel) that marks a cel pixel
+RIM = 2               # px of cel rim kept out of the plate
+SUPPORT = 3           # px: a cel-looking pixel this close to motion (or a held cel) is cel
+MARGIN = 2            # px: a difference mask spills this far past the cel (blur, anti-aliasing)
+MOSTLY = 0.75         # share of frames whose look must call a plate pixel cel before it may be a held cel
+MIN_HELD_SHARE = 0.002  # of a frame: smaller mostly-cel spots are not reported as held cels
+HELD_MOTION = 0.1     # a held cel's pixels differ from the plate in at most this share of frames
+
+
+@dataclass
+class ShotSeparation:
+    masks: list[np.ndarray]                  # bool HxW per frame, True = cel
+    plate: np.ndarray                        # float32 PxQx3 background across the whole camera move
+    seen: np.ndarray                         # bool PxQ: plate pixels some frame showed uncovered
+    offsets: list[tuple[float, float]]       # (x, y) of each frame's top-left corner in the plate
+    camera: str                              # "static" or "pan"
+    held: list[dict] = field(default_factory=list)  # held cels: plate bbox, area, frames that show them
+
+    def plate_crop(self, index: int) -> tuple[np.ndarray, np.ndarray]:
+        """The plate and its seen-mask under frame ``index``, in that frame's coordinates."""
+        h, w = self.masks[index].shape
+        x, y = self.offsets[index]
+        return _crop(self.plate, x, y, w, h), _crop(self.seen.astype(np.float32), x, y, w, h) > 0.5
+
+
+def _crop(image: np.ndarray, x: float, y: float, w: int, h: int) -> np.ndarray:
+    if float(x).is_integer() and float(y).is_integer():
+        return image[int(y):int(y) + h, int(x):int(x) + w]
+    matrix = np.float32([[1, 0, -x], [0, 1, -y]])
+    return cv2.warpAffine(image, matrix, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+
+
+def _to_plate(image: np.ndarray, x: float, y: float, size: tuple[int, int]) -> np.ndarray:
+    """Place a frame-sized image at (x, y) in a plate of ``size`` (width, height); elsewhere zero."""
+    matrix = np.float32([[1, 0, x], [0, 1, y]])
+    flags = cv2.INTER_NEAREST if float(x).is_integer() and float(y).is_integer() else cv2.INTER_LINEAR
+    return cv2.warpAffine(image, matrix, size, flags=flags, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+
+
+def _gray_u8(image: np.ndarray) -> np.ndarray:
+    return np.clip(np.rint((image @ LUMA) * 255), 0, 255).astype(np.uint8)
+
+
+def _background_shift(flow: cv2.DISOpticalFlow, source: np.ndarray, target: np.ndarray,
+                      background: np.ndarray) -> np.ndarray:
+    """How far the background moved from ``source`` to ``target``: the median flow over its pixels."""
+    field_ = flow.calc(_gray_u8(source), _gray_u8(target), None)
+    picked = field_[background] if background.sum() > 100 else field_.reshape(-1, 2)
+    return np.median(picked, axis=0)
+
+
+def _snap(positions: np.ndarray) -> list[tuple[float, float]]:
+    snapped = np.where(np.abs(positions - np.rint(positions)) < SNAP, np.rint(positions), positions)
+    return [(float(x), float(y)) for x, y in snapped]
+
+
+def estimate_offsets(frames: Sequence[np.ndarray], backgrounds: Sequence[np.ndarray]) -> list[tuple[float, float]]:
+    """Each frame's top-left corner in the plate, chaining the background's motion frame to frame."""
+    flow = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
+    positions = [np.zeros(2)]
+    for i in range(1, len(frames)):
+        # The background moved by d in the image, so the camera moved by -d over the plate.
+        positions.append(positions[-1] - _background_shift(flow, frames[i - 1], frames[i], backgrounds[i - 1]))
+    pos = np.array(positions)
+    return _snap(pos - pos.min(axis=0))
+
+
+def refine_offsets(frames: Sequence[np.ndarray], offsets: Sequence[tuple[float, float]], plate: np.ndarray,
+                   backgrounds: Sequence[np.ndarray]) -> list[tuple[float, float]]:
+    """Correct each offset by the frame's residual shift against the plate: chained estimates drift."""
+    flow = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
+    h, w = frames[0].shape[:2]
+    refined = [np.array(offset) + _background_shift(flow, frame, _crop(plate, *offset, w, h), background)
+               for frame, offset, background in zip(frames, offsets, backgrounds)]
+    pos = np.array(refined)
+    return _snap(pos - pos.min(axis=0))
+
+
+def _plate_size(offsets: Sequence[tuple[float, float]], w: int, h: int) -> tuple[int, int]:
+    xs, ys = zip(*offsets)
+    return int(np.ceil(max(xs))) + w, int(np.ceil(max(ys))) + h
+
+
+def _median_plate(frames: Sequence[np.ndarray], offsets: Sequence[tuple[float, float]],
+                  size: tuple[int, int], usable: Sequence[np.ndarray]) -> np.ndarray:
+    """Per plate pixel, the colour of the frame of median luminance among the frames whose ``usable`` mask
+    shows it there; where no frame does, among every frame that sees it; unseen stays 0. (Whole colours
+    from one frame: one sort instead of three, and no mixing of channels from different frames.)"""
+    colours = np.stack([_to_plate(frame, x, y, size) for frame, (x, y) in zip(frames, offsets)])
+    luma = colours @ LUMA
+    seen = np.stack([_to_plate(np.ones(f.shape[:2], np.float32), x, y, size) > 0.5
+                     for f, (x, y) in zip(frames, offsets)])
+
+    def median(valid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        keyed = np.where(valid, luma, np.inf)  # invalid frames sort last
+        order = np.argsort(keyed, axis=0)
+        count = valid.sum(axis=0)
+        middle = np.take_along_axis(order, (np.maximum(count - 1, 0) // 2)[None], axis=0)[0]
+        picked = np.take_along_axis(colours, middle[None, ..., None].repeat(3, axis=-1), axis=0)[0]
+        return np.where((count > 0)[..., None], picked, 0.0), count > 0
+
+    placed = np.stack([_to_plate(u.astype(np.float32), x, y, size) > 0.5 for u, (x, y) in zip(usable, offsets)])
+    plate, shown = median(placed & seen)
+    if not shown.all():
+        everything, _ = median(seen)
+        plate[~shown] = everything[~shown]
+    return plate.astype(np.float32)
+
+
+def _differs(frame: np.ndarray, plate_under: np.ndarray) -> np.ndarray:
+    difference = np.abs(cv2.GaussianBlur(frame, (3, 3), 0) - cv2.GaussianBlur(plate_under, (3, 3), 0)).max(axis=2)
+    return difference > DIFFERENCE
+
+
+def _moving(frame: np.ndarray, plate_under: np.ndarray) -> np.ndarray:
+    """Pixels that differ from the plate under them: the cels, with enclosed flat gaps filled."""
+    moving = _differs(frame, plate_under)
+    moving = cv2.morphologyEx(moving.astype(np.uint8), cv2.MORPH_OPEN, np.ones((2, 2), np.uint8)) > 0
+    return fill_enclosed(moving, frame)
+
+
+def _mostly_cel(cels: Sequence[np.ndarray], offsets: Sequence[tuple[float, float]],
+                size: tuple[int, int]) -> np.ndarray:
+    """Plate pixels that most frames seeing them show covered by a cel (by its look)."""
+    covered = np.zeros((size[1], size[0]), np.float32)
+    shown = np.zeros_like(covered)
+    for cel, (x, y) in zip(cels, offsets):
+        covered += _to_plate(cel.astype(np.float32), x, y, size)
+        shown += _to_plate(np.ones(cel.shape, np.float32), x, y, size)
+    return (shown > 0.5) & (covered > MOSTLY * shown)
+
+
+def _held_cels(always: np.ndarray, moving_share: np.ndarray, frame_area: int) -> list[dict]:
+    """Mostly-cel regions that barely change: cels that never move. (Regions a moving cel never leaves
+    are cel too, but not held.)"""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(always.astype(np.uint8), connectivity=8)
+    motion = np.bincount(labels.ravel(), moving_share.ravel(), count) / np.maximum(stats[:, cv2.CC_STAT_AREA], 1)
+    reports = []
+    for k in range(1, count):
+        x, y, w, h, area = (int(v) for v in stats[k])
+        if area >= MIN_HELD_SHARE * frame_area and motion[k] < HELD_MOTION:
+            reports.append({"bbox": [x, y, w, h], "area": area})
+    return reports
+
+
+def separate_shot(frames: Sequence[np.ndarray], progress: Progress | None = None,
+                  cancel: Callable[[], bool] | None = None) -> ShotSeparation:
+    """Frames of one cut (float RGB, same size) → masks, background plate, held cels."""
+    if len(frames) < 2:
+        raise ValueError("a shot needs at least two frames")
+    frames = [np.asarray(f, np.float32)[..., :3] for f in frames]
+    h, w = frames[0].shape[:2]
+    total = len(frames) * 2 + 2
+
+    def step(done: int, message: str) -> None:
+        if cancel is not None and cancel():
+            raise Cancelled()
+        if progress is not None:
+            progress(done, total, message)
+
+    # Everything up to the cel masks runs at the working height; it only needs to be roughly right.
+    scale = min(1.0, WORK_HEIGHT / h)
+    work = [cv2.resize(f, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA) if scale < 1 else f
+            for f in frames]
+    looks = []
+    for i, f in enumerate(work):
+        step(i, "finding cels by their look")
+        looks.append(cel_mask(f))
+    # Background by its look, with a margin: the camera is measured on it and the first plate made of it.
+    backgrounds = [~(cv2.dilate(c.astype(np.uint8), np.ones((9, 9), np.uint8)) > 0) for c in looks]
+    small_offsets = estimate_offsets(work, backgrounds)
+    step(len(frames), "median plate")
+    work_size = _plate_size(small_offsets, work[0].shape[1], work[0].shape[0])
+    rough = _median_plate(work, small_offsets, work_size, backgrounds)
+    if any(x or y for x, y in small_offsets):  # a pan: align every frame to the plate, then rebuild it
+        small_offsets = refine_offsets(work, small_offsets, rough, backgrounds)
+        work_size = _plate_size(small_offsets, work[0].shape[1], work[0].shape[0])
+        rough = _median_plate(work, small_offsets, work_size, backgrounds)
+    # Where most frames show a cel by its look, the median of those frames is that cel's colour; a frame
+    # showing that colour there shows the cel (held cels, and cels a moving one never leaves).
+    always = _mostly_cel(looks, small_offsets, work_size)
+    cel_colour = _median_plate(work, small_offsets, work_size, looks)
+    small_masks = []
+    moving_share = np.zeros(always.shape, np.float32)
+    for i, (frame, look, (x, y)) in enumerate(zip(work, looks, small_offsets)):
+        step(len(frames) + 1 + i, "cels against the plate")
+        fh, fw = frame.shape[:2]
+        moving = _moving(frame, _crop(rough, x, y, fw, fh))
+        moving_share += _to_plate(moving.astype(np.float32), x, y, work_size) / len(frames)
+        held = ((_crop(always.astype(np.float32), x, y, fw, fh) > 0.5)
+                & ~_differs(frame, _crop(cel_colour, x, y, fw, fh)))
+        small_masks.append(_combine(look, moving, held))
+    reports = _held_cels(always, moving_share, work[0].shape[0] * work[0].shape[1])
+
+    # Full size: masks scaled back like the single-frame ones, the plate from every uncovered pixel.
+    offsets = _snap(np.array(small_offsets) / scale)
+    size = _plate_size(offsets, w, h)
+    masks = [cv2.resize(m.astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR) > 0.5 if scale < 1 else m
+             for m in small_masks]
+    total_colour = np.zeros((size[1], size[0], 3), np.float32)
+    count = np.zeros((size[1], size[0]), np.float32)
+    for frame, mask, (x, y) in zip(frames, masks, offsets):
+        clear = ~(cv2.dilate(mask.astype(np.uint8), np.ones((2 * RIM + 1, 2 * RIM + 1), np.uint8)) > 0)
+        weight = _to_plate(clear.astype(np.float32), x, y, size)
+        total_colour += _to_plate(frame, x, y, size) * weight[..., None]
+        count += weight
+    seen = count > 0.5
+    plate = total_colour / np.maximum(count, 1e-6)[..., None]
+
+    step(total - 1, "held cels and inpainting")
+    for report in reports:
+        report["bbox"] = [round(v / scale) for v in report["bbox"]]
+        report["area"] = round(report["area"] / scale ** 2)
+        bx, by, bw, bh = report["bbox"]
+        report["frames"] = [i for i, (x, y) in enumerate(offsets)
+                            if bx < x + w and x < bx + bw and by < y + h and y < by + bh]
+    plate = _inpaint(plate, ~seen)
+    camera = "static" if max(max(abs(x), abs(y)) for x, y in offsets) < STATIC else "pan"
+    step(total, "done")
+    return ShotSeparation(masks, plate.astype(np.float32), seen, offsets, camera, reports)
+
+
+def _combine(look: np.ndarray, moving: np.ndarray, held: np.ndarray) -> np.ndarray:
+    """The cel: what looks like cel where motion (or a held cel) backs it, for the look's crisp outline;
+    plus held cels; plus the core of whatever moves (cels that do not look like cels)."""
+    backed = cv2.dilate((moving | held).astype(np.uint8), np.ones((2 * SUPPORT + 1,) * 2, np.uint8)) > 0
+    core = cv2.erode(moving.astype(np.uint8), np.ones((2 * MARGIN + 1,) * 2, np.uint8)) > 0
+    return (look & backed) | held | core
+
+
+def _inpaint(plate: np.ndarray, missing: np.ndarray) -> np.ndarray:
+    """Fill never-seen plate pixels from their surroundings, at most at the working height (a guess
+    either way; full size would only cost time)."""
+    if not missing.any():
+        return plate
+    height, width = missing.shape
+    scale = min(1.0, WORK_HEIGHT / height)
+    small = (max(1, round(width * scale)), max(1, round(height * scale)))
+    u8 = np.clip(np.rint(cv2.resize(plate, small, interpolation=cv2.INTER_AREA) * 255), 0, 255).astype(np.uint8)
+    holes = cv2.resize(missing.astype(np.uint8), small, interpolation=cv2.INTER_NEAREST)
+    holes = cv2.dilate(holes, np.ones((3, 3), np.uint8))  # resizing must not leave a missing pixel outside
+    filled = cv2.inpaint(u8, holes, 5, cv2.INPAINT_TELEA).astype(np.float32) / 255
+    filled = cv2.resize(filled, (width, height), interpolation=cv2.INTER_LINEAR)
+    return np.where(missing[..., None], filled, plate)

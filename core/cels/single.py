@@ -1,0 +1,167 @@
+"""Single-frame cel separation: what is drawn (outlined flat fills) against what is painted.
+
+A cel is ink outlines enclosing flat fills, shadows as hard-edged flat tones; a background is painted:
+gradients, brush texture, soft edges. So the frame is cut along its edges (ink and any colour step)
+into regions, and a region is cel when it is flat (nearly all its pixels share one colour) and ink
+runs along much of its border. That rejects painted areas (not flat) and outline-less flat shapes
+(no ink around them). The outlines that touch accepted fills join them, and what the cel encloses
+fills in when it is small, or flat and either smoother than the background or of one of the cel's fill
+colours (a fill split by JPEG blocks, a pupil), but not painted background seen between limbs.
+
+Thresholds are for frames about 540 px high; bigger frames are analysed at that height and the mask
+is scaled back, which also keeps a 1080p frame well under a second.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from ..image import LUMA
+
+WORK_HEIGHT = 540
+EDGE = 0.03          # colour gradient (per px, after a 1 px blur) that separates regions; shading steps exceed it
+INK_CONTRAST = 0.15  # how much darker than its surroundings a line must be
+INK_DARK = 0.2       # luminance below which a pixel is ink whatever surrounds it
+FLAT_TOLERANCE = 0.04
+FLAT_SHARE = 0.85    # share of a region's pixels within FLAT_TOLERANCE of its mean colour
+INKED_SHARE = 0.3    # share of a region's border lying within INK_REACH px of ink
+INK_REACH = 3.5
+MIN_AREA = 12        # px at the working height: smaller regions are noise, not fills
+RIM_GROWTH = 8       # px a fill may grow through its own outline and anti-aliased rim
+HOLE_TOLERANCE = 0.06
+SMALL_HOLE = 0.0005  # of the frame: enclosed gaps this small join the cel whatever they look like
+PALETTE_TOLERANCE = 0.04  # an enclosed gap of one of the cel's fill colours is cel
+SMOOTHER = 0.6      # an enclosed gap with less than this share of the background's grain is cel
+
+
+def cel_mask(rgb: np.ndarray) -> np.ndarray:
+    """HxWx3 float RGB in [0, 1] → HxW bool, True where a cel covers the pixel."""
+    image = np.asarray(rgb, dtype=np.float32)[..., :3]
+    height, width = image.shape[:2]
+    scale = WORK_HEIGHT / height if height > WORK_HEIGHT * 1.25 else 1.0
+    if scale != 1.0:
+        small = cv2.resize(image, (max(1, round(width * scale)), WORK_HEIGHT), interpolation=cv2.INTER_AREA)
+        mask = _cel_mask_at_work_size(small)
+        up = cv2.resize(mask.astype(np.float32), (width, height), interpolation=cv2.INTER_LINEAR)
+        return up > 0.5
+    return _cel_mask_at_work_size(image)
+
+
+def ink_lines(image: np.ndarray) -> np.ndarray:
+    """Dark, thin strokes: clearly darker than a closing of their surroundings, or near black."""
+    lum = image @ LUMA
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (11, 11))
+    contrast = cv2.morphologyEx(lum, cv2.MORPH_BLACKHAT, kernel)
+    return ((contrast > INK_CONTRAST) & (lum < 0.5)) | (lum < INK_DARK)
+
+
+def edges(image: np.ndarray) -> np.ndarray:
+    """Largest per-channel gradient magnitude (per px) of the slightly blurred image."""
+    smooth = cv2.GaussianBlur(image, (0, 0), 1.0)
+    gx = cv2.Sobel(smooth, cv2.CV_32F, 1, 0, ksize=3) / 8
+    gy = cv2.Sobel(smooth, cv2.CV_32F, 0, 1, ksize=3) / 8
+    return np.sqrt(gx * gx + gy * gy).max(axis=2)
+
+
+def _label_means(image: np.ndarray, labels: np.ndarray, count: int) -> np.ndarray:
+    """Mean colour of every label, count x 3."""
+    flat_labels = labels.ravel()
+    area = np.maximum(np.bincount(flat_labels, minlength=count), 1).astype(np.float64)
+    return np.stack([np.bincount(flat_labels, image[..., c].ravel(), count) / area for c in range(3)], axis=1)
+
+
+def flat_share(image: np.ndarray, labels: np.ndarray, count: int, tolerance: float) -> np.ndarray:
+    """Per label: the share of its pixels within ``tolerance`` (every channel) of the label's mean colour."""
+    means = _label_means(image, labels, count)
+    close = np.abs(image - means[labels].astype(np.float32)).max(axis=2) < tolerance
+    area = np.maximum(np.bincount(labels.ravel(), minlength=count), 1)
+    return np.bincount(labels.ravel(), close.ravel(), count) / area
+
+
+def _inked_share(labels: np.ndarray, count: int, ink: np.ndarray) -> np.ndarray:
+    """Per label: the share of the 2 px ring around it that lies near ink."""
+    ring_labels = cv2.dilate(labels.astype(np.float32), np.ones((5, 5), np.uint8)).astype(np.int32)
+    ring = (labels == 0) & (ring_labels > 0)
+    near_ink = cv2.distanceTransform((~ink).astype(np.uint8), cv2.DIST_L2, 3) <= INK_REACH
+    owners = ring_labels[ring]
+    total = np.bincount(owners, minlength=count)
+    inked = np.bincount(owners, near_ink[ring], minlength=count)
+    return inked / np.maximum(total, 1)
+
+
+def _grow_through(seed: np.ndarray, zone: np.ndarray, steps: int) -> np.ndarray:
+    """Geodesic dilation: grow ``seed`` one pixel at a time, only into ``zone``."""
+    grown = seed.copy()
+    kernel = np.ones((3, 3), np.uint8)
+    for _ in range(steps):
+        wider = (cv2.dilate(grown.astype(np.uint8), kernel) > 0) & (zone | seed)
+        if np.array_equal(wider, grown):
+            break
+        grown = wider
+    return grown
+
+
+def _components_touching(parts: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """The 8-connected components of ``parts`` that share a pixel with ``mask``."""
+    count, labels = cv2.connectedComponents(parts.astype(np.uint8), connectivity=8)
+    touching = np.bincount(labels[mask & parts], minlength=count) > 0
+    touching[0] = False
+    return touching[labels]
+
+
+def _fine_texture(image: np.ndarray) -> np.ndarray:
+    """Brush grain: how far each pixel is from its 1.5 px blur (largest channel)."""
+    return np.abs(image - cv2.GaussianBlur(image, (0, 0), 1.5)).max(axis=2)
+
+
+def fill_enclosed(mask: np.ndarray, image: np.ndarray, palette: np.ndarray | None = None) -> np.ndarray:
+    """Add the gaps the mask encloses that are small, or flat and either smoother than the background
+    outside or of a colour in ``palette`` (the cel's fills): a fill split by JPEG blocks, a pupil; not
+    painted background seen between a figure's limbs."""
+    outside = np.zeros((mask.shape[0] + 2, mask.shape[1] + 2), np.uint8)
+    outside[1:-1, 1:-1] = mask
+    cv2.floodFill(outside, None, (0, 0), 2)
+    holes = outside[1:-1, 1:-1] == 0
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(holes.astype(np.uint8), connectivity=4)
+    if count <= 1:
+        return mask
+    share = flat_share(image, labels, count, HOLE_TOLERANCE)
+    # Texture away from edges (edges and their blur are not texture), compared with the background's.
+    texture = _fine_texture(image)
+    interior = cv2.dilate((edges(image) > EDGE).astype(np.uint8), np.ones((5, 5), np.uint8)) == 0
+    background = interior & (outside[1:-1, 1:-1] == 2)
+    reference = float(np.median(texture[background])) if background.any() else np.inf
+    inner_labels = np.where(interior, labels, 0).ravel()
+    inner = np.bincount(inner_labels, minlength=count)
+    hole_texture = np.bincount(inner_labels, texture.ravel(), count) / np.maximum(inner, 1)
+    smooth = (inner == 0) | (hole_texture < SMOOTHER * reference)
+    if palette is not None and len(palette):
+        means = _label_means(image, labels, count)
+        smooth |= (np.abs(means[:, None, :] - palette[None]).max(axis=2) < PALETTE_TOLERANCE).any(axis=1)
+    keep = (stats[:, cv2.CC_STAT_AREA] < SMALL_HOLE * mask.size) | ((share >= 0.8) & smooth)
+    keep[0] = False
+    return mask | keep[labels]
+
+
+def _cel_mask_at_work_size(image: np.ndarray) -> np.ndarray:
+    ink = ink_lines(image)
+    boundary = (edges(image) > EDGE) | ink
+    count, labels, stats, _ = cv2.connectedComponentsWithStats((~boundary).astype(np.uint8), connectivity=4)
+    fills = ((stats[:, cv2.CC_STAT_AREA] >= MIN_AREA)
+             & (flat_share(image, labels, count, FLAT_TOLERANCE) >= FLAT_SHARE)
+             & (_inked_share(labels, count, ink) >= INKED_SHARE))
+    fills[0] = False  # label 0 is the boundary itself
+    accepted = fills[labels]
+    palette = _label_means(image, labels, count)[fills]
+    # A fill's own outline and the anti-aliased rim between them: boundary pixels next to it, and ink
+    # (thickened by a pixel so JPEG-broken lines still connect).
+    reach = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (7, 7))
+    inner_rim = (cv2.dilate(accepted.astype(np.uint8), reach) > 0) & boundary
+    thick_ink = cv2.dilate(ink.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    mask = _grow_through(accepted, inner_rim | thick_ink, RIM_GROWTH)
+    # Whole outlines that touch the cel are the cel's, even where JPEG broke up the fill they enclose.
+    mask = fill_enclosed(mask | _components_touching(thick_ink, mask), image, palette)
+    # The thickening's outer pixel lies beyond the drawn line: give it back to the background.
+    outer = cv2.dilate((~mask).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    return mask & ~(outer & thick_ink & ~ink & ~inner_rim & ~accepted)
