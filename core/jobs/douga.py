@@ -1,0 +1,117 @@
+"""The douga job: colour frames on disk → `<stem>.douga.png` (class colours), `<stem>.classes.png` (class
+indices) and manifest.json in an output folder."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+import numpy as np
+from PIL import Image
+
+from .. import __version__
+from ..errors import BadInput, Cancelled
+from ..image import read_image
+from ..output import StagedOutput
+
+Progress = Callable[[int, int, str], None]
+# Larger frames are refused: extraction and post-processing hold about 120 bytes per pixel (4 GB at 8K UHD).
+MAX_PIXELS = 36_000_000
+
+
+@dataclass
+class DougaJob:
+    frames: Sequence[str | Path]
+    out: str | Path
+    line_width: float = 3.0
+    raw: bool = False
+    overwrite: bool = False
+    book: str | Path | None = None  # the shot's static foreground layer (RGBA), for book lines and fills
+
+
+def output_names(path: str | Path) -> tuple[str, str]:
+    stem = Path(path).stem
+    return f"{stem}.douga.png", f"{stem}.classes.png"
+
+
+def _check(job: DougaJob) -> list[Path]:
+    if not job.frames:
+        raise BadInput("douga needs at least one frame")
+    if not 0.5 <= job.line_width <= 50:
+        raise BadInput(f"--line-width must be between 0.5 and 50 px, got {job.line_width:g}")
+    paths = [Path(frame) for frame in job.frames]
+    stems = [Path(p).stem for p in paths]
+    for path, stem in zip(paths, stems):
+        if stems.count(stem) > 1:
+            raise BadInput(f"two frames share the name '{stem}'; their outputs would collide", path)
+    return paths
+
+
+def _header_size(path: Path) -> tuple[int, int] | None:
+    """(width, height) from the file header without decoding the pixels; None when unreadable (read_image
+    then says what is wrong)."""
+    try:
+        with Image.open(path) as image:
+            return image.size
+    except Exception:  # noqa: BLE001 - any failure here is reported by read_image
+        return None
+
+
+def _refuse_too_large(path: Path, size: tuple[int, int] | None) -> None:
+    if size is not None and size[0] * size[1] > MAX_PIXELS:
+        raise BadInput(f"is {size[0]}x{size[1]}; douga handles at most {MAX_PIXELS / 1e6:g} megapixels per frame "
+                       "(scale it down first)", path)
+
+
+def _load_book(path: str | Path | None) -> np.ndarray | None:
+    """The book layer as an RGBA image, or None."""
+    if path is None:
+        return None
+    _refuse_too_large(Path(path), _header_size(Path(path)))
+    layer = read_image(path)
+    if not layer.transparent:
+        raise BadInput("a book layer needs transparency (alpha) around the foreground object", path)
+    return layer.rgba
+
+
+def run_douga(job: DougaJob, progress: Progress | None = None,
+              cancel: Callable[[], bool] | None = None) -> dict[str, Any]:
+    """Classify every frame and write the folder; returns the manifest. Nothing is written unless every
+    frame succeeded (bad input → BadInput, cancel → Cancelled)."""
+    from ..douga.extract import extract
+    from ..douga.postprocess import postprocess
+    from ..douga.schema import class_table, index_png, palette_png
+
+    paths = _check(job)
+    with StagedOutput(job.out, overwrite=job.overwrite) as output:
+        output.refuse_existing([name for path in paths for name in output_names(path)])
+        book = _load_book(job.book)
+        entries = []
+        for number, path in enumerate(paths):
+            if cancel is not None and cancel():
+                raise Cancelled()
+            if progress is not None:
+                progress(number, len(paths), f"douga {path.name}")
+            _refuse_too_large(path, _header_size(path))
+            raster = read_image(path)
+            _refuse_too_large(path, raster.size)
+            width, height = raster.size
+            if book is not None and book.shape[:2] != raster.rgba.shape[:2]:
+                raise BadInput(f"is {width}x{height} but the book layer {job.book} is "
+                               f"{book.shape[1]}x{book.shape[0]}", path)
+            classes = extract(raster.rgba, book)
+            if not job.raw:
+                classes = postprocess(classes, job.line_width)
+            douga_name, classes_name = output_names(path)
+            output.write_bytes(douga_name, palette_png(classes))
+            output.write_bytes(classes_name, index_png(classes))
+            entries.append({"source": str(path), "douga": douga_name, "classes": classes_name,
+                            "width": width, "height": height})
+        if progress is not None:
+            progress(len(paths), len(paths), "done")
+        manifest = {"command": "douga", "engine": __version__, "raw": job.raw,
+                    "book": None if job.book is None else str(job.book),
+                    "line_width": None if job.raw else job.line_width, "classes": class_table(),
+                    "frames": entries}
+        output.commit(manifest)
+    return manifest
