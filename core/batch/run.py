@@ -1,0 +1,88 @@
+"""Run a batch: every shot published in its own process (a local pool, or Ray tasks with `ray_address`).
+
+Kept light: pool workers import the engine only once their thread limits are set.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+import traceback
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from pathlib import Path
+from typing import Callable, Sequence
+
+from ..errors import BadInput
+from .result import ShotResult, unexpected
+from .shot import JOBS
+
+Progress = Callable[[int, int, str], None]
+
+
+def check_batch(shot_dirs: Sequence[str | Path], publish_root: str | Path, jobs: Sequence[str]) -> list[Path]:
+    """Refuse, before any work, what would fail every shot or mix two shots up."""
+    if not jobs or any(job not in JOBS for job in jobs):
+        raise BadInput(f"--jobs takes names from {', '.join(JOBS)}, separated by commas; got {','.join(jobs)}")
+    root = Path(publish_root)
+    if root.exists() and not root.is_dir():
+        raise BadInput("publish root exists and is not a folder", root)
+    folders = [Path(d).absolute() for d in shot_dirs]
+    seen: dict[str, Path] = {}
+    for folder in folders:
+        if not folder.is_dir():
+            raise BadInput("shot folder not found" if not folder.exists() else "is a file, not a shot folder", folder)
+        if folder.name in seen:
+            raise BadInput(f"has the same shot name as {seen[folder.name]}; both would publish to "
+                           f"{root / folder.name}", folder)
+        seen[folder.name] = folder
+    return folders
+
+
+def run_batch(shot_dirs: Sequence[str | Path], publish_root: str | Path, *, jobs: Sequence[str] = ("inbetween",),
+              workers: int | None = None, ray_address: str | None = None, device: str = "auto",
+              progress: Progress | None = None) -> list[ShotResult]:
+    """Results in the order of `shot_dirs`. `workers`: processes (default: CPU cores, at most one per shot);
+    with Ray, the CPUs of a local Ray (`ray_address="local"`)."""
+    folders = check_batch(shot_dirs, publish_root, jobs)
+    publish_root = Path(publish_root).absolute()  # workers (Ray's too) may start elsewhere
+    if workers is not None and workers < 1:
+        raise BadInput(f"--workers must be at least 1, got {workers}")
+    if progress is not None:
+        progress(0, len(folders), "starting")
+    if ray_address is not None:
+        from .farm import run_on_ray
+        return run_on_ray(ray_address, folders, publish_root, jobs, device, workers, progress)
+    workers = workers or max(1, min(len(folders), os.cpu_count() or 1))
+    threads = max(1, (os.cpu_count() or 1) // workers)
+    results: list[ShotResult | None] = [None] * len(folders)
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=limit_threads, initargs=(threads,))
+    try:
+        futures = {pool.submit(publish_in_worker, str(folder), str(publish_root), list(jobs), device): index
+                   for index, folder in enumerate(folders)}
+        for done, future in enumerate(as_completed(futures), 1):
+            index = futures[future]
+            try:
+                results[index] = future.result()
+            except Exception as error:  # noqa: BLE001 - a worker that died takes only its shot down
+                results[index] = unexpected(folders[index].name, error, "".join(
+                    traceback.format_exception(error)))
+            if progress is not None:
+                progress(done, len(folders), f"{results[index].shot} {results[index].status}")
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
+    return [result for result in results if result is not None]
+
+
+def limit_threads(threads: int) -> None:
+    """Share the cores between workers (set before the engine loads numpy and OpenCV)."""
+    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[name] = str(threads)
+    import cv2
+    cv2.setNumThreads(threads)
+
+
+def publish_in_worker(shot_dir: str, publish_root: str, jobs: list[str], device: str) -> ShotResult:
+    from .publish import publish_shot
+    return publish_shot(shot_dir, publish_root, jobs, device)
