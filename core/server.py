@@ -1,0 +1,301 @@
+"""`nakawari serve`: the engine behind the Krita and Blender add-ons.
+
+JSON-RPC 2.0, one JSON object per line on stdin/stdout. Jobs run one at a time on a worker thread, so
+`cancel` and `initialize` are answered while a job runs. Pixels never travel inline: requests name image
+files (PNG) in a folder the client owns, and results are written to an `out` folder the client names. Nothing but protocol lines is written to stdout; logs go to stderr.
+"""
+from __future__ import annotations
+
+import functools
+import importlib
+import json
+import os
+import queue
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import IO, Any, Callable
+
+from . import __version__
+from .errors import BadInput, Cancelled
+
+PROTOCOL_VERSION = 1
+
+# JSON-RPC error codes: the standard ones, and ours in the implementation-defined range.
+PARSE_ERROR, INVALID_REQUEST, METHOD_NOT_FOUND, INVALID_PARAMS, INTERNAL_ERROR = -32700, -32600, -32601, -32602, -32603
+BAD_INPUT, NOT_AVAILABLE, CANCELLED = -32001, -32002, -32800
+
+# Job method → (module, function) of its job API; `initialize` lists the methods whose API imports.
+JOB_APIS = {
+    "inbetween": ("nakawari.jobs.inbetween", "run_inbetween"),
+    "strokes.inbetween": ("nakawari.jobs.strokes", "run_strokes"),
+    "douga": ("nakawari.jobs.douga", "run_douga"),
+    "cels": ("nakawari.jobs.cels", "run_cels"),
+}
+
+
+class RpcError(Exception):
+    def __init__(self, code: int, message: str, data: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.code, self.message, self.data = code, message, data
+
+
+Progress = Callable[[int, int, str], None]
+Cancel = Callable[[], bool]
+
+
+def _params(params: dict[str, Any], required: tuple[str, ...], optional: tuple[str, ...]) -> dict[str, Any]:
+    """Check the parameter names a job takes; unknown or missing ones are the client's mistake."""
+    unknown = sorted(set(params) - set(required) - set(optional))
+    missing = [name for name in required if name not in params]
+    if unknown or missing:
+        problems = ([f"unknown parameter(s) {', '.join(unknown)}"] if unknown else []) + \
+                   ([f"missing parameter(s) {', '.join(missing)}"] if missing else [])
+        raise RpcError(INVALID_PARAMS, "; ".join(problems))
+    return params
+
+
+def _inbetween(params: dict[str, Any], progress: Progress, cancel: Cancel) -> dict[str, Any]:
+    from .jobs.inbetween import InbetweenJob, run_inbetween
+    from .timing import parse_ease
+
+    p = _params(params, ("keys", "out"), ("count", "times", "key_times", "mode", "ease", "line_width",
+                                          "device", "resize", "overwrite", "name"))
+    try:
+        ease = parse_ease(str(p.get("ease", "linear")))
+    except ValueError as error:
+        raise BadInput(str(error)) from None
+    job = InbetweenJob(keys=list(p["keys"]), out=p["out"], count=p.get("count"), times=p.get("times"),
+                       key_times=p.get("key_times"), mode=p.get("mode", "auto"), ease=ease,
+                       line_width=p.get("line_width"), device=p.get("device", "auto"),
+                       resize=p.get("resize", "none"), overwrite=bool(p.get("overwrite", False)),
+                       name=p.get("name"))
+    return run_inbetween(job, progress=progress, cancel=cancel)
+
+
+def _douga(params: dict[str, Any], progress: Progress, cancel: Cancel) -> dict[str, Any]:
+    from .jobs.douga import DougaJob, run_douga  # type: ignore[import-not-found]
+
+    p = _params(params, ("frames", "out"), ("line_width", "raw", "overwrite"))
+    job = DougaJob(frames=list(p["frames"]), out=p["out"], line_width=float(p.get("line_width", 3.0)),
+                   raw=bool(p.get("raw", False)), overwrite=bool(p.get("overwrite", False)))
+    return run_douga(job, progress=progress, cancel=cancel)
+
+
+def _cels(params: dict[str, Any], progress: Progress, cancel: Cancel) -> dict[str, Any]:
+    from .jobs.cels import CelsJob, run_cels  # type: ignore[import-not-found]
+
+    p = _params(params, ("frames", "out"), ("overwrite",))
+    job = CelsJob(frames=list(p["frames"]), out=p["out"], overwrite=bool(p.get("overwrite", False)))
+    return run_cels(job, progress=progress, cancel=cancel)
+
+
+def _strokes(params: dict[str, Any], progress: Progress, cancel: Cancel) -> dict[str, Any]:
+    from .jobs.strokes import run_strokes  # type: ignore[import-not-found]
+
+    return run_strokes(params, progress=progress, cancel=cancel)
+
+
+JOBS: dict[str, Callable[[dict[str, Any], Progress, Cancel], dict[str, Any]]] = {
+    "inbetween": _inbetween,
+    "strokes.inbetween": _strokes,
+    "douga": _douga,
+    "cels": _cels,
+}
+
+
+@functools.cache
+def available_jobs() -> tuple[str, ...]:
+    """Job methods whose engine API imports (douga, cels and strokes land separately)."""
+    found = []
+    for method, (module, function) in JOB_APIS.items():
+        try:
+            if hasattr(importlib.import_module(module), function):
+                found.append(method)
+        except ImportError as error:
+            if getattr(error, "name", None) != module:  # present but broken: say why in the log
+                print(f"nakawari serve: '{method}' unavailable: {error}", file=sys.stderr, flush=True)
+    return tuple(found)
+
+
+def available_devices() -> list[str]:
+    from .inbetween.device import torch_cuda_available
+    return ["cpu", "cuda"] if torch_cuda_available() else ["cpu"]
+
+
+@dataclass
+class _Job:
+    id: Any
+    method: str
+    params: dict[str, Any]
+    cancelled: threading.Event = field(default_factory=threading.Event)
+
+
+class Server:
+    """Reads requests from `source`, writes responses and notifications to `sink` (one JSON line each)."""
+
+    def __init__(self, source: IO[str], sink: IO[str], log: IO[str] = sys.stderr) -> None:
+        self.source, self.sink, self.log = source, sink, log
+        self._write_lock = threading.Lock()
+        self._jobs: queue.Queue[_Job | None] = queue.Queue()
+        self._pending: dict[Any, _Job] = {}  # queued or running, by request id
+        self._pending_lock = threading.Lock()
+        self._worker = threading.Thread(target=self._work, name="nakawari-worker", daemon=True)
+
+    # --- output ---------------------------------------------------------------------------------
+    def _send(self, message: dict[str, Any]) -> None:
+        line = json.dumps({"jsonrpc": "2.0", **message}, ensure_ascii=False)
+        with self._write_lock:
+            self.sink.write(line + "\n")
+            self.sink.flush()
+
+    def _reply(self, request_id: Any, result: Any) -> None:
+        self._send({"id": request_id, "result": result})
+
+    def _error(self, request_id: Any, error: RpcError) -> None:
+        body: dict[str, Any] = {"code": error.code, "message": error.message}
+        if error.data:
+            body["data"] = error.data
+        self._send({"id": request_id, "error": body})
+
+    def _progress(self, request_id: Any) -> Progress:
+        def report(done: int, total: int, message: str = "") -> None:
+            self._send({"method": "progress",
+                        "params": {"id": request_id, "done": int(done), "total": int(total), "message": message}})
+        return report
+
+    # --- the loop -------------------------------------------------------------------------------
+    def serve(self) -> int:
+        self._worker.start()
+        try:
+            for line in self.source:
+                if line.strip() and self._handle_line(line) == "shutdown":
+                    break
+        finally:
+            self._cancel_all()
+            self._jobs.put(None)
+            self._worker.join(timeout=30)
+        return 0
+
+    def _handle_line(self, line: str) -> str | None:
+        try:
+            message = json.loads(line)
+        except json.JSONDecodeError as error:
+            self._error(None, RpcError(PARSE_ERROR, f"not a JSON line: {error}"))
+            return None
+        request_id = message.get("id") if isinstance(message, dict) else None
+        method = message.get("method") if isinstance(message, dict) else None
+        params = message.get("params", {}) if isinstance(message, dict) else None
+        if not isinstance(method, str) or message.get("jsonrpc") != "2.0" or not isinstance(params, dict):
+            self._error(request_id, RpcError(INVALID_REQUEST, "expected a JSON-RPC 2.0 request with named params"))
+            return None
+        if "id" not in message and method != "cancel":
+            request_id = None  # only `cancel` is useful as a notification; jobs need an id (refused below)
+        try:
+            if method == "cancel" and "id" not in message:
+                self._cancel(params.get("id"))  # a notification: no answer
+            elif method == "initialize":
+                self._reply(request_id, self.initialize())
+            elif method == "cancel":
+                self._reply(request_id, {"cancelled": self._cancel(params.get("id"))})
+            elif method == "shutdown":
+                self._cancel_all()
+                self._reply(request_id, None)
+                return "shutdown"
+            elif method in JOBS:
+                self._queue(request_id, method, params)
+            else:
+                raise RpcError(METHOD_NOT_FOUND, f"unknown method '{method}'")
+        except RpcError as error:
+            self._error(request_id, error)
+        return None
+
+    def initialize(self) -> dict[str, Any]:
+        return {"name": "nakawari", "version": __version__, "protocol": PROTOCOL_VERSION,
+                "capabilities": list(available_jobs()), "devices": available_devices(), "pid": os.getpid()}
+
+    def _queue(self, request_id: Any, method: str, params: dict[str, Any]) -> None:
+        if request_id is None:
+            raise RpcError(INVALID_REQUEST, f"'{method}' needs an id (it is a request, not a notification)")
+        if method not in available_jobs():
+            raise RpcError(NOT_AVAILABLE, f"'{method}' is not available in this engine (nakawari {__version__}); "
+                                          "update the nakawari engine")
+        job = _Job(request_id, method, params)
+        with self._pending_lock:
+            if request_id in self._pending:
+                raise RpcError(INVALID_REQUEST, f"request id {request_id!r} is already in use")
+            self._pending[request_id] = job
+        self._jobs.put(job)
+
+    def wait_idle(self, timeout: float) -> bool:
+        """True once no job is queued or running (for tests and embedding)."""
+        deadline = time.monotonic() + timeout
+        while self._pending and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return not self._pending
+
+    def _cancel(self, request_id: Any) -> bool:
+        """Cancel one request (or, without an id, every queued and running one)."""
+        if request_id is None:
+            return self._cancel_all()
+        with self._pending_lock:
+            job = self._pending.get(request_id)
+        if job is None:
+            return False
+        job.cancelled.set()
+        return True
+
+    def _cancel_all(self) -> bool:
+        with self._pending_lock:
+            jobs = list(self._pending.values())
+        for job in jobs:
+            job.cancelled.set()
+        return bool(jobs)
+
+    def _work(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            try:
+                self._run(job)
+            finally:
+                with self._pending_lock:
+                    self._pending.pop(job.id, None)
+
+    def _run(self, job: _Job) -> None:
+        if job.cancelled.is_set():
+            self._error(job.id, RpcError(CANCELLED, "cancelled; nothing was written"))
+            return
+        print(f"nakawari serve: {job.method} (id {job.id!r})", file=self.log, flush=True)
+        try:
+            result = JOBS[job.method](job.params, self._progress(job.id), job.cancelled.is_set)
+        except RpcError as error:
+            self._error(job.id, error)
+        except Cancelled:
+            self._error(job.id, RpcError(CANCELLED, "cancelled; nothing was written"))
+        except BadInput as error:
+            self._error(job.id, RpcError(BAD_INPUT, str(error),
+                                         {"problem": error.problem, "path": error.path}))
+        except MemoryError:
+            log = _log_failure()
+            self._error(job.id, RpcError(INTERNAL_ERROR, f"the engine ran out of memory; nothing was written "
+                                                         f"(details in {log})", {"log": str(log)}))
+        except Exception as error:  # noqa: BLE001 - report it to the artist, keep serving
+            log = _log_failure()
+            self._error(job.id, RpcError(INTERNAL_ERROR, f"unexpected error: {error} (details in {log})",
+                                         {"log": str(log)}))
+        else:
+            self._reply(job.id, result)
+
+
+def _log_failure():
+    from .cli import _log_failure as write_log
+    return write_log()
+
+
+def serve() -> int:
+    """Run on this process's stdio. Stray prints (ours or a library's, C level included) go to stderr."""
+    protocol_out = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8", buffering=1)
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    sys.stdout = sys.stderr
+    source = open(sys.stdin.fileno(), "r", encoding="utf-8", closefd=False)
+    return Server(source, protocol_out).serve()

@@ -1,0 +1,327 @@
+"""The plugin's one controller: settings, the engine, the running job, progress and errors.
+
+The docker and the Tools ▸ Scripts actions both drive it. Engine calls run on a Python thread (EngineTask);
+a QTimer on the GUI thread polls them and applies results to the document there, as Krita requires.
+"""
+from __future__ import annotations
+
+import dataclasses
+import logging
+import shutil
+import tempfile
+import time
+import traceback
+from pathlib import Path
+from typing import Any, Callable
+
+from krita import Krita
+
+from .client import EngineClient
+from .document import FrameWriter, LayerSource, load_pixels, outside_mask, paste_layer
+from .plan import UserError, describe, inbetween_request, placements, plan_generation, unique_name
+from .qt import QtCore, QtWidgets
+from .settings import Settings
+from .task import EngineTask
+
+LOG_DIR = Path(tempfile.gettempdir()) / "nakawari-logs"
+POLL_MS = 50
+
+log = logging.getLogger("nakawari.krita")
+
+
+def _log_file() -> Path:
+    if not log.handlers:
+        LOG_DIR.mkdir(parents=True, exist_ok=True)
+        handler = logging.FileHandler(LOG_DIR / "krita-plugin.log", encoding="utf-8")
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+        log.addHandler(handler)
+        log.setLevel(logging.INFO)
+    return LOG_DIR / "krita-plugin.log"
+
+
+class Controller(QtCore.QObject):
+    changed = QtCore.pyqtSignal()  # progress, status or engine info changed: views refresh
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.log_path = _log_file()
+        self.settings = Settings.load(Krita.instance().readSetting)
+        self.client: EngineClient | None = None
+        self.engine_info: dict[str, Any] | None = None
+        self.engine_problem = ""
+        self.status = "Ready."
+        self.progress = (0, 0)
+        self.last_error = ""
+        self.last_timing: dict[str, float] = {}
+        self._task: EngineTask | None = None
+        self._probe: EngineTask | None = None
+        self._on_result: Callable[[Any], None] | None = None
+        self._workdir: Path | None = None
+        self._pressed_at = 0.0
+        self._applying = False
+        self._writing = False
+        self._cancel_early = False
+        self._timer = QtCore.QTimer(self)
+        self._timer.setInterval(POLL_MS)
+        self._timer.timeout.connect(self._poll)
+
+    # --- settings and engine ------------------------------------------------------------------
+    def save_settings(self) -> None:
+        self.settings.save(Krita.instance().writeSetting)
+        if self.client is not None and (self.client.engine_setting or "") != self.settings.engine and not self.busy:
+            self.client.close()
+            self.client, self.engine_info = None, None
+            self.probe_engine()
+
+    def _client(self) -> EngineClient:
+        if self.client is None:
+            self.client = EngineClient(self.settings.engine or None, log_dir=LOG_DIR)
+        return self.client
+
+    def probe_engine(self) -> None:
+        """Start the engine in the background and learn what it can do (buttons enable on the answer)."""
+        if self._probe is not None and not self._probe.state().finished:
+            return
+        self.engine_problem = "Starting the engine…"
+        self._probe = EngineTask(self._client(), "initialize", {"client": "krita"}).start()
+        self._timer.start()
+        self.changed.emit()
+
+    def has(self, capability: str) -> bool:
+        return bool(self.engine_info) and capability in self.engine_info.get("capabilities", [])
+
+    def shutdown(self) -> None:
+        if self.client is not None:
+            self.client.cancel()
+            self.client.close()
+
+    @property
+    def busy(self) -> bool:
+        """An engine call runs, or its result is still being added to the document."""
+        return self._task is not None or self._applying
+
+    # --- actions ------------------------------------------------------------------------------------
+    def generate_inbetweens(self) -> None:
+        self._pressed_at = time.perf_counter()
+        self._guarded(self._generate)
+
+    def separate_cels(self) -> None:
+        self._pressed_at = time.perf_counter()
+        self._guarded(lambda: self._current_frame_job("cels"))
+
+    def extract_douga(self) -> None:
+        self._pressed_at = time.perf_counter()
+        self._guarded(lambda: self._current_frame_job("douga"))
+
+    def cancel(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            self._set_status("Cancelling…")
+        elif self._applying and not self._writing:  # still reading the keys: stop before the engine starts
+            self._cancel_early = True
+
+    def _guarded(self, work: Callable[[], None]) -> None:
+        """Every action: an artist-readable message box instead of Krita's exception dialog."""
+        if self.busy:
+            self.report("nakawari is already working; wait for it or press Cancel.")
+            return
+        self.progress, self._cancel_early, self._writing = (0, 0), False, False
+        self._attempt(work)
+
+    def _attempt(self, work: Callable[[], None]) -> None:
+        try:
+            work()
+        except Exception as error:  # noqa: BLE001
+            self._step_failed(error)
+
+    def _step_failed(self, error: Exception) -> None:
+        self._clean_workdir()
+        if isinstance(error, UserError):
+            self.report(str(error))
+        else:
+            details = "".join(traceback.format_exception(type(error), error, error.__traceback__))
+            log.error("%s", details)
+            self.report(f"Unexpected error: {error}", details=details)
+
+    def _new_workdir(self) -> Path:
+        self._clean_workdir()
+        self._workdir = Path(tempfile.mkdtemp(prefix="nakawari-krita-"))
+        return self._workdir
+
+    def _clean_workdir(self) -> None:
+        if self._workdir is not None:
+            shutil.rmtree(self._workdir, ignore_errors=True)
+            self._workdir = None
+
+    # --- generate inbetweens --------------------------------------------------------------------
+    def _generate(self) -> None:
+        settings = dataclasses.replace(self.settings)  # as pressed: the docker may change while the engine works
+        source = LayerSource.active(animated=True)
+        plan = plan_generation(source.key_times(), settings.fill, settings.count)
+        self._applying = True  # measuring the keys steps through frames in the event loop
+        source.measure_region(list(plan.keys),
+                              lambda rect: self._attempt(lambda: self._send_keys(source, plan, rect, settings)),
+                              self._step_failed)
+
+    def _send_keys(self, source: LayerSource, plan, rect, settings: Settings) -> None:
+        if self._cancel_early:
+            self._set_status("Cancelled; nothing was added to the document.")
+            return
+        new_layer = settings.target == "new_layer"
+        folder = self._new_workdir()
+        keys = [source.export_key(t, rect, folder / "keys" / f"key.{t:04d}.png") for t in plan.keys]
+        params = inbetween_request(plan, keys, str(folder / "out"), settings.ease, settings.mode)
+        log.info("generate on '%s': %s, region %s", source.name, describe(plan, source.document.framesPerSecond()),
+                 rect)
+
+        def apply(manifest: dict[str, Any]) -> None:
+            source.check_still_open()
+            frames = [(t, load_pixels(path, rect)) for t, path in placements(plan, manifest, folder / "out")]
+            if new_layer:
+                layer = source.add_layer_above(unique_name(f"{source.name} inbetweens", source.layer_names()))
+                layer.enableAnimation()
+            else:
+                layer = source.node
+            self._writing = True  # too late to cancel: Krita is adding the frames
+            writer = FrameWriter(source.document, layer, frames, rect,
+                                 lambda error: self._written(error, layer, new_layer, len(frames)))
+            writer.start()
+
+        self._run("inbetween", params, f"Generating {describe(plan, source.document.framesPerSecond())}…", apply)
+
+    def _written(self, error: Exception | None, layer, new_layer: bool, count: int) -> None:
+        self._clean_workdir()
+        if error is not None:
+            if new_layer:
+                layer.remove()
+            log.error("writing frames failed: %s", error)
+            self.report(f"The frames could not be added to the layer: {error}. The document is as before.")
+            return
+        self._finish(f"Added {count} inbetweens to '{layer.name()}'.")
+
+    # --- current-frame jobs ------------------------------------------------------------------------
+    def _current_frame_job(self, capability: str) -> None:
+        if self.engine_info is not None and not self.has(capability):  # unknown yet: the engine will say
+            what = "Separating cels" if capability == "cels" else "Extracting douga"
+            raise UserError(f"{what} is not available in this nakawari engine "
+                            f"({self._engine_label()}). Update the engine.")
+        source = LayerSource.active(animated=False)
+        rect = source.region_now()
+        folder = self._new_workdir()
+        frame = source.export_current(rect, folder / "current.png")
+        now = source.document.currentTime()
+        out = folder / "out"
+        if capability == "cels":
+            params: dict[str, Any] = {"frames": [frame], "out": str(out)}
+        else:
+            params = {"frames": [frame], "out": str(out), "line_width": float(self.settings.line_width)}
+
+        def apply(manifest: dict[str, Any]) -> None:
+            source.check_still_open()
+            taken = source.layer_names()
+            if capability == "cels":
+                cel = load_pixels(out / "current.cel.png", rect)
+                background = outside_mask(Path(frame), out / "current.mask.png", rect)
+                paste_layer(source, unique_name(f"{source.name} background f{now}", taken), background, rect)
+                paste_layer(source, unique_name(f"{source.name} cel f{now}", taken), cel, rect)
+                self._finish(f"Separated frame {now} into a cel layer and a background layer.")
+            else:
+                douga = load_pixels(out / "current.douga.png", rect)
+                paste_layer(source, unique_name(f"{source.name} douga f{now}", taken), douga, rect)
+                self._finish(f"Extracted the douga of frame {now}.")
+            self._clean_workdir()
+
+        label = "Separating cels" if capability == "cels" else "Extracting douga"
+        self._run(capability, params, f"{label} of frame {now}…", apply)
+
+    # --- running and polling ---------------------------------------------------------------------
+    def _run(self, method: str, params: dict[str, Any], status: str, apply: Callable[[Any], None]) -> None:
+        self._task = EngineTask(self._client(), method, params).start()
+        self._on_result = apply
+        self.progress = (0, 0)
+        self._set_status(status)
+        self._timer.start()
+
+    def _poll(self) -> None:
+        self._poll_probe()
+        if self._task is None:
+            if self._probe is None or self._probe.state().finished:
+                self._timer.stop()
+            return
+        state = self._task.state()
+        if (state.done, state.total) != self.progress:
+            self.progress = (state.done, state.total)
+            self.changed.emit()
+        if not state.finished:
+            return
+        task, apply = self._task, self._on_result
+        self._task, self._on_result = None, None
+        if state.cancelled:
+            self._clean_workdir()
+            self._set_status("Cancelled; nothing was added to the document.")
+        elif state.error is not None:
+            self._clean_workdir()
+            log.error("%s failed: %s", task.method, state.error.message)
+            self.report(state.error.message, log_path=state.error.log)
+        else:
+            self.last_timing = {"engine_done_s": time.perf_counter() - self._pressed_at}
+            self._applying = True
+            try:
+                assert apply is not None
+                apply(state.result)
+            except UserError as error:
+                self._clean_workdir()
+                self.report(str(error))
+            except Exception as error:  # noqa: BLE001
+                self._clean_workdir()
+                log.error("%s", traceback.format_exc())
+                self.report(f"The result could not be added to the document: {error}",
+                            details=traceback.format_exc())
+
+    def _poll_probe(self) -> None:
+        if self._probe is None:
+            return
+        state = self._probe.state()
+        if state.finished:
+            self._probe = None
+            if state.error is not None:
+                self.engine_info, self.engine_problem = None, state.error.message
+            else:
+                self.engine_info, self.engine_problem = state.result, ""
+            self.changed.emit()
+
+    def _engine_label(self) -> str:
+        if not self.engine_info:
+            return "not connected"
+        devices = ", ".join(self.engine_info.get("devices", []))
+        return f"nakawari {self.engine_info.get('version', '?')} on {devices}"
+
+    def engine_label(self) -> str:
+        return self.engine_problem or self._engine_label()
+
+    def _finish(self, status: str) -> None:
+        self.last_timing["press_to_frames_s"] = time.perf_counter() - self._pressed_at
+        log.info("%s (%.2f s from the button press)", status, self.last_timing["press_to_frames_s"])
+        self._set_status(status)
+
+    def _set_status(self, status: str) -> None:
+        self.status = status
+        self._applying = False  # every way out of applying a result (done, failed) sets the status
+        self.changed.emit()
+
+    def report(self, message: str, *, details: str | None = None, log_path: str | None = None) -> None:
+        """The artist's message box (not blocking the UI); details go to the log."""
+        log.warning("%s", message)
+        self.last_error = message
+        self._set_status(message.splitlines()[0])
+        window = Krita.instance().activeWindow()
+        box = QtWidgets.QMessageBox(window.qwindow() if window is not None else None)
+        box.setObjectName("nakawari_message")
+        box.setIcon(QtWidgets.QMessageBox.Icon.Warning)
+        box.setWindowTitle("nakawari")
+        box.setText(message)
+        box.setInformativeText(f"Details are in {log_path or self.log_path}")
+        if details:
+            box.setDetailedText(details)
+        box.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.show()

@@ -1,0 +1,155 @@
+"""The nakawari docker: settings, the three buttons, progress and Cancel. A view of the Controller."""
+from __future__ import annotations
+
+from krita import DockWidget
+
+from .plan import EASES, FILLS, MODES, TARGETS
+from .qt import QtWidgets
+
+DOCKER_ID = "nakawari_docker"
+TITLE = "nakawari"
+
+
+def _combo(choices: dict[str, str], current: str) -> QtWidgets.QComboBox:
+    combo = QtWidgets.QComboBox()
+    for key, label in choices.items():
+        combo.addItem(label, key)
+    combo.setCurrentIndex(max(0, list(choices).index(current) if current in choices else 0))
+    return combo
+
+
+def _button(text: str, name: str, pressed) -> QtWidgets.QPushButton:
+    button = QtWidgets.QPushButton(text)
+    button.setObjectName(name)
+    button.clicked.connect(pressed)
+    return button
+
+
+class NakawariDocker(DockWidget):
+    def __init__(self) -> None:
+        super().__init__()
+        self.controller = controller_instance = controller_for_docker()  # the one Controller
+        settings = controller_instance.settings
+        self.setWindowTitle(TITLE)
+        self.setObjectName(DOCKER_ID)
+        body = QtWidgets.QWidget()
+        body.setObjectName("nakawari_docker_body")
+        layout = QtWidgets.QVBoxLayout(body)
+
+        engine_box = QtWidgets.QGroupBox("Engine")
+        engine_form = QtWidgets.QFormLayout(engine_box)
+        self.engine_path = QtWidgets.QLineEdit(settings.engine)
+        self.engine_path.setObjectName("nakawari_engine_path")
+        self.engine_path.setPlaceholderText("nakawari on PATH or $NAKAWARI_ENGINE")
+        self.engine_path.setToolTip("Path of the `nakawari` program (or the virtual environment holding it)")
+        browse = QtWidgets.QPushButton("…")
+        browse.setMaximumWidth(28)
+        browse.clicked.connect(self._browse)
+        path_row = QtWidgets.QHBoxLayout()
+        path_row.addWidget(self.engine_path)
+        path_row.addWidget(browse)
+        engine_form.addRow("Program", path_row)
+        self.engine_status = QtWidgets.QLabel()
+        self.engine_status.setObjectName("nakawari_engine_status")
+        self.engine_status.setWordWrap(True)
+        engine_form.addRow(self.engine_status)
+        layout.addWidget(engine_box)
+
+        generate_box = QtWidgets.QGroupBox("Inbetweens (active animated layer)")
+        form = QtWidgets.QFormLayout(generate_box)
+        self.fill = _combo(FILLS, settings.fill)
+        self.count = QtWidgets.QSpinBox()
+        self.count.setRange(1, 99)
+        self.count.setValue(settings.count)
+        self.count.setSuffix(" per gap")
+        self.ease = _combo(EASES, settings.ease)
+        self.mode = _combo(MODES, settings.mode)
+        self.target = _combo(TARGETS, settings.target)
+        form.addRow("Fill", self.fill)
+        form.addRow("Count", self.count)
+        form.addRow("Spacing", self.ease)
+        form.addRow("Mode", self.mode)
+        form.addRow("Write to", self.target)
+        self.generate_button = _button("Generate inbetweens", "nakawari_generate", self.controller.generate_inbetweens)
+        form.addRow(self.generate_button)
+        layout.addWidget(generate_box)
+
+        frame_box = QtWidgets.QGroupBox("Current frame")
+        frame_form = QtWidgets.QFormLayout(frame_box)
+        self.line_width = QtWidgets.QDoubleSpinBox()
+        self.line_width.setRange(0.5, 50.0)
+        self.line_width.setSingleStep(0.5)
+        self.line_width.setValue(settings.line_width)
+        self.line_width.setSuffix(" px")
+        frame_form.addRow("Douga line width", self.line_width)
+        buttons = QtWidgets.QHBoxLayout()
+        self.cels_button = _button("Separate cels", "nakawari_separate_cels", self.controller.separate_cels)
+        self.douga_button = _button("Extract douga", "nakawari_extract_douga", self.controller.extract_douga)
+        buttons.addWidget(self.cels_button)
+        buttons.addWidget(self.douga_button)
+        frame_form.addRow(buttons)
+        layout.addWidget(frame_box)
+
+        progress_row = QtWidgets.QHBoxLayout()
+        self.progress = QtWidgets.QProgressBar()
+        self.progress.setObjectName("nakawari_progress")
+        self.cancel_button = _button("Cancel", "nakawari_cancel", self.controller.cancel)
+        progress_row.addWidget(self.progress)
+        progress_row.addWidget(self.cancel_button)
+        layout.addLayout(progress_row)
+        self.status = QtWidgets.QLabel()
+        self.status.setObjectName("nakawari_status")
+        self.status.setWordWrap(True)
+        layout.addWidget(self.status)
+        layout.addStretch(1)
+        self.setWidget(body)
+
+        for combo in (self.fill, self.ease, self.mode, self.target):
+            combo.currentIndexChanged.connect(self._store)
+        self.count.valueChanged.connect(self._store)
+        self.line_width.valueChanged.connect(self._store)
+        self.engine_path.editingFinished.connect(self._store)
+        self.controller.changed.connect(self.refresh)
+        self.refresh()
+        if self.controller.engine_info is None:
+            self.controller.probe_engine()
+
+    def _browse(self) -> None:
+        path, _ = QtWidgets.QFileDialog.getOpenFileName(self, "The nakawari program", self.engine_path.text())
+        if path:
+            self.engine_path.setText(path)
+            self._store()
+
+    def _store(self, *_args) -> None:
+        settings = self.controller.settings
+        settings.fill, settings.ease = self.fill.currentData(), self.ease.currentData()
+        settings.mode, settings.target = self.mode.currentData(), self.target.currentData()
+        settings.count, settings.line_width = self.count.value(), self.line_width.value()
+        settings.engine = self.engine_path.text().strip()
+        self.controller.save_settings()
+        self.refresh()
+
+    def refresh(self) -> None:
+        controller = self.controller
+        busy = controller.busy
+        self.count.setEnabled(self.fill.currentData() == "count")
+        self.generate_button.setEnabled(not busy)
+        self.cels_button.setEnabled(not busy and controller.has("cels"))
+        self.douga_button.setEnabled(not busy and controller.has("douga"))
+        for button, capability in ((self.cels_button, "cels"), (self.douga_button, "douga")):
+            button.setToolTip("" if controller.has(capability) else "not available in this engine")
+        self.cancel_button.setEnabled(busy)
+        done, total = controller.progress
+        self.progress.setRange(0, max(total, 1))
+        self.progress.setValue(min(done, max(total, 1)) if busy else 0)
+        self.progress.setTextVisible(busy)
+        self.status.setText(controller.status)
+        self.engine_status.setText(controller.engine_label())
+
+    def canvasChanged(self, canvas) -> None:  # required by DockWidget
+        pass
+
+
+def controller_for_docker():
+    from .extension import controller
+    return controller()

@@ -1,0 +1,43 @@
+"""The plugin's settings, persisted through Krita's settings (any read/write pair of string functions)."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from typing import Callable
+
+from .plan import EASES, FILLS, MODES, TARGETS
+
+GROUP = "nakawari"
+
+
+@dataclass
+class Settings:
+    engine: str = ""             # path of the `nakawari` program; empty: $NAKAWARI_ENGINE, then PATH
+    fill: str = "every"
+    count: int = 3
+    ease: str = "linear"
+    mode: str = "auto"
+    target: str = "new_layer"
+    line_width: float = 3.0      # douga line width in px
+
+    @classmethod
+    def load(cls, read: Callable[[str, str, str], str]) -> "Settings":
+        """`read(group, key, default)` as Krita.instance().readSetting; bad stored values fall back to defaults."""
+        settings = cls()
+        for spec in fields(cls):
+            default = getattr(settings, spec.name)
+            text = read(GROUP, spec.name, str(default))
+            try:
+                value = type(default)(text)
+            except (TypeError, ValueError):
+                value = default
+            setattr(settings, spec.name, value)
+        for name, allowed in (("fill", FILLS), ("ease", EASES), ("mode", MODES), ("target", TARGETS)):
+            if getattr(settings, name) not in allowed:
+                setattr(settings, name, getattr(cls(), name))
+        settings.count = max(1, min(settings.count, 99))
+        settings.line_width = max(0.5, min(settings.line_width, 50.0))
+        return settings
+
+    def save(self, write: Callable[[str, str, str], None]) -> None:
+        for name, value in asdict(self).items():
+            write(GROUP, name, str(value))

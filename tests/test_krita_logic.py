@@ -1,0 +1,127 @@
+"""The Krita plugin's plain logic (planning, engine requests, settings, the engine task), without Krita."""
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+from engine_helpers import engine_executable, key_pair
+from nakawari import client as engine_client
+
+PLUGIN = Path(__file__).resolve().parent.parent / "krita_plugin" / "nakawari"
+
+
+def _load_plugin():
+    """The plugin package under another name (the engine owns `nakawari` here), with the engine's client
+    where `nakawari package` puts a copy of it."""
+    name = "nakawari_krita_plugin"
+    if name not in sys.modules:
+        sys.modules[f"{name}.client"] = engine_client
+        spec = importlib.util.spec_from_file_location(name, PLUGIN / "__init__.py",
+                                                      submodule_search_locations=[str(PLUGIN)])
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)  # outside Krita it registers nothing
+    return (importlib.import_module(f"{name}.plan"), importlib.import_module(f"{name}.settings"),
+            importlib.import_module(f"{name}.task"))
+
+
+plan, settings_module, task = _load_plugin()
+
+
+def test_keys_are_found_by_scanning_the_clip_range():
+    keys = {0, 6, 12, 40}
+    assert plan.find_keys(keys.__contains__, 0, 24) == [0, 6, 12]
+    assert plan.find_keys(keys.__contains__, 5, 40) == [6, 12, 40]
+
+
+@pytest.mark.parametrize("fill, count, frames", [
+    ("every", 1, (1, 2, 3, 4, 5)),
+    ("twos", 1, (2, 4)),
+    ("threes", 1, (3,)),
+    ("count", 2, (2, 4)),
+    ("count", 9, (1, 2, 3, 4, 5)),  # more than fit: every frame once
+])
+def test_gap_frames(fill, count, frames):
+    assert plan.gap_frames(0, 6, fill, count) == frames
+
+
+def test_uneven_gaps_on_twos_and_by_count():
+    assert plan.gap_frames(0, 7, "twos") == (2, 4, 6)
+    assert plan.gap_frames(10, 17, "count", 2) == (12, 15)  # 12.33 and 14.67 on the nearest frames
+
+
+def test_plan_needs_two_keys_and_something_to_fill():
+    with pytest.raises(plan.UserError, match="at least two keyframes.*found one, at frame 3"):
+        plan.plan_generation([3], "every")
+    with pytest.raises(plan.UserError, match="found none"):
+        plan.plan_generation([], "every")
+    with pytest.raises(plan.UserError, match="no empty frames"):
+        plan.plan_generation([0, 1, 2], "every")
+    with pytest.raises(plan.UserError, match="Unknown fill"):
+        plan.plan_generation([0, 6], "sometimes")
+
+
+def test_even_spacing_asks_for_the_exact_frames():
+    made = plan.plan_generation([0, 6, 12], "every")
+    request = plan.inbetween_request(made, ["a.png", "b.png", "c.png"], "/out", "linear", "auto")
+    assert request["times"] == [1, 2, 3, 4, 5, 7, 8, 9, 10, 11]
+    assert request["key_times"] == [0, 6, 12] and request["mode"] == "auto" and "ease" not in request
+
+
+def test_an_ease_uses_the_count_and_needs_equal_gaps():
+    made = plan.plan_generation([0, 6, 12], "twos")
+    assert plan.timing_params(made, "ease-in") == {"count": 2, "ease": "ease-in"}
+    uneven = plan.plan_generation([0, 6, 9], "every")
+    with pytest.raises(plan.UserError, match="same number of inbetweens in every gap.*0→6: 5, 6→9: 2"):
+        plan.timing_params(uneven, "ease-out")
+
+
+def test_placements_map_engine_frames_in_time_order():
+    made = plan.plan_generation([0, 7], "twos")  # frames 2, 4, 6
+    manifest = {"frames": [{"file": "k0.png", "time": 0, "key": True}, {"file": "c.png", "time": 5.25, "key": False},
+                           {"file": "a.png", "time": 1.75, "key": False}, {"file": "b.png", "time": 3.5, "key": False},
+                           {"file": "k1.png", "time": 7, "key": True}]}
+    assert plan.placements(made, manifest, "/out") == [(2, Path("/out/a.png")), (4, Path("/out/b.png")),
+                                                      (6, Path("/out/c.png"))]
+    with pytest.raises(RuntimeError, match="2 inbetweens for 3 frames"):
+        plan.placements(made, {"frames": manifest["frames"][:3]}, "/out")
+
+
+def test_unique_layer_names_and_description():
+    assert plan.unique_name("ink inbetweens", {"ink", "ink inbetweens", "ink inbetweens 2"}) == "ink inbetweens 3"
+    assert plan.describe(plan.plan_generation([0, 12], "twos"), 24.0) == \
+        "5 inbetweens between 2 keys (frames 0–12, 0.50 s at 24 fps)"
+
+
+def test_settings_round_trip_and_bad_values_fall_back():
+    store: dict[tuple[str, str], str] = {}
+    read = lambda group, key, default: store.get((group, key), default)  # noqa: E731
+    write = lambda group, key, value: store.__setitem__((group, key), value)  # noqa: E731
+    assert settings_module.Settings.load(read) == settings_module.Settings()
+    chosen = settings_module.Settings(engine="/opt/nakawari", fill="twos", count=4, ease="ease-in", mode="flow",
+                                      target="empty_frames", line_width=2.5)
+    chosen.save(write)
+    assert settings_module.Settings.load(read) == chosen
+    store.update({("nakawari", "fill"): "sometimes", ("nakawari", "count"): "many", ("nakawari", "line_width"): "900"})
+    loaded = settings_module.Settings.load(read)
+    assert (loaded.fill, loaded.count, loaded.line_width) == ("every", 3, 50.0)
+
+
+def test_engine_task_reports_progress_and_result_from_its_thread(tmp_path):
+    with engine_client.EngineClient(engine_executable(), log_dir=tmp_path / "logs") as client:
+        made = plan.plan_generation([0, 6], "every")
+        params = plan.inbetween_request(made, key_pair(tmp_path / "keys"), str(tmp_path / "out"), "linear", "flow")
+        running = task.EngineTask(client, "inbetween", params).start()
+        state = running.wait(120)
+        assert state.finished and state.error is None and not state.cancelled
+        assert [frame for frame, _ in plan.placements(made, state.result, tmp_path / "out")] == [1, 2, 3, 4, 5]
+        assert state.done == state.total > 0
+
+
+def test_engine_task_turns_failures_into_states(tmp_path):
+    client = engine_client.EngineClient(str(tmp_path / "no-engine-here"), log_dir=tmp_path)
+    state = task.EngineTask(client, "inbetween", {}).start().wait(30)
+    assert state.finished and "not found" in state.error.message and state.result is None
