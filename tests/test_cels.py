@@ -83,3 +83,15 @@ def test_bench_scoring_pools_pixels_over_a_suite(clean_cases):
     truth_share = np.mean([case.mask.mean() for case in clean_cases])
     assert floor.accuracy == pytest.approx(1 - truth_share) and floor.iou == 0.0
     assert set(FRAME_METHODS) == {"all-background", "colour threshold (border colours)", "nakawari single-frame"}
+
+
+def test_cel_drawn_on_plain_paper_leaves_the_paper_as_background():
+    from importlib.resources import files
+
+    from nakawari.image import read_image
+
+    rgb = read_image(files("nakawari") / "samples" / "cel.key0.png").rgba[..., :3]
+    mask = cel_mask(rgb)
+    drawn = rgb.min(axis=2) < 0.95  # ink and fills: everything that is not white paper
+    assert 0.02 < mask.mean() < 0.25
+    assert (mask & drawn).sum() / drawn.sum() > 0.95

@@ -33,6 +33,7 @@ HOLE_TOLERANCE = 0.06
 SMALL_HOLE = 0.0005  # of the frame: enclosed gaps this small join the cel whatever they look like
 PALETTE_TOLERANCE = 0.04  # an enclosed gap of one of the cel's fill colours is cel
 SMOOTHER = 0.6      # an enclosed gap with less than this share of the background's grain is cel
+BACKDROP_BORDER = 0.5  # a region lining this share of the frame's edge is paper or a flat backdrop, not a cel
 
 
 def cel_mask(rgb: np.ndarray) -> np.ndarray:
@@ -144,6 +145,12 @@ def fill_enclosed(mask: np.ndarray, image: np.ndarray, palette: np.ndarray | Non
     return mask | keep[labels]
 
 
+def _lines_frame_edge(labels: np.ndarray, count: int) -> np.ndarray:
+    """Per label: whether it lines most of the frame's edge, as paper or a flat sky does and a cel does not."""
+    edge = np.concatenate([labels[0], labels[-1], labels[1:-1, 0], labels[1:-1, -1]])
+    return np.bincount(edge, minlength=count) >= BACKDROP_BORDER * edge.size
+
+
 def _cel_mask_at_work_size(image: np.ndarray) -> np.ndarray:
     ink = ink_lines(image)
     boundary = (edges(image) > EDGE) | ink
@@ -151,6 +158,7 @@ def _cel_mask_at_work_size(image: np.ndarray) -> np.ndarray:
     fills = ((stats[:, cv2.CC_STAT_AREA] >= MIN_AREA)
              & (flat_share(image, labels, count, FLAT_TOLERANCE) >= FLAT_SHARE)
              & (_inked_share(labels, count, ink) >= INKED_SHARE))
+    fills &= ~_lines_frame_edge(labels, count)
     fills[0] = False  # label 0 is the boundary itself
     accepted = fills[labels]
     palette = _label_means(image, labels, count)[fills]
