@@ -157,6 +157,7 @@ def _small_key(folder: Path) -> None:
     ({"timming": {"count": 2}}, None, 'sh050/shot.json: unknown entry "timming"'),
     ({"timing": {"count": 2, "step": 2}}, None, 'sh050/shot.json: "timing" gives both "count" and "step"'),
     ({"timing": {"step": 2, "ease": "ease-in"}}, None, 'sh050/shot.json: "timing.ease" applies to "count"'),
+    ({"timing": {"ease": "ease-in"}}, None, 'sh050/shot.json: "timing.ease" applies to "count"'),
     ({"timing": {"step": 8}}, None, 'sh050/shot.json: "timing.step" 8 leaves no frame between the keys (1, 9)'),
     ({"jobs": ["inbetween", "colour"]}, None, 'sh050/shot.json: unknown job "colour" in "jobs"'),
 ])
@@ -188,7 +189,7 @@ def test_a_job_the_engine_lacks_fails_its_shot_clearly(tmp_path: Path, monkeypat
 
 def test_douga_and_cels_run_on_the_inbetweened_frames(tmp_path: Path) -> None:
     shot = make_shot(tmp_path / "shots", "sh080", settings={"jobs": ["cels", "douga", "inbetween"],
-                                                            "douga": {"line_width": 2}})
+                                                            "timing": {"count": 1}, "douga": {"line_width": 2}})
     result = publish_shot(shot, tmp_path / "publish")
     assert (result.status, result.version) == (PUBLISHED, 1), result
     version = tmp_path / "publish" / "sh080" / "v001"
@@ -273,3 +274,11 @@ def test_bench_shots_are_publishable_shot_folders(tmp_path: Path) -> None:
     assert (result.status, result.version) == (PUBLISHED, 1), result
     frames = json.loads((tmp_path / "publish" / "sh020" / "v001" / "inbetween" / "manifest.json").read_text())["frames"]
     assert [f["time"] for f in frames if f["key"]] == list(map(float, KEY_FRAMES)) and len(frames) == 5
+
+
+def test_without_timing_every_frame_between_the_keys_is_drawn(tmp_path: Path) -> None:
+    shot = make_shot(tmp_path / "shots", "sh110", frames=(1, 5))
+    result = publish_shot(shot, tmp_path / "publish")
+    assert (result.status, result.version) == (PUBLISHED, 1), result
+    frames = json.loads((tmp_path / "publish" / "sh110" / "v001" / "inbetween" / "manifest.json").read_text())["frames"]
+    assert [frame["time"] for frame in frames] == [1.0, 2.0, 3.0, 4.0, 5.0]

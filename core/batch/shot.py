@@ -3,7 +3,8 @@
 shot.json (every entry optional):
     {"keys": [1, 9, 17],                                  key frame numbers that must have files
      "timing": {"count": 3, "ease": "ease-in-out:2"}      inbetweens per gap, spacing
-               or {"step": 2},                            an inbetween every 2 frames (on twos)
+               or {"step": 2},                            an inbetween every 2 frames (on twos);
+                                                          default: every frame between the keys (on ones)
      "line_width": 2.5,                                   inbetween line width in px
      "jobs": ["inbetween", "douga", "cels"],              overrides `--jobs` for this shot
      "douga": {"line_width": 3, "raw": false}}
@@ -104,8 +105,10 @@ def shot_settings(shot: str, data: dict[str, Any], default_jobs: tuple[str, ...]
         ease = parse_ease(str(ease_text))
     except ValueError as error:
         raise problem(f'"timing.ease": {error}') from None
-    if step is not None and ease.name != "linear":
-        raise problem('"timing.ease" applies to "count"; with "step" frames are evenly spaced')
+    if count is None and ease.name != "linear":
+        raise problem('"timing.ease" applies to "count"; with "step" (or no timing, on ones) frames are evenly spaced')
+    if count is None and step is None:
+        step = 1  # keys sit at their frame numbers: by default every missing frame between them is drawn (on ones)
 
     line_width = data.get("line_width")
     douga_width = douga.get("line_width", 3.0)
@@ -124,7 +127,7 @@ def shot_settings(shot: str, data: dict[str, Any], default_jobs: tuple[str, ...]
     return {
         "jobs": [job for job in JOBS if job in jobs],  # run order is fixed: inbetweens feed douga and cels
         "keys": keys,
-        "count": None if step is not None else (count or 1),
+        "count": count,
         "step": step,
         "ease": {"name": ease.name, "strength": ease.strength},
         "line_width": None if line_width is None else float(line_width),
