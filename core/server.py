@@ -75,24 +75,25 @@ def _inbetween(params: dict[str, Any], progress: Progress, cancel: Cancel) -> di
 
 
 def _douga(params: dict[str, Any], progress: Progress, cancel: Cancel) -> dict[str, Any]:
-    from .jobs.douga import DougaJob, run_douga  # type: ignore[import-not-found]
+    from .jobs.douga import DougaJob, run_douga
 
-    p = _params(params, ("frames", "out"), ("line_width", "raw", "overwrite"))
+    p = _params(params, ("frames", "out"), ("line_width", "raw", "book", "overwrite"))
     job = DougaJob(frames=list(p["frames"]), out=p["out"], line_width=float(p.get("line_width", 3.0)),
-                   raw=bool(p.get("raw", False)), overwrite=bool(p.get("overwrite", False)))
+                   raw=bool(p.get("raw", False)), book=p.get("book"), overwrite=bool(p.get("overwrite", False)))
     return run_douga(job, progress=progress, cancel=cancel)
 
 
 def _cels(params: dict[str, Any], progress: Progress, cancel: Cancel) -> dict[str, Any]:
-    from .jobs.cels import CelsJob, run_cels  # type: ignore[import-not-found]
+    from .jobs.cels import CelsJob, run_cels
 
-    p = _params(params, ("frames", "out"), ("overwrite",))
-    job = CelsJob(frames=list(p["frames"]), out=p["out"], overwrite=bool(p.get("overwrite", False)))
+    p = _params(params, ("frames", "out"), ("mode", "overwrite"))
+    job = CelsJob(frames=list(p["frames"]), out=p["out"], mode=p.get("mode", "auto"),
+                  overwrite=bool(p.get("overwrite", False)))
     return run_cels(job, progress=progress, cancel=cancel)
 
 
 def _strokes(params: dict[str, Any], progress: Progress, cancel: Cancel) -> dict[str, Any]:
-    from .jobs.strokes import run_strokes  # type: ignore[import-not-found]
+    from .jobs.strokes import run_strokes
 
     return run_strokes(params, progress=progress, cancel=cancel)
 

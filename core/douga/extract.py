@@ -51,7 +51,8 @@ def cel_region(rgba: np.ndarray, book: np.ndarray | None = None) -> tuple[np.nda
     A frame with alpha: the layer's coverage for both. An opaque frame: everything is analysed (painted
     backgrounds fail the flatness test on regions by themselves, and the cel mask tends to drop whole
     parts of a figure from compressed frames), but ink must lie near the cel mask, which keeps dark
-    brush strokes of the background from becoming lines. Without the cels module, ink anywhere counts.
+    brush strokes of the background from becoming lines. Without the cels module, or where it finds no
+    cel, ink anywhere counts.
     """
     alpha = rgba[..., 3]
     if float(alpha.min()) < 1.0:
@@ -60,7 +61,7 @@ def cel_region(rgba: np.ndarray, book: np.ndarray | None = None) -> tuple[np.nda
     else:
         analysed = np.ones(alpha.shape, bool)
         mask = _lazy_cel_mask(np.ascontiguousarray(rgba[..., :3]))
-        if mask is None:
+        if mask is None or not mask.any():  # no cels module, or no cel recognised (tiny, compressed): no gate
             gate = analysed.copy()
         else:
             reach = INK_GATE * alpha.shape[0] / 540
