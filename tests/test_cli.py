@@ -50,7 +50,7 @@ def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
 def test_inbetween_writes_frames_and_manifest(tmp_path: Path, keys: list[Path],
                                               capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "out"
-    code, err = _run(capsys, "inbetween", *keys, "--out", out, "--count", 3, "--device", "cpu")
+    code, err = _run(capsys, "inbetween", *keys, "--out", out, "--count", 3, "--device", "cpu", "--mode", "flow")
     assert code == 0, err
     manifest = json.loads((out / "manifest.json").read_text())
     assert [f["file"] for f in manifest["frames"]] == [f"arm.{i:04d}.png" for i in range(5)]
@@ -132,7 +132,7 @@ def test_bad_input_cases(tmp_path: Path, keys: list[Path], capsys: pytest.Captur
     _assert_bad(capsys, ["inbetween", *keys, "--out", out, "--count", "0"], "--count must be at least 1", out)
     _assert_bad(capsys, ["inbetween", *keys, "--out", out, "--times", "1.5"], "outside the key range", out)
     _assert_bad(capsys, ["inbetween", *keys, "--out", out, "--times", "-0.5"], "outside the key range", out)
-    _assert_bad(capsys, ["inbetween", *keys, "--out", out, "--mode", "vector"], "not built yet", out)
+    _assert_bad(capsys, ["inbetween", *keys, "--out", out, "--mode", "raster"], "unknown --mode 'raster'", out)
     _assert_bad(capsys, ["inbetween", *keys, "--out", out, "--key-times", "0"], "--key-times gives 1 times", out)
     _assert_bad(capsys, ["inbetween", keys[0], "--out", out], "at least two keys", out)
     _assert_bad(capsys, ["inbetween", *keys, "--out", out, "--count", "2", "--times", "0.5"], "not allowed with", out)

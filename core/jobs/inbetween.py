@@ -68,12 +68,30 @@ def plan_slots(job: InbetweenJob, keys: Sequence[Path],
 
 
 def resolve_mode(mode: str) -> str:
-    """Only flow mode exists so far; auto means flow until vector and learned modes land."""
+    """Check the --mode name; `auto` is decided once the keys are loaded (`choose_mode`)."""
     if mode not in MODES:
         raise BadInput(f"unknown --mode '{mode}'; choose {', '.join(MODES)}")
+    return mode
+
+
+def choose_mode(mode: str, keys: Sequence[np.ndarray], line_width: float | None) -> tuple[str, Any]:
+    """(mode, vectorised keys or None): auto picks vector for clean line art (strokes only, redrawn from
+    their vectors within `strokes.raster.CLEAN_CD`) whose strokes correspond from key to key (AGREEMENT),
+    flow otherwise."""
+    if mode == "flow":
+        return "flow", None
+    from ..inbetween.represent import analyse_keys
+    from ..strokes.raster import AGREEMENT, vectorize_keys
+
+    if mode == "auto" and not analyse_keys(list(keys)).lineart:  # colour or fills: no need to vectorise
+        return "flow", None
+    prepared = vectorize_keys(keys, line_width)
     if mode == "vector":
-        raise BadInput("--mode vector is not built yet; use --mode flow (or auto)")
-    return "flow"
+        if not any(len(d) for d in prepared.drawings):
+            raise BadInput("--mode vector: the keys hold no line art to vectorise")
+        return "vector", prepared
+    suits = prepared.clean and prepared.agreement() >= AGREEMENT
+    return ("vector", prepared) if suits else ("flow", None)
 
 
 @dataclass
@@ -115,12 +133,19 @@ def make_sequence(job: InbetweenJob, progress: Progress | None = None,
     if before_work is not None:
         before_work([frame["file"] for frame in frames])
 
-    from ..inbetween import inbetween  # the engine is heavy to import: only once the input is known good
+    from ..inbetween import InbetweenResult, inbetween  # heavy to import: only once the input is known good
 
     wanted = [frame for frame in frames if not frame["key"]]
+    mode, vector_keys = choose_mode(mode, [r.rgba for r in rasters], job.line_width)
     try:
-        result = inbetween([r.rgba for r in rasters], key_times, [f["position"] for f in wanted], mode=mode,
-                           device=job.device, line_width=job.line_width, progress=progress, cancel=cancel)
+        if mode == "vector":
+            from ..strokes.raster import inbetween_vector
+            made_frames = inbetween_vector([r.rgba for r in rasters], key_times, [f["position"] for f in wanted],
+                                           prepared=vector_keys, progress=progress, cancel=cancel)
+            result = InbetweenResult(made_frames, "vector", "cpu")
+        else:
+            result = inbetween([r.rgba for r in rasters], key_times, [f["position"] for f in wanted], mode=mode,
+                               device=job.device, line_width=job.line_width, progress=progress, cancel=cancel)
     except ValueError as error:  # the engine's refusal of an option (an unavailable device, say)
         raise BadInput(str(error)) from None
     made = iter(result.frames)

@@ -1,0 +1,205 @@
+"""`nakawari bench strokes`: stroke inbetweening against Blender's Interpolate (strokes paired by drawing
+order, resampled to the larger point count, every point on a straight line), on the mannequin as strokes
+with exact ground truth. Metrics: mean point error (px, each stroke against its true inbetween), chamfer
+distance after rendering (px), correspondence accuracy; and the time of 200 strokes × 100 points × 7
+inbetweens."""
+from __future__ import annotations
+
+import os
+import statistics
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
+
+import numpy as np
+
+from ..metrics import chamfer_distance
+from ..strokes import Drawing, Stroke, inbetween_strokes, render_drawing
+from ..strokes.geometry import resample_many
+from ..strokes.interpolate import Frame
+from ..synth.strokes import EXTRA, StrokeCase, speed_keys, stroke_suite
+from ..timing import gap_of
+from .table import format_table
+
+BASELINE = "Blender-style (index pairs, straight lines)"
+OURS = "nakawari strokes"
+HINTED = "nakawari strokes, order hint"
+TARGET_CORRESPONDENCE = 0.98     # on shuffled / reversed keys
+TARGET_ARC_RATIO = 1 / 3         # three keys on arcs: mean point error ≤ 1/3 of the baseline's
+TARGET_SPEED_S = 0.050           # 200 strokes × 100 points × 7 inbetweens
+METRIC_SAMPLES = 64
+CLOSED_SAMPLES = 256
+
+# A method: (keys, key times, positions) → (frames, correspondences per gap as {stroke in key g: stroke in g+1},
+# and per gap {stroke in key g: confidence of its pair} where the method gives one)
+Pairs = list[dict[int, int]]
+Method = Callable[[Sequence[Drawing], Sequence[float], Sequence[float]],
+                  tuple[list[Frame], Pairs, list[dict[int, float]] | None]]
+
+
+def nakawari_method(keys: Sequence[Drawing], key_times: Sequence[float], times: Sequence[float], *,
+                    order_hint: bool = False):
+    frames, engine = inbetween_strokes(keys, key_times, times, order_hint=order_hint)
+    pairs = [{m.a: m.b for m in corr.matches} for corr in engine.correspondences]
+    return frames, pairs, [{m.a: m.confidence for m in corr.matches} for corr in engine.correspondences]
+
+
+def nakawari_order_hint(keys: Sequence[Drawing], key_times: Sequence[float], times: Sequence[float]):
+    return nakawari_method(keys, key_times, times, order_hint=True)
+
+
+def blender_method(keys: Sequence[Drawing], key_times: Sequence[float], times: Sequence[float]):
+    """Blender's Interpolate as notes describe it: i-th stroke with i-th stroke, both resampled to the larger
+    point count, points on straight lines; extra strokes of the first key are kept as they are."""
+    frames = []
+    for t in times:
+        g = gap_of(key_times, t)
+        u = (t - key_times[g]) / (key_times[g + 1] - key_times[g])
+        a, b = keys[g], keys[g + 1]
+        strokes, sources = [], []
+        for i, sa in enumerate(a.strokes):
+            if i < len(b):
+                sb = b.strokes[i]
+                n = max(sa.n, sb.n)
+                pa, pb = resample_many([sa.points, sb.points], 2, [sa.closed, sb.closed], [n, n])
+                strokes.append(Stroke((1 - u) * pa + u * pb, (1 - u) * sa.width[0] + u * sb.width[0], 1.0,
+                                      sa.closed, sa.material))
+                sources.append({"state": "matched", "from": [g, i], "to": [g + 1, i]})
+            else:
+                strokes.append(sa.copy())
+                sources.append({"state": "vanishing", "from": [g, i], "to": None})
+        frames.append(Frame(t, Drawing(strokes), sources))
+    pairs = [{i: i for i in range(min(len(a), len(b)))} for a, b in zip(keys, keys[1:])]
+    return frames, pairs, None
+
+
+def curve_error(points: np.ndarray, truth: np.ndarray, closed: bool) -> float:
+    """Mean distance between two curves sampled evenly by arc length, in the best direction (and start:
+    closed curves are sampled finer, so the start found is within a fraction of a pixel on large outlines)."""
+    count = CLOSED_SAMPLES if closed else METRIC_SAMPLES
+    p, q = resample_many([points, truth], 2, [closed, closed], [count] * 2)
+    best = np.inf
+    for candidate in (p, p[::-1]):
+        if closed:
+            rolled = candidate[(np.arange(count)[:, None] + np.arange(count)[None, :]) % count]
+            best = min(best, float(np.linalg.norm(rolled - q, axis=2).mean(axis=1).min()))
+        else:
+            best = min(best, float(np.linalg.norm(candidate - q, axis=1).mean()))
+    return best
+
+
+@dataclass
+class Scores:
+    point_error: list[float] = field(default_factory=list)
+    cd: list[float] = field(default_factory=list)
+    correct: int = 0
+    total: int = 0
+    confidence_right: list[float] = field(default_factory=list)
+    confidence_wrong: list[float] = field(default_factory=list)
+
+    def row(self, name: str, baseline: "Scores") -> list[object]:
+        mean_error = statistics.fmean(self.point_error)
+        def mean(values: list[float]) -> str:
+            return f"{statistics.fmean(values):.2f}" if values else "-"
+        return [name, mean_error, mean_error / max(statistics.fmean(baseline.point_error), 1e-9),
+                statistics.fmean(self.cd), self.accuracy, mean(self.confidence_right), mean(self.confidence_wrong)]
+
+    @property
+    def accuracy(self) -> float:
+        return self.correct / max(self.total, 1)
+
+
+def score(cases: Sequence[StrokeCase], method: Method) -> Scores:
+    scores = Scores()
+    for case in cases:
+        frames, pairs, confidences = method(case.keys, case.key_times, case.times)
+        for g, predicted in enumerate(pairs):
+            ids_a, ids_b = case.key_ids[g], case.key_ids[g + 1]
+            where_b = {c: j for j, c in enumerate(ids_b) if c != EXTRA}
+            for i, c in enumerate(ids_a):
+                right = predicted.get(i) == (where_b.get(c) if c != EXTRA else None)
+                scores.total += 1
+                scores.correct += right
+                if confidences is not None and i in confidences[g]:
+                    (scores.confidence_right if right else scores.confidence_wrong).append(confidences[g][i])
+            partnered = set(predicted.values())
+            lonely_b = [j for j, c in enumerate(ids_b) if c == EXTRA or c not in set(ids_a)]
+            scores.total += len(lonely_b)
+            scores.correct += sum(j not in partnered for j in lonely_b)
+        for frame, truth in zip(frames, case.truth):
+            g = gap_of(case.key_times, frame.position)
+            common = set(case.key_ids[g]) & set(case.key_ids[g + 1]) - {EXTRA}
+            closed = {c: s.closed for c, s in zip(case.key_ids[g], case.keys[g].strokes)}
+            for stroke, source in zip(frame.drawing.strokes, frame.sources):
+                if source["from"] is None or source["from"][0] != g:
+                    continue
+                c = case.key_ids[g][source["from"][1]]
+                if c in common:
+                    scores.point_error.append(curve_error(stroke.points, truth[c], closed[c]))
+            true_drawing = Drawing([Stroke(truth[c], case.line_width, 1.0, closed[c]) for c in sorted(common)])
+            scores.cd.append(chamfer_distance(render_drawing(frame.drawing, case.size),
+                                              render_drawing(true_drawing, case.size)))
+    return scores
+
+
+def time_speed(repeats: int = 5) -> float:
+    keys = speed_keys(np.random.default_rng(3))
+    times = [k / 8 for k in range(1, 8)]
+    inbetween_strokes(keys, [0.0, 1.0], times)  # warm up imports and caches
+    best = np.inf
+    for _ in range(repeats):
+        started = time.perf_counter()
+        inbetween_strokes(keys, [0.0, 1.0], times)
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def bench_strokes(*, quick: bool = False, device: str = "auto") -> int:
+    n = 4 if quick else 10
+    suites = {
+        "2 keys, strokes as drawn": stroke_suite(n, seed=21),
+        "2 keys, shuffled + reversed + other point counts": stroke_suite(n, seed=22, shuffle=True, reverse=True,
+                                                                          resample=True),
+        "2 keys, shuffled + reversed, 3 extra and 3 missing strokes": stroke_suite(n, seed=23, shuffle=True,
+                                                                                     reverse=True, extra=3,
+                                                                                     missing=3),
+        "3 keys on arcs, strokes as drawn": stroke_suite(n, seed=24, n_keys=3, smooth=True),
+        "3 keys on arcs, shuffled + reversed": stroke_suite(n, seed=25, n_keys=3, smooth=True, shuffle=True,
+                                                            reverse=True, resample=True),
+    }
+    methods: dict[str, Method] = {BASELINE: blender_method, OURS: nakawari_method, HINTED: nakawari_order_hint}
+    header = ["method", "mean point error px", "error / Blender-style", "mean CD px", "correspondence",
+              "confidence right pairs", "wrong pairs"]
+    print(f"nakawari bench strokes{' --quick' if quick else ''}: {os.cpu_count()} CPU cores (CPU only)\n")
+    results: dict[str, dict[str, Scores]] = {}
+    for title, cases in suites.items():
+        results[title] = {name: score(cases, method) for name, method in methods.items()}
+        strokes = statistics.fmean(len(case.keys[0]) for case in cases)
+        print(format_table(f"{title}: {len(cases)} cases, ~{strokes:.0f} strokes, {len(cases[0].times)} "
+                           f"inbetweens each, {cases[0].size[0]}x{cases[0].size[1]}", header,
+                           [s.row(name, results[title][BASELINE]) for name, s in results[title].items()]))
+        print()
+    speed = time_speed()
+
+    def verdict(ok: bool) -> str:
+        return "met" if ok else "MISSED"
+
+    print("targets")
+    for title in ("2 keys, shuffled + reversed + other point counts", "3 keys on arcs, shuffled + reversed"):
+        accuracy = results[title][OURS].accuracy
+        print(f"  correspondence, {title}: {accuracy:.1%} (target ≥ {TARGET_CORRESPONDENCE:.0%}): "
+              f"{verdict(accuracy >= TARGET_CORRESPONDENCE)}")
+    arcs = results["3 keys on arcs, strokes as drawn"]
+    for name in (OURS, HINTED):
+        ratio = statistics.fmean(arcs[name].point_error) / statistics.fmean(arcs[BASELINE].point_error)
+        print(f"  3 keys on arcs (strokes as drawn): mean point error {name} / Blender-style = {ratio:.2f} "
+              f"(target ≤ {TARGET_ARC_RATIO:.2f}): {verdict(ratio <= TARGET_ARC_RATIO)}")
+    for title in [t for t in suites if t.startswith("2 keys")]:
+        base = statistics.fmean(results[title][BASELINE].point_error)
+        for name in (OURS, HINTED):
+            ours = statistics.fmean(results[title][name].point_error)
+            print(f"  {title}: mean point error {name} {ours:.2f} px vs Blender-style {base:.2f} px "
+                  f"(target: never worse): {verdict(ours <= base)}")
+    print(f"  200 strokes × 100 points × 7 inbetweens: {speed * 1000:.1f} ms (target ≤ {TARGET_SPEED_S * 1000:.0f} ms): "
+          f"{verdict(speed <= TARGET_SPEED_S)}")
+    return 0

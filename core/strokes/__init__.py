@@ -1,0 +1,19 @@
+"""Vector inbetweening: strokes (model, JSON io), correspondence between keys, interpolation on arcs,
+rendering, and vectorisation of clean raster line art.
+
+  model.py        Stroke, Drawing, input checks (bounded cost)
+  io.py           the versioned JSON schema (`nakawari strokes`, `strokes.inbetween`)
+  match.py        stroke correspondence regardless of drawing order and direction, with confidences
+  interpolate.py  turn-scale-shift + residual between two keys; Catmull-Rom arcs through 3+ keys
+  render.py       anti-aliased rendering at each stroke's width and opacity
+  vectorize.py    clean raster line art → skeleton → strokes with measured width
+  raster.py       vector mode for raster keys (`nakawari inbetween --mode vector|auto`)
+  geometry.py     arc-length resampling and shape alignment shared by the above
+"""
+from .interpolate import Frame, StrokeInbetweener, inbetween_strokes
+from .match import Correspondence, Match, match_drawings
+from .model import Drawing, Stroke, check_drawing
+from .render import render_coverage, render_drawing
+
+__all__ = ["Correspondence", "Drawing", "Frame", "Match", "Stroke", "StrokeInbetweener", "check_drawing",
+           "inbetween_strokes", "match_drawings", "render_coverage", "render_drawing"]

@@ -1,0 +1,124 @@
+"""The stroke JSON schema, version 1 (`nakawari strokes`, JSON-RPC `strokes.inbetween`).
+
+Request::
+
+    {"format": "nakawari.strokes", "version": 1,
+     "keys": [{"time": 0, "strokes": [{"points": [[x, y], …] or [[x, y, z], …],
+                                       "width": 3.0 or [w, …], "opacity": 1.0 or [o, …],
+                                       "closed": false, "material": 0, "id": "any text"}, …]}, …],
+     "count": 3 | "times": [0.25, 0.5, …], "ease": "linear" | "ease-in-out:3" | "favour-first" …,
+     "unmatched": "fade" | "draw", "arcs": true, "include_keys": false, "order_hint": false}
+
+Only "keys" (two or more, strictly increasing "time"; default 0, 1, 2, …) and each stroke's "points" are
+required. Response::
+
+    {"format": "nakawari.strokes", "version": 1, "kind": "inbetweens", "key_times": […],
+     "ease": {"name", "strength"},
+     "frames": [{"time", "position", "key": false,
+                 "strokes": [{…stroke…, "source": {"state": "matched" | "appearing" | "vanishing" | "key",
+                                                     "from": [key, stroke] | null, "to": [key, stroke] | null,
+                                                     "confidence": 0..1}}]}],
+     "matches": [{"gap": 0, "pairs": [{"from": i, "to": j, "confidence": c, "reversed": bool}],
+                  "unmatched_from": […], "unmatched_to": […]}]}
+"""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from ..errors import BadInput
+from .match import Correspondence
+from .model import Drawing, Stroke
+
+FORMAT = "nakawari.strokes"
+VERSION = 1
+DECIMALS = 4  # coordinates, widths and opacities are written rounded to this many decimals
+
+
+def _need(condition: bool, where: str, problem: str) -> None:
+    if not condition:
+        raise BadInput(f"{where}: {problem}")
+
+
+def _number_list(value: Any, where: str) -> np.ndarray:
+    try:
+        array = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise BadInput(f"{where}: expected numbers") from None
+    return array
+
+
+def stroke_from_json(data: Any, where: str) -> Stroke:
+    _need(isinstance(data, dict), where, "a stroke must be an object with 'points'")
+    _need("points" in data, where, "missing 'points'")
+    points = _number_list(data["points"], f"{where}.points")
+    _need(points.ndim == 2 and points.shape[1] in (2, 3) and len(points) > 0, f"{where}.points",
+          "expected a non-empty list of [x, y] or [x, y, z]")
+    width = _number_list(data.get("width", 3.0), f"{where}.width")
+    opacity = _number_list(data.get("opacity", 1.0), f"{where}.opacity")
+    for name, values in (("width", width), ("opacity", opacity)):
+        _need(values.ndim == 0 or values.shape == (len(points),), f"{where}.{name}",
+              f"expected one number or one per point ({len(points)})")
+    closed = data.get("closed", False)
+    _need(isinstance(closed, bool), f"{where}.closed", "expected true or false")
+    material = data.get("material", 0)
+    _need(isinstance(material, int) and not isinstance(material, bool), f"{where}.material",
+          "expected an integer")
+    ident = data.get("id")
+    return Stroke(points, width, opacity, closed, material, None if ident is None else str(ident))
+
+
+def keys_from_json(request: Any) -> tuple[list[Drawing], list[float]]:
+    _need(isinstance(request, dict), "request", "expected a JSON object")
+    fmt, version = request.get("format", FORMAT), request.get("version", VERSION)
+    _need(fmt == FORMAT, "format", f"expected '{FORMAT}', got {fmt!r}")
+    _need(version == VERSION, "version", f"this engine reads version {VERSION}, got {version!r}")
+    keys = request.get("keys")
+    _need(isinstance(keys, list) and len(keys) >= 2, "keys", "expected a list of at least two keys")
+    drawings, times = [], []
+    for k, key in enumerate(keys):
+        where = f"keys[{k}]"
+        _need(isinstance(key, dict) and isinstance(key.get("strokes"), list), where,
+              "a key must be an object with a 'strokes' list")
+        time = key.get("time", float(k))
+        _need(isinstance(time, (int, float)) and not isinstance(time, bool) and math.isfinite(time),
+              f"{where}.time", "expected a finite number")
+        times.append(float(time))
+        drawings.append(Drawing([stroke_from_json(s, f"{where}.strokes[{i}]") for i, s in enumerate(key["strokes"])]))
+    return drawings, times
+
+
+def _rounded(values: np.ndarray) -> list:
+    return np.round(values, DECIMALS).tolist()
+
+
+def stroke_to_json(stroke: Stroke) -> dict[str, Any]:
+    out: dict[str, Any] = {"points": _rounded(stroke.points)}
+    out["width"] = _compact(stroke.width)
+    out["opacity"] = _compact(stroke.opacity)
+    out["closed"] = bool(stroke.closed)
+    out["material"] = int(stroke.material)
+    if stroke.id is not None:
+        out["id"] = stroke.id
+    return out
+
+
+def _compact(values: np.ndarray) -> float | list:
+    """One number when every point has the same value."""
+    if len(values) and np.all(values == values[0]):
+        return round(float(values[0]), DECIMALS)
+    return _rounded(values)
+
+
+def drawing_to_json(drawing: Drawing) -> list[dict[str, Any]]:
+    return [stroke_to_json(s) for s in drawing.strokes]
+
+
+def matches_to_json(correspondences: list[Correspondence]) -> list[dict[str, Any]]:
+    return [{"gap": g,
+             "pairs": [{"from": m.a, "to": m.b, "confidence": round(m.confidence, 4), "reversed": m.sign < 0}
+                       for m in corr.matches],
+             "unmatched_from": list(corr.unmatched_a), "unmatched_to": list(corr.unmatched_b)}
+            for g, corr in enumerate(correspondences)]

@@ -1,0 +1,125 @@
+"""Strokes and drawings: the vector data every part of `nakawari.strokes` works on.
+
+A stroke is a polyline (N×2 or N×3 points) with a width in pixels and an opacity per point, a closed
+flag and a material (colour) id, as Grease Pencil and most vector tools store them. A drawing is the
+list of strokes of one key, in drawing order. `check_drawing` is the one place input is validated.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+import numpy as np
+
+from ..errors import BadInput
+
+# Bounded cost: matching is about quadratic in the stroke count, interpolation linear in the points.
+MAX_STROKES = 5_000           # per key (two keys of 5 000 scattered strokes match in about 11 s)
+MAX_POINTS = 2_000_000        # per key, all strokes together
+DEFAULT_WIDTH = 3.0           # px, when a stroke gives none
+
+
+@dataclass
+class Stroke:
+    points: np.ndarray                      # (N, 2) or (N, 3) float64, N ≥ 1
+    width: np.ndarray | None = None         # (N,) px (line width × pressure); default DEFAULT_WIDTH
+    opacity: np.ndarray | None = None       # (N,) in [0, 1]; default 1
+    closed: bool = False
+    material: int = 0
+    id: str | None = None                   # the host's own name for the stroke, passed through
+
+    def __post_init__(self) -> None:
+        self.points = np.asarray(self.points, dtype=np.float64)
+        n = len(self.points) if self.points.ndim == 2 else 0
+        self.width = _per_point(self.width, n, DEFAULT_WIDTH)
+        self.opacity = _per_point(self.opacity, n, 1.0)
+
+    @property
+    def n(self) -> int:
+        return len(self.points)
+
+    def copy(self) -> "Stroke":
+        return Stroke(self.points.copy(), self.width.copy(), self.opacity.copy(), self.closed, self.material,
+                      self.id)
+
+    def reversed(self) -> "Stroke":
+        """The same stroke drawn the other way (a closed one keeps its start point)."""
+        order = np.r_[0, np.arange(self.n - 1, 0, -1)] if self.closed and self.n > 1 else np.arange(self.n)[::-1]
+        return Stroke(self.points[order], self.width[order], self.opacity[order], self.closed, self.material,
+                      self.id)
+
+
+def _per_point(value: Any, n: int, default: float) -> np.ndarray:
+    if value is None:
+        return np.full(n, default, dtype=np.float64)
+    array = np.asarray(value, dtype=np.float64)
+    if array.ndim == 0:
+        return np.full(n, float(array), dtype=np.float64)
+    return array.reshape(-1)
+
+
+@dataclass
+class Drawing:
+    strokes: list[Stroke] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.strokes)
+
+    @property
+    def dims(self) -> int:
+        return self.strokes[0].points.shape[1] if self.strokes else 2
+
+
+def check_stroke(stroke: Stroke, where: str) -> None:
+    points = stroke.points
+    if points.ndim != 2 or points.shape[1] not in (2, 3):
+        raise BadInput(f"{where}: points must be a list of [x, y] or [x, y, z], got shape {points.shape}")
+    if len(points) == 0:
+        raise BadInput(f"{where}: a stroke needs at least one point")
+    if not np.isfinite(points).all():
+        raise BadInput(f"{where}: points must be finite numbers (found NaN or infinity)")
+    for name, values in (("width", stroke.width), ("opacity", stroke.opacity)):
+        if len(values) != len(points):
+            raise BadInput(f"{where}: {name} has {len(values)} values for {len(points)} points")
+        if not np.isfinite(values).all() or (values < 0).any():
+            raise BadInput(f"{where}: {name} must be finite and not negative")
+    if (stroke.opacity > 1).any():
+        raise BadInput(f"{where}: opacity must lie in [0, 1]")
+
+
+def check_drawing(drawing: Drawing, where: str) -> None:
+    """Refuse what cannot be inbetweened, with a message naming the key and stroke. An empty key is allowed
+    (its partner's strokes draw on or off); one-point strokes are allowed (dots)."""
+    if len(drawing) > MAX_STROKES:
+        raise BadInput(f"{where}: {len(drawing)} strokes; at most {MAX_STROKES} per key are supported")
+    if not drawing.strokes:
+        return
+    shapes = [s.points.shape for s in drawing.strokes]
+    total = sum(shape[0] if len(shape) == 2 else 0 for shape in shapes)
+    if total > MAX_POINTS:
+        raise BadInput(f"{where}: {total} points; at most {MAX_POINTS} per key are supported")
+    dims = shapes[0][1] if len(shapes[0]) == 2 else None
+    fine = all(len(shape) == 2 and shape[0] > 0 and shape[1] == dims for shape in shapes) and dims in (2, 3)
+    if fine:  # the common case, checked at once: every value finite, widths and opacities in range
+        widths = np.concatenate([s.width for s in drawing.strokes])
+        opacities = np.concatenate([s.opacity for s in drawing.strokes])
+        fine = (len(widths) == len(opacities) == total and np.isfinite(np.concatenate(
+            [s.points.reshape(-1) for s in drawing.strokes])).all() and np.isfinite(widths).all()
+            and (widths >= 0).all() and np.isfinite(opacities).all() and (opacities >= 0).all()
+            and (opacities <= 1).all())
+    if fine:
+        return
+    for index, stroke in enumerate(drawing.strokes):  # find the stroke to name
+        check_stroke(stroke, f"{where} stroke {index}")
+        if stroke.points.shape[1] != drawing.strokes[0].points.shape[1]:
+            raise BadInput(f"{where} stroke {index}: mixes 2-D and 3-D points within one key")
+
+
+def check_keys(drawings: Sequence[Drawing], names: Sequence[str]) -> None:
+    for drawing, name in zip(drawings, names):
+        check_drawing(drawing, name)
+    dims = {d.dims for d in drawings if len(d)}
+    if len(dims) > 1:
+        raise BadInput("keys mix 2-D and 3-D points")
+    if not any(len(d) for d in drawings):
+        raise BadInput("every key is empty: nothing to inbetween")

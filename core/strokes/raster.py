@@ -1,0 +1,114 @@
+"""Vector mode for raster line art: vectorise the keys, match and interpolate the strokes, render the
+inbetweens anti-aliased at the keys' line width and ink colour. Also decides whether keys are clean line
+art that this mode suits (`--mode auto`)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import numpy as np
+
+from ..errors import Cancelled
+from ..inbetween.represent import KeyStyle, analyse_keys, ink_map
+from ..metrics import chamfer_distance
+from ..timing import gap_of
+from .interpolate import StrokeInbetweener
+from .match import match_drawings
+from .model import Drawing
+from .render import render_coverage, render_drawing
+from .vectorize import vectorize
+
+# Keys count as clean line art when their strokes, redrawn, land within this chamfer distance (px) of
+# the key's own ink: filled areas, hatching blobs, textures and scans with noise do not.
+CLEAN_CD = 0.5
+# ... and `--mode auto` takes vector mode only when this share of their strokes find a confident partner.
+AGREEMENT = 0.9
+CONFIDENT = 0.5
+
+
+@dataclass
+class VectorKeys:
+    drawings: list[Drawing]
+    style: KeyStyle
+    widths: list[float]
+    fidelity: list[float]      # chamfer distance (px) between each key and its strokes redrawn
+
+    @property
+    def clean(self) -> bool:
+        return self.style.lineart and max(self.fidelity) <= CLEAN_CD
+
+    def agreement(self) -> float:
+        """Share of strokes, over all key pairs, confidently matched to a stroke in the neighbouring key
+        (1: the keys' strokes correspond one to one; low: they broke up differently)."""
+        confident = total = 0
+        for first, second in zip(self.drawings, self.drawings[1:]):
+            corr = match_drawings(first, second)
+            confident += 2 * sum(m.confidence >= CONFIDENT for m in corr.matches)
+            total += len(first) + len(second)
+        return confident / max(total, 1)
+
+
+def vectorize_keys(keys: Sequence[np.ndarray], line_width: float | None = None) -> VectorKeys:
+    style = analyse_keys(list(keys))
+    drawings, widths, fidelity = [], [], []
+    for key in keys:
+        ink = ink_map(key, style.transparent)
+        drawing, measured = vectorize(ink, line_width)
+        size = (key.shape[1], key.shape[0])
+        width = measured
+        if line_width is None and len(drawing):
+            width = _matching_thickness(drawing, ink, measured, size)
+        for stroke in drawing.strokes:
+            if np.all(stroke.width == measured):  # a line, not a filled shape (those keep their own widths)
+                stroke.width = np.full(stroke.n, width)
+        drawings.append(drawing)
+        widths.append(width)
+        redrawn = render_drawing(drawing, size, ink=tuple(style.ink_rgb), transparent=style.transparent)
+        fidelity.append(chamfer_distance(redrawn, key))
+    return VectorKeys(drawings, style, widths, fidelity)
+
+
+def _matching_thickness(drawing: Drawing, ink: np.ndarray, measured: float, size: tuple[int, int]) -> float:
+    """The whole-pixel line thickness whose rendering lays down as much ink as the key (the renderer's
+    anti-aliased lines are not exactly as wide as their nominal thickness)."""
+    target = float(ink.sum())
+    lines = [s for s in drawing.strokes if np.all(s.width == measured)]
+    saved = [s.width for s in lines]
+    best, best_gap = measured, np.inf
+    for thickness in range(1, int(np.ceil(measured)) + 2):
+        for stroke in lines:
+            stroke.width = np.full(stroke.n, float(thickness))
+        gap = abs(float(render_coverage(drawing, size).sum()) - target)
+        if gap < best_gap:
+            best, best_gap = float(thickness), gap
+    for stroke, width in zip(lines, saved):
+        stroke.width = width
+    return best
+
+
+def inbetween_vector(keys: Sequence[np.ndarray], key_times: Sequence[float], times: Sequence[float], *,
+                     line_width: float | None = None, prepared: VectorKeys | None = None,
+                     progress: Callable[[int, int, str], None] | None = None,
+                     cancel: Callable[[], bool] | None = None) -> list[np.ndarray]:
+    """RGBA float32 frames at `times` (a key's own time gives a copy of that key)."""
+    vk = prepared or vectorize_keys(keys, line_width)
+    if not any(len(d) for d in vk.drawings):
+        raise ValueError("the keys hold no line art to vectorise")
+    engine = StrokeInbetweener(vk.drawings, key_times)
+    size = (keys[0].shape[1], keys[0].shape[0])
+    frames = []
+    for n, t in enumerate(times):
+        if cancel is not None and cancel():
+            raise Cancelled(f"cancelled after {n} of {len(times)} frames")
+        g = gap_of(list(key_times), float(t))
+        if float(t) in [float(k) for k in key_times]:
+            frames.append(np.array(keys[[float(k) for k in key_times].index(float(t))], dtype=np.float32))
+        elif np.array_equal(keys[g], keys[g + 1]):  # a hold: the drawing itself, not a redrawing of it
+            frames.append(np.array(keys[g], dtype=np.float32))
+        else:
+            drawing = engine.frame(float(t)).drawing
+            frames.append(render_drawing(drawing, size, ink=tuple(vk.style.ink_rgb),
+                                         transparent=vk.style.transparent))
+        if progress is not None:
+            progress(n + 1, len(times), f"frame {n + 1}/{len(times)} at t={float(t):g}")
+    return frames
