@@ -69,11 +69,61 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--overwrite", action="store_true", help="replace existing output files")
     demo.add_argument("--quiet", action="store_true", help="no progress bar")
 
+    batch = commands.add_parser("batch", help="publish whole shots with pyblish into versioned folders")
+    batch.add_argument("shots", nargs="+", metavar="SHOT_DIR", help="shot folders of keys name.####.png (+ shot.json)")
+    batch.add_argument("--publish-root", required=True, help="publishes go to PUBLISH_ROOT/<shot>/v001, v002, …")
+    batch.add_argument("--jobs", default="inbetween", type=lambda text: [j.strip() for j in text.split(",")],
+                       help="jobs for shots whose shot.json names none: inbetween,douga,cels (default inbetween)")
+    batch.add_argument("--workers", type=int, help="shots at a time (default: CPU cores)")
+    batch.add_argument("--ray", metavar="ADDRESS", help="run each shot as a Ray task: local, auto or ray://HOST:PORT")
+    batch.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
+    batch.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    douga = commands.add_parser("douga", help="colour frames → douga: ten line and fill classes, fixed-width lines")
+    douga.add_argument("frames", nargs="*", metavar="FRAME", help="colour frames (PNG, TIFF, JPEG, WebP)")
+    douga.add_argument("--out", help="output folder (created if missing)")
+    douga.add_argument("--line-width", type=float, default=3.0, help="width of the redrawn lines in px (default 3)")
+    douga.add_argument("--raw", action="store_true", help="skip the fixed-width post-processor")
+    douga.add_argument("--book", metavar="LAYER", help="the shot's static foreground layer (RGBA, frame size): "
+                       "its pixels become book lines and fills")
+    douga.add_argument("--list-classes", action="store_true", help="print the classes and their colours, then exit")
+    douga.add_argument("--overwrite", action="store_true", help="replace existing output files")
+    douga.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    cels = commands.add_parser("cels", help="separate finished frames into cel masks, cel layers and a background")
+    cels.add_argument("frames", nargs="+", metavar="FRAME", help="finished frames (PNG, TIFF, JPEG, WebP); "
+                      "two or more are one shot")
+    cels.add_argument("--out", required=True, help="output folder (created if missing)")
+    cels.add_argument("--mode", default="auto", choices=("auto", "single", "shot"),
+                      help="shot: the frames are one cut (camera, plate, motion); single: each frame on its own; "
+                           "auto (default): shot for two or more frames, single for one")
+    cels.add_argument("--overwrite", action="store_true", help="replace existing output files")
+    cels.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    strokes = commands.add_parser("strokes", help="inbetween vector strokes: JSON keys in, JSON inbetweens out")
+    strokes.add_argument("request", metavar="IN.json", help="stroke keys (schema in the README); - reads stdin")
+    strokes.add_argument("--out", required=True, help="response file (OUT.json); - writes stdout")
+    stroke_timing = strokes.add_mutually_exclusive_group()
+    stroke_timing.add_argument("--count", type=int, help="inbetweens in every gap (overrides the request's)")
+    stroke_timing.add_argument("--times", type=_float_list, help="explicit times (overrides the request's)")
+    strokes.add_argument("--ease", help="easing for --count, as for inbetween (overrides the request's)")
+    strokes.add_argument("--unmatched", choices=("fade", "draw"), help="strokes without a partner fade (default) "
+                         "or draw on/off")
+    strokes.add_argument("--order-hint", action="store_true", help="the keys' strokes were drawn in the same "
+                         "order: use it to tell twin parts apart")
+    strokes.add_argument("--overwrite", action="store_true", help="replace an existing output file")
+
     bench = commands.add_parser("bench", help="measure quality and speed against baselines")
     from .bench import SUITES
     bench.add_argument("suite", nargs="?", default="inbetween", choices=tuple(SUITES))
     bench.add_argument("--quick", action="store_true", help="fewer, smaller cases (about a minute)")
     bench.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
+
+    commands.add_parser("serve", help="the engine for the Krita and Blender add-ons (JSON-RPC on stdin/stdout)")
+
+    package = commands.add_parser("package", help="build the add-on zips into dist/")
+    package.add_argument("--out", default="dist", help="output folder (default ./dist)")
+    package.add_argument("--overwrite", action="store_true", help="replace existing zips")
     return parser
 
 
@@ -109,15 +159,111 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_batch(args: argparse.Namespace) -> int:
+    from .batch import exit_status, run_batch, summary_table
+    from .progress import TerminalProgress
+
+    bar = TerminalProgress("batch", enabled=False if args.quiet else None)
+    try:
+        results = run_batch(args.shots, args.publish_root, jobs=args.jobs, workers=args.workers,
+                            ray_address=args.ray, device=args.device, progress=bar)
+    except KeyboardInterrupt:
+        print("nakawari: cancelled; shots already published stay published, no other version was written",
+              file=sys.stderr)
+        return EXIT_CANCELLED
+    finally:
+        bar.close()
+    print(summary_table(results))
+    return exit_status(results)
+
+
+def _cmd_douga(args: argparse.Namespace) -> int:
+    if args.list_classes:
+        from .douga.schema import CLASSES
+        for c in CLASSES:
+            print(f"{c.index}  {c.name:<15} {'line' if c.is_line else 'fill'}  rgb {c.rgb[0]},{c.rgb[1]},{c.rgb[2]}")
+        return EXIT_OK
+    if not args.frames or not args.out:
+        raise BadInput("douga needs FRAME… and --out DIR (or --list-classes)")
+    from .jobs.douga import DougaJob, run_douga
+    from .progress import TerminalProgress
+
+    bar = TerminalProgress("douga", enabled=False if args.quiet else None)
+    try:
+        manifest = run_douga(DougaJob(frames=args.frames, out=args.out, line_width=args.line_width, raw=args.raw,
+                                      overwrite=args.overwrite, book=args.book), progress=bar)
+    finally:
+        bar.close()
+    print(f"wrote douga of {len(manifest['frames'])} frames to {args.out}")
+    return EXIT_OK
+
+
+def _cmd_cels(args: argparse.Namespace) -> int:
+    from .jobs.cels import CelsJob, run_cels
+    from .progress import TerminalProgress
+
+    bar = TerminalProgress("cels", enabled=False if args.quiet else None)
+    try:
+        manifest = run_cels(CelsJob(frames=args.frames, out=args.out, overwrite=args.overwrite, mode=args.mode),
+                            progress=bar)
+    finally:
+        bar.close()
+    held = len(manifest.get("held_cels", []))
+    shot = f", background plate ({manifest['camera']} camera, {held} held cel{'s' * (held != 1)})" \
+        if manifest["mode"] == "shot" else ""
+    print(f"wrote masks and cel layers for {len(manifest['frames'])} frame(s) in {manifest['mode']} mode{shot} "
+          f"to {args.out}")
+    return EXIT_OK
+
+
+def _cmd_strokes(args: argparse.Namespace) -> int:
+    from .jobs.strokes import read_request, run_strokes, write_response
+
+    request = read_request(args.request)
+    if args.count is not None or args.times is not None:
+        request.pop("count", None)
+        request.pop("times", None)
+        request.update({"count": args.count} if args.count is not None else {"times": args.times})
+    for option in ("ease", "unmatched"):
+        if getattr(args, option) is not None:
+            request[option] = getattr(args, option)
+    if args.order_hint:
+        request["order_hint"] = True
+    response = run_strokes(request)
+    write_response(response, args.out, overwrite=args.overwrite)
+    if args.out != "-":
+        made = sum(not frame["key"] for frame in response["frames"])
+        print(f"wrote {made} inbetweens of {len(response['key_times'])} keys to {args.out}")
+    return EXIT_OK
+
+
 def _cmd_bench(args: argparse.Namespace) -> int:
     from .bench import run_bench
     return run_bench(args.suite, quick=args.quick, device=args.device)
 
 
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from .server import serve
+    return serve()
+
+
+def _cmd_package(args: argparse.Namespace) -> int:
+    from .package import build_packages
+    for path in build_packages(Path(args.out), overwrite=args.overwrite):
+        print(path)
+    return EXIT_OK
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "inbetween": _cmd_inbetween,
     "demo": _cmd_demo,
+    "batch": _cmd_batch,
     "bench": _cmd_bench,
+    "strokes": _cmd_strokes,
+    "cels": _cmd_cels,
+    "douga": _cmd_douga,
+    "serve": _cmd_serve,
+    "package": _cmd_package,
 }
 
 

@@ -6,6 +6,10 @@ import importlib
 # suite name → "module:function" under nakawari.bench; each function takes (quick=, device=) and returns an exit code.
 SUITES: dict[str, str] = {
     "inbetween": "inbetween:bench_inbetween",
+    "batch": "batch:bench_batch",
+    "strokes": "strokes:bench_strokes",
+    "douga": "douga:bench_douga",
+    "cels": "cels:bench_cels",
 }
 
 
