@@ -6,9 +6,7 @@ outputs can be written back in the same form as the keys.
 """
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,13 +15,11 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from .errors import BadInput
+from .files import write_atomically
 
 READ_SUFFIXES = (".png", ".tif", ".tiff", ".jpg", ".jpeg", ".webp")
 WRITE_SUFFIXES = (".png", ".tif", ".tiff", ".webp", ".jpg", ".jpeg")
 LUMA = np.array([0.2989, 0.587, 0.114], dtype=np.float32)  # the weights the metrics use too
-
-_UMASK = os.umask(0o022)
-os.umask(_UMASK)  # read once at import: umask can only be read by setting it
 
 # name.####.png: a stem, a dot, a frame number of any width, the suffix.
 _FRAME_NAME = re.compile(r"^(?P<stem>.+)\.(?P<frame>\d+)(?P<suffix>\.[A-Za-z0-9]+)$")
@@ -182,14 +178,10 @@ def write_image(path: str | Path, rgba: np.ndarray, *, transparent: bool = False
     if path.exists() and not overwrite:
         raise BadInput("already exists (use --overwrite to replace it)", path)
     data = encode(rgba, transparent, bit_depth, suffix)
-    handle, temp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".tmp{suffix}", dir=path.parent)
-    os.close(handle)
-    try:
+
+    def write(temp_name: str) -> None:
         if not cv2.imwrite(temp_name, data):
             raise OSError(f"could not encode {suffix} image")
-        os.chmod(temp_name, 0o666 & ~_UMASK)  # mkstemp makes files private; results are ordinary files
-        os.replace(temp_name, path)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
+    write_atomically(path, write)
     return path
+

@@ -88,6 +88,7 @@ def test_cli_writes_once_and_refuses_to_overwrite(tmp_path: Path, capsys: pytest
     assert code == 0, err
     response = json.loads(out.read_text())
     assert [f["time"] for f in response["frames"]] == pytest.approx([2 / 3, 4 / 3])
+    assert out.stat().st_mode & 0o777 == request.stat().st_mode & 0o777  # an ordinary file, not a private temp
     code, _, err = _run(capsys, "strokes", request, "--out", out)
     assert code == 2 and "already exists" in err and len(err.splitlines()) == 1
     code, _, err = _run(capsys, "strokes", request, "--out", out, "--times", "0.5,1", "--overwrite")

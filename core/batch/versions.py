@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
-from ..image import _UMASK
+from ..files import UMASK
 from .result import version_name
 
 MANIFEST = "manifest.json"
@@ -84,7 +84,7 @@ def commit_version(shot_root: Path, staging: Path, manifest: dict[str, Any]) -> 
                    "published": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
                    **manifest, "outputs": outputs}
         (partial / MANIFEST).write_text(json.dumps(written, indent=2) + "\n", encoding="utf-8")
-        os.chmod(partial, 0o777 & ~_UMASK)  # mkdtemp makes folders private; versions are ordinary folders
+        os.chmod(partial, 0o777 & ~UMASK)  # mkdtemp makes folders private; versions are ordinary folders
         if final.exists():  # another publish of this shot got there first: never replace a version
             raise FileExistsError(f"{final} appeared while publishing")
         os.rename(partial, final)

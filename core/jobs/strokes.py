@@ -3,14 +3,13 @@ response with the inbetween strokes and the matches. Schema: `nakawari.strokes.i
 from __future__ import annotations
 
 import json
-import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any, Callable
 
 from .. import __version__
 from ..errors import BadInput
+from ..files import write_atomically
 from ..strokes.interpolate import UNMATCHED_MODES, inbetween_strokes
 from ..strokes.io import FORMAT, VERSION, drawing_to_json, keys_from_json, matches_to_json
 from ..timing import Ease, parse_ease, plan_count, plan_times
@@ -108,14 +107,4 @@ def write_response(response: dict, out: str, overwrite: bool = False) -> None:
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
         raise BadInput("the folder for the output does not exist", target)
-    try:
-        handle, staged = tempfile.mkstemp(prefix=".nakawari-", suffix=".json", dir=folder)
-    except OSError as error:
-        raise BadInput(f"output folder is not writable ({error.strerror})", target) from None
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.replace(staged, target)
-    except BaseException:
-        Path(staged).unlink(missing_ok=True)
-        raise
+    write_atomically(target, lambda temp_name: Path(temp_name).write_text(text, encoding="utf-8"))

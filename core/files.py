@@ -1,0 +1,30 @@
+"""Files written whole: a temporary file beside the target, renamed into place, so nobody sees half a file."""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Callable
+
+from .errors import BadInput
+
+UMASK = os.umask(0o022)
+os.umask(UMASK)  # read once at import: umask can only be read by setting it
+
+
+def write_atomically(path: Path, write: Callable[[str], None]) -> None:
+    """`write(temp_name)` fills a temporary file beside `path`, which then replaces `path` in one rename;
+    on any failure the temporary file is removed and `path` is left as it was. A folder where no file can be
+    made is the user's to fix (BadInput)."""
+    try:
+        handle, temp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".tmp{path.suffix}", dir=path.parent)
+    except OSError as error:
+        raise BadInput(f"output folder is not writable ({error.strerror})", path) from None
+    os.close(handle)
+    try:
+        write(temp_name)
+        os.chmod(temp_name, 0o666 & ~UMASK)  # mkstemp makes files private; results are ordinary files
+        os.replace(temp_name, path)
+    except BaseException:
+        Path(temp_name).unlink(missing_ok=True)
+        raise
