@@ -6,6 +6,7 @@ outputs can be written back in the same form as the keys.
 """
 from __future__ import annotations
 
+import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -185,3 +186,9 @@ def write_image(path: str | Path, rgba: np.ndarray, *, transparent: bool = False
     write_atomically(path, write)
     return path
 
+
+def gray_png(values: np.ndarray) -> bytes:
+    """An 8-bit single-channel array → PNG bytes (masks, class indices)."""
+    buffer = io.BytesIO()
+    Image.fromarray(np.asarray(values, dtype=np.uint8), mode="L").save(buffer, format="PNG")
+    return buffer.getvalue()

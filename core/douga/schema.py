@@ -12,6 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
+from ..image import gray_png
+
 
 @dataclass(frozen=True)
 class DougaClass:
@@ -100,6 +102,4 @@ def palette_png(classes: np.ndarray) -> bytes:
 
 def index_png(classes: np.ndarray) -> bytes:
     """Class indices → an 8-bit grayscale PNG whose values are the class indices."""
-    buffer = io.BytesIO()
-    Image.fromarray(np.asarray(classes, dtype=np.uint8), mode="L").save(buffer, format="PNG")
-    return buffer.getvalue()
+    return gray_png(classes)

@@ -11,12 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-import cv2
 import numpy as np
 
 from .. import __version__
 from ..errors import BadInput, Cancelled
-from ..image import Raster, read_image
+from ..image import Raster, gray_png, read_image
 from ..output import StagedOutput
 from .keys import expand_key_args
 
@@ -80,13 +79,6 @@ def check_frames(rasters: Sequence[Raster], mode: str) -> None:
                            "all frames of a shot must be in one mode", raster.path)
 
 
-def _mask_png(mask: np.ndarray) -> bytes:
-    ok, data = cv2.imencode(".png", np.where(mask, 255, 0).astype(np.uint8))
-    if not ok:
-        raise OSError("could not encode a mask PNG")
-    return data.tobytes()
-
-
 def _cel_layer(rgb: np.ndarray, mask: np.ndarray) -> np.ndarray:
     rgba = np.empty(rgb.shape[:2] + (4,), np.float32)
     rgba[..., :3] = rgb
@@ -136,7 +128,7 @@ def run_cels(job: CelsJob, progress: Progress | None = None,
                      "cel_share": round(float(mask.mean()), 4)}
             if mode == "shot":
                 entry["offset"] = list(shot.offsets[i])
-            output.write_bytes(entry["mask"], _mask_png(mask))
+            output.write_bytes(entry["mask"], gray_png(np.where(mask, 255, 0)))
             output.write_image(entry["cel"], _cel_layer(raster.rgba[..., :3], mask), transparent=True,
                                bit_depth=raster.bit_depth)
             frames.append(entry)
