@@ -12,17 +12,16 @@ shot.json (every entry optional):
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..errors import BadInput
+from ..image import parse_frame_name
 from ..timing import parse_ease
 
 SHOT_FILE = "shot.json"
 JOBS = ("inbetween", "douga", "cels")
-_KEY_NAME = re.compile(r"^(?P<stem>.+)\.(?P<frame>\d+)\.png$", re.IGNORECASE)
 _TOP_KEYS = {"keys", "timing", "line_width", "jobs", "douga"}
 _TIMING_KEYS = {"count", "step", "ease"}
 _DOUGA_KEYS = {"line_width", "raw"}
@@ -50,11 +49,12 @@ def scan_keys(shot_dir: Path) -> tuple[list[KeyFile], list[str]]:
     for path in sorted(shot_dir.iterdir()):
         if path.name.startswith(".") or path.suffix.lower() != ".png":
             continue
-        match = _KEY_NAME.match(path.name)
-        if match is None:
+        parsed = parse_frame_name(path)
+        if parsed is None:
             strays.append(path.name)
             continue
-        keys.append(KeyFile(path, match["stem"], int(match["frame"]), len(match["frame"])))
+        stem, frame, _ = parsed
+        keys.append(KeyFile(path, stem, frame, digits=len(path.stem) - len(stem) - 1))  # "walk.0009" → 4
     keys.sort(key=lambda key: (key.frame, key.path.name))
     return keys, strays
 
