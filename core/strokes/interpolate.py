@@ -35,6 +35,7 @@ from ..errors import Cancelled
 from .geometry import complex_points, resample_many
 from .match import Correspondence, match_drawings, plane_axes
 from .model import Drawing, Stroke, check_keys
+from .triples import reconcile
 
 UNMATCHED_MODES = ("fade", "draw")
 PIVOT_PRIOR = 0.15 ** 2  # a turn much below 0.15 rad between keys does not place the pivot (it stays central)
@@ -101,8 +102,9 @@ class StrokeInbetweener:
         self.arcs = arcs
         self.axes = plane_axes(self.keys)
         plane = (self.axes[0], self.axes[1])
-        self.correspondences = [match_drawings(a, b, plane, order_hint=order_hint)
-                                for a, b in zip(self.keys, self.keys[1:])]
+        self.correspondences = reconcile(self.keys, [match_drawings(a, b, plane, order_hint=order_hint)
+                                                     for a, b in zip(self.keys, self.keys[1:])],
+                                         plane, order_hint=order_hint)
         self.tracks = build_tracks(self.correspondences, [len(k) for k in self.keys])
         self._gaps: dict[int, _Gap] = {}
 

@@ -1,0 +1,54 @@
+"""Three keys or more: a third opinion on every pair of gaps.
+
+Matching key k with k+1 and k+1 with k+2 chains each stroke through three keys; matching k with k+2
+directly says where the chain should end. Where they disagree (twin forearms that cross in the middle key
+only, say), one of the three pairings is wrong: the one that costs least to bring in line with the other
+two (`pairing_cost`: shape, length and joints) is corrected. When that is the direct match, nothing
+changes: it only ever served as the tiebreaker.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .match import Correspondence, match_drawings, pairing_cost, repaired
+from .model import Drawing
+
+CLEAR = 0.5  # the pairing corrected must cost at most this share of what the next cheapest fix costs
+
+
+def reconcile(keys: Sequence[Drawing], correspondences: list[Correspondence], axes: tuple[int, int] = (0, 1),
+              *, order_hint: bool = False) -> list[Correspondence]:
+    """The correspondences of consecutive keys, corrected where three keys in a row disagree."""
+    out = list(correspondences)
+    for k in range(len(keys) - 2):
+        first, middle, last = keys[k], keys[k + 1], keys[k + 2]
+        ab = {m.a: m.b for m in out[k].matches}
+        bc = {m.a: m.b for m in out[k + 1].matches}
+        ac = {m.a: m.b for m in match_drawings(first, last, axes, order_hint=order_hint).matches}
+        odd = [a for a in ab if ab[a] in bc and a in ac and bc[ab[a]] != ac[a]]
+        from_c = {c: b for b, c in bc.items()}
+        if not odd or any(ac[a] not in from_c for a in odd):
+            continue
+        # Each fix re-pairs the odd strokes among themselves only, so the others keep their partners.
+        new_ab = {**ab, **{a: from_c[ac[a]] for a in odd}}
+        new_bc = {**bc, **{ab[a]: ac[a] for a in odd}}
+        new_ac = {**ac, **{a: bc[ab[a]] for a in odd}}
+        if not (_one_to_one(new_ab) and _one_to_one(new_bc) and _one_to_one(new_ac)):
+            continue
+        change = {
+            "first gap": pairing_cost(first, middle, new_ab, axes) - pairing_cost(first, middle, ab, axes),
+            "second gap": pairing_cost(middle, last, new_bc, axes) - pairing_cost(middle, last, bc, axes),
+            "direct": pairing_cost(first, last, new_ac, axes) - pairing_cost(first, last, ac, axes),
+        }
+        wrong, runner_up = sorted(change, key=change.__getitem__)[:2]
+        if change[wrong] > CLEAR * change[runner_up]:  # no clear culprit: leave all as matched
+            continue
+        if wrong == "first gap":
+            out[k] = repaired(first, middle, out[k], {a: new_ab[a] for a in odd}, axes)
+        elif wrong == "second gap":
+            out[k + 1] = repaired(middle, last, out[k + 1], {ab[a]: new_bc[ab[a]] for a in odd}, axes)
+    return out
+
+
+def _one_to_one(pairs: dict[int, int]) -> bool:
+    return len(set(pairs.values())) == len(pairs)

@@ -1,0 +1,245 @@
+"""Twin strokes: the last step of matching, and the cost it minimises.
+
+Twin parts (left and right forearm, shin, foot) look alike, so shape and position alone may pair each with
+the other's partner. What tells them apart is where they join the rest: a joint stays a joint. The cost of
+a pairing is each pair's own cost (shape, length) plus, for every two strokes that touch in either key, how
+far apart their points of contact land in the other key and how far the point the two turn about lies from
+that contact. Exchanging the partners of twins is tried wherever it might lower that cost: every
+combination within a small group of touching twins, chains of exchanges along a limb in larger groups.
+"""
+from __future__ import annotations
+
+from typing import Iterable
+
+import numpy as np
+
+from .descriptors import DESCRIPTOR, MIN_TURN, Features, mapped_index
+
+W_JOINT, JOINT_CAP = 3.0, 0.1   # a contact landing apart costs its distance (of the drawing's scale), capped:
+                                # parts that merely overlap in one key part freely
+W_PIVOT, PIVOT_CAP = 0.5, 0.25  # ... and the point the two turn about must be near that contact (a joint)
+SWAP_SLACK = 0.15               # an exchange is tried when neither new pair is this much worse on its own
+MAX_JOINT_SWAPS = 10            # exchanges tried in every combination within one group of touching twins
+DESCENT_ROUNDS = 10             # larger groups: rounds of improving moves
+CHAIN_MOVE, MAX_MOVES = 5, 2000  # larger groups: up to this many exchanges along a chain at once; moves kept
+
+Touching = dict[int, list[tuple[int, int, int, float]]]   # stroke → (other stroke, point on it, on other, weight)
+
+
+class PairingCost:
+    """The cost of a pairing between two keys, kept up to date while partners are exchanged.
+
+    pairs (P, 2): every candidate pair (first-key stroke, second-key stroke), sorted by a·nb + b; own (P,):
+    their shape-and-length costs; orient (P, 2): (sign, start) point maps; turns (P,): turn-and-scale of
+    each pair; edges_a / edges_b: contacts in each key as rows (i, j, point on i, point on j, weight)."""
+
+    def __init__(self, pairs: np.ndarray, own: np.ndarray, orient: np.ndarray, turns: np.ndarray,
+                 edges_a: np.ndarray, edges_b: np.ndarray, fa: Features, fb: Features, scale: float,
+                 chosen: Iterable[tuple[int, int]]) -> None:
+        self.pairs, self.own, self.orient, self.turns, self.fb, self.scale = pairs, own, orient, turns, fb, scale
+        self.nb = len(fb.length)
+        self.points_a = fa.shape + (fa.centroid[:, 0] + 1j * fa.centroid[:, 1])[:, None]
+        self.points_b = fb.shape + (fb.centroid[:, 0] + 1j * fb.centroid[:, 1])[:, None]
+        self.key_of = {k: n for n, k in enumerate((pairs[:, 0].astype(np.int64) * self.nb + pairs[:, 1]).tolist())}
+        self.touching_a, self.touching_b = edges_by_stroke(edges_a), edges_by_stroke(edges_b)
+        self.slots = {a: self.key_of[a * self.nb + b] for a, b in chosen}   # first-key stroke → its pair
+        self.owner = {b: a for a, b in chosen}                              # second-key stroke → its partner
+        self._landed_b: dict[int, list[complex]] = {}  # pair → where each first-stroke descriptor point lands
+        self._landed_a: dict[int, list[complex]] = {}  # pair → where each second-stroke point came from
+
+    def partner(self, a: int) -> int:
+        return int(self.pairs[self.slots[a], 1])
+
+    def _forward(self, p: int, slot: int) -> complex:
+        if slot not in self._landed_b:
+            sign, start = self.orient[slot]
+            b = int(self.pairs[slot, 1])
+            index = mapped_index(np.arange(DESCRIPTOR), sign, start, self.fb.closed[b])
+            self._landed_b[slot] = self.points_b[b, index].tolist()
+        return self._landed_b[slot][p]
+
+    def _backward(self, q: int, slot: int) -> complex:
+        if slot not in self._landed_a:
+            sign, start = self.orient[slot]
+            k = np.arange(DESCRIPTOR)
+            back = (np.rint(sign * (k - start * DESCRIPTOR)) % DESCRIPTOR if self.fb.closed[int(self.pairs[slot, 1])]
+                    else (k if sign > 0 else DESCRIPTOR - 1 - k))
+            self._landed_a[slot] = self.points_a[int(self.pairs[slot, 0]), back.astype(np.int64)].tolist()
+        return self._landed_a[slot][q]
+
+    def _miss(self, distance: float, weight: float, shared: bool, one: int, other: int) -> float:
+        """A contact landing `distance` apart: the distance itself and, divided by how much the two pairs
+        turn relative to each other, the distance from the contact to the point they turn about."""
+        turn_other = self.turns[other]
+        relative = abs(self.turns[one] / turn_other - 1.0) if abs(turn_other) > 1e-9 else 1.0
+        pivot = distance / max(relative, MIN_TURN) / self.scale
+        return ((0.5 if shared else 1.0) * W_JOINT * weight *
+                (min(distance / self.scale, JOINT_CAP) + W_PIVOT * min(pivot, PIVOT_CAP)))
+
+    def of(self, strokes: set[int]) -> float:
+        """The part of the cost that involves these first-key strokes."""
+        total = 0.0
+        slots = self.slots
+        for a in strokes:
+            slot = slots[a]
+            total += float(self.own[slot])
+            for j, p, q, w in self.touching_a.get(a, []):
+                if j in slots:
+                    distance = abs(self._forward(p, slot) - self._forward(q, slots[j]))
+                    total += self._miss(distance, w, j in strokes, slot, slots[j])
+            for y, p, q, w in self.touching_b.get(self.partner(a), []):
+                if y in self.owner:
+                    j = self.owner[y]
+                    distance = abs(self._backward(p, slot) - self._backward(q, slots[j]))
+                    total += self._miss(distance, w, j in strokes, slot, slots[j])
+        return total
+
+    def total(self) -> float:
+        return self.of(set(self.slots))
+
+    def swap(self, a: int, c: int) -> bool:
+        """Exchange the partners of a and c, if both new pairs are candidates."""
+        new_a = self.key_of.get(a * self.nb + self.partner(c))
+        new_c = self.key_of.get(c * self.nb + self.partner(a))
+        if new_a is None or new_c is None:
+            return False
+        self.slots[a], self.slots[c] = new_a, new_c
+        self.owner[self.partner(a)], self.owner[self.partner(c)] = a, c
+        return True
+
+    def restore(self, start: dict[int, int]) -> None:
+        self.slots.update(start)
+        for a, slot in start.items():
+            self.owner[int(self.pairs[slot, 1])] = a
+
+
+def untwist(cost: PairingCost) -> bool:
+    """Exchange the partners of twins wherever that lowers the cost; True if any pair changed."""
+    groups = _twin_groups(cost)
+    changed = False
+    for members in groups:
+        if len(members) > MAX_JOINT_SWAPS:  # bounded: 2^n combinations; larger groups by chains of exchanges
+            changed |= _descend(cost, members)
+            continue
+        strokes = {a for pair in members for a in pair}
+        start = {a: cost.slots[a] for a in strokes}
+        best, best_cost = 0, cost.of(strokes) - 1e-6
+        for mask in range(1, 1 << len(members)):
+            chosen = [pair for bit, pair in enumerate(members) if mask >> bit & 1]
+            used = [a for pair in chosen for a in pair]
+            if len(used) != len(set(used)):
+                continue
+            value = cost.of(strokes) if all([cost.swap(a, c) for a, c in chosen]) else np.inf
+            cost.restore(start)
+            if value < best_cost:
+                best, best_cost = mask, value
+        if best:
+            for bit, (a, c) in enumerate(members):
+                if best >> bit & 1:
+                    cost.swap(a, c)
+            changed = True
+    return changed
+
+
+def _twin_groups(cost: PairingCost) -> list[list[tuple[int, int]]]:
+    """Exchanges a→x, c→y ⇒ a→y, c→x whose new pairs are candidates and nearly as good on their own,
+    grouped: exchanges sharing a stroke, or twin chains (a touches a', c touches c')."""
+    pairs, own, nb, slots = cost.pairs, cost.own, cost.nb, cost.slots
+    keys = pairs[:, 0].astype(np.int64) * nb + pairs[:, 1]           # sorted (pairs arrive by key)
+    partner_b = np.full(int(pairs[:, 0].max(initial=0)) + 1, -1)
+    owner_b = np.full(nb, -1)
+    for a in slots:
+        b = cost.partner(a)
+        partner_b[a], owner_b[b] = b, a
+    a_all, y_all = pairs[:, 0], pairs[:, 1]
+    c_all, x_all = owner_b[y_all], partner_b[a_all]
+    maybe = (c_all >= 0) & (x_all >= 0) & (c_all != a_all)
+    wanted = np.where(maybe, c_all.astype(np.int64) * nb + x_all, -1)
+    found = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
+    maybe &= keys[found] == wanted
+    swaps = set()
+    for y in np.flatnonzero(maybe).tolist():
+        a, c = int(a_all[y]), int(c_all[y])
+        if own[y] - own[slots[a]] < SWAP_SLACK and own[found[y]] - own[slots[c]] < SWAP_SLACK:
+            swaps.add((min(a, c), max(a, c)))
+    swaps_list = sorted(swaps)
+    group = list(range(len(swaps_list)))
+
+    def find(k: int) -> int:
+        while group[k] != k:
+            group[k] = group[group[k]]
+            k = group[k]
+        return k
+    in_swaps: dict[int, list[int]] = {}
+    for k, pair in enumerate(swaps_list):
+        for a in pair:
+            in_swaps.setdefault(a, []).append(k)
+    near = _near(cost.touching_a, swaps_list)
+    for k, (a, c) in enumerate(swaps_list):
+        for j in {a, c} | near[a] | near[c]:
+            for other in in_swaps.get(j, []):
+                x, y = swaps_list[other]
+                if {x, y} & {a, c} or (x in near[a] and y in near[c]) or (y in near[a] and x in near[c]):
+                    group[find(other)] = find(k)
+    groups: dict[int, list[tuple[int, int]]] = {}
+    for k, pair in enumerate(swaps_list):
+        groups.setdefault(find(k), []).append(pair)
+    return list(groups.values())
+
+
+def _near(touching: Touching, members: list[tuple[int, int]]) -> dict[int, set[int]]:
+    return {a: {j for j, *_ in touching.get(a, [])} for pair in members for a in pair}
+
+
+def _descend(cost: PairingCost, members: list[tuple[int, int]]) -> bool:
+    """Large groups: keep any set of exchanges along a twin chain (a shin with its foot and their details)
+    that lowers the cost, until none does (bounded rounds)."""
+    moves = _chain_moves(members, cost.touching_a)
+    changed = False
+    for _ in range(DESCENT_ROUNDS):
+        improved = False
+        for move in moves:
+            strokes = {a for pair in move for a in pair}
+            start = {a: cost.slots[a] for a in strokes}
+            before = cost.of(strokes)
+            if all([cost.swap(a, c) for a, c in move]) and cost.of(strokes) < before - 1e-6:
+                improved = changed = True
+            else:
+                cost.restore(start)
+        if not improved:
+            break
+    return changed
+
+
+def _chain_moves(members: list[tuple[int, int]], touching: Touching) -> list[list[tuple[int, int]]]:
+    """Sets of up to CHAIN_MOVE exchanges that form a twin chain (each one's strokes touch the next one's
+    correspondingly) and share no stroke; at most MAX_MOVES of them, smallest first."""
+    near = _near(touching, members)
+
+    def linked(one: tuple[int, int], other: tuple[int, int]) -> bool:
+        (a, c), (x, y) = one, other
+        return not {a, c} & {x, y} and ((x in near[a] and y in near[c]) or (y in near[a] and x in near[c]))
+    links = [[k for k, other in enumerate(members) if linked(one, other)] for one in members]
+    level = {frozenset([k]) for k in range(len(members))}
+    found = sorted(level, key=sorted)
+    for _ in range(CHAIN_MOVE - 1):
+        grown = set()
+        for move in level:
+            strokes = {a for k in move for a in members[k]}
+            for k in {n for m in move for n in links[m]} - move:
+                if not set(members[k]) & strokes:
+                    grown.add(move | {k})
+        level = grown - set(found)
+        found.extend(sorted(level, key=sorted))
+        if len(found) >= MAX_MOVES or not level:
+            break
+    return [[members[k] for k in sorted(move)] for move in found[:MAX_MOVES]]
+
+
+def edges_by_stroke(edges: np.ndarray) -> Touching:
+    """Contact edges (i, j, point on i, point on j, weight) listed under both of their strokes."""
+    by_stroke: Touching = {}
+    for i, j, p, q, w in edges.tolist():
+        by_stroke.setdefault(int(i), []).append((int(j), int(p), int(q), w))
+        by_stroke.setdefault(int(j), []).append((int(i), int(q), int(p), w))
+    return by_stroke
