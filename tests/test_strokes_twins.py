@@ -56,3 +56,21 @@ def test_reconciling_three_keys_keeps_order_invariance() -> None:
     assert len(plain.drawing) == len(mixed.drawing)
     for a, b in zip(plain.drawing.strokes, mixed.drawing.strokes):
         np.testing.assert_allclose(a.points, b.points, atol=1e-6)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_close_points_on_different_tracks_are_all_found(seed: int) -> None:
+    """The chunked search for hinge contacts finds exactly the cross-track pairs a k-d tree finds (ties at
+    exactly the reach included: points on an integer grid)."""
+    from scipy.spatial import cKDTree
+
+    from nakawari.strokes.interpolate import _pairs_within
+    rng = np.random.default_rng(seed)
+    counts = rng.integers(1, 30, size=12)
+    offsets = np.concatenate([[0], np.cumsum(counts)])
+    points = rng.integers(0, 40, size=(int(offsets[-1]), 2)).astype(float)
+    track = np.repeat(np.arange(len(counts)), counts)
+    expected = {tuple(p) for p in cKDTree(points).query_pairs(3.0, output_type="ndarray").tolist()
+                if track[p[0]] != track[p[1]]}
+    found = {tuple(sorted(p)) for p in _pairs_within(points, offsets, 3.0).tolist()}
+    assert found == expected

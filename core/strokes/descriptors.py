@@ -2,16 +2,34 @@
 touches its neighbours. Shared by the assignment (`match.py`) and the twin exchanges (`twins.py`)."""
 from __future__ import annotations
 
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import Any, Iterator
 
 import numpy as np
 from scipy.spatial import cKDTree
 
-from .geometry import alignment_scores, arc_lengths, complex_points, resample_many
+from .geometry import complex_points, fit_scores, resample_walk, walk_rows
 from .model import Drawing
 
 DESCRIPTOR = 32           # points per stroke descriptor
 MIN_TURN = 0.25           # rad: below, a relative turn does not say where its centre is
+
+# Set inside `reuse_descriptors`: features and neighbourhoods already computed, by the object they describe.
+_reuse: ContextVar[dict[tuple, tuple[Any, Any]] | None] = ContextVar("nakawari_reuse_descriptors", default=None)
+
+
+@contextmanager
+def reuse_descriptors() -> Iterator[None]:
+    """Within this block, `features` and `nearest_strokes` compute once per drawing: with three keys or
+    more each key is matched with two or three others, and `reconcile` scores pairings again. Only for
+    drawings that do not change inside the block (the engine's own keys, checked once)."""
+    token = _reuse.set({})
+    try:
+        yield
+    finally:
+        _reuse.reset(token)
 
 
 @dataclass
@@ -47,22 +65,34 @@ def plane_axes(drawings: list[Drawing]) -> tuple[int, int, int | None]:
 
 
 def features(drawing: Drawing, axes: tuple[int, int]) -> Features:
+    cache = _reuse.get()
+    if cache is not None:
+        key = ("features", id(drawing), tuple(axes))
+        if key not in cache:
+            cache[key] = (drawing, _features(drawing, axes))  # holding the drawing keeps its id unique
+        return cache[key][1]
+    return _features(drawing, axes)
+
+
+def _features(drawing: Drawing, axes: tuple[int, int]) -> Features:
     n = len(drawing)
     if n == 0:
         empty = np.zeros((0, DESCRIPTOR), complex)
         return Features(np.zeros((0, 2)), np.zeros(0), empty, empty, np.zeros(0, bool), np.zeros(0, int))
-    planar = [s.points[:, list(axes)] for s in drawing.strokes]
-    closed = np.array([s.closed for s in drawing.strokes])
-    samples = np.stack(resample_many(planar, 2, closed, [DESCRIPTOR] * n))
+    strokes = drawing.strokes
+    points = np.concatenate([s.points for s in strokes])
+    planar = points if points.shape[1] == 2 and tuple(axes) == (0, 1) else points[:, list(axes)]
+    closed = np.array([s.closed for s in strokes])
+    walk = walk_rows(planar, [len(s.points) for s in strokes], 2, closed)  # one walk: samples and lengths
+    samples = resample_walk(walk, closed, np.full(n, DESCRIPTOR)).reshape(n, DESCRIPTOR, 2)
     z = complex_points(samples)
     centroid = samples.mean(axis=1)
     shape = z - z.mean(axis=1, keepdims=True)
     reverse_open = shape[:, ::-1]
     reverse_closed = shape[:, (-np.arange(DESCRIPTOR)) % DESCRIPTOR]
     shape_rev = np.where(closed[:, None], reverse_closed, reverse_open)
-    lengths = arc_lengths(planar, 2, closed)
-    material = np.array([s.material for s in drawing.strokes])
-    return Features(centroid, lengths, shape, shape_rev, closed, material)
+    material = np.array([s.material for s in strokes])
+    return Features(centroid, walk.length, shape, shape_rev, closed, material)
 
 
 def drawing_scale(fa: Features, fb: Features) -> float:
@@ -75,41 +105,81 @@ def drawing_scale(fa: Features, fb: Features) -> float:
 
 def shape_costs(fa: Features, fb: Features, ia: np.ndarray, ib: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Best shape score over both directions (and start shifts when both strokes are closed)."""
+    cost, orient, _ = shape_costs_and_turns(fa, fb, ia, ib)
+    return cost, orient
+
+
+def shape_costs_and_turns(fa: Features, fb: Features, ia: np.ndarray, ib: np.ndarray
+                          ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`shape_costs`, and `pair_turns` of the pairs that are not both closed (NaN for the others): for
+    those the correlation that scores the best direction is the turn's numerator, the same sum."""
     cost = np.full(len(ia), np.inf)
     orient = np.zeros((len(ia), 2))
+    turn = np.full(len(ia), np.nan, complex)
     both_closed = fa.closed[ia] & fb.closed[ib]
+    # What `alignment_scores` computes per pair from each stroke alone (norms, spectra): once per stroke,
+    # then gathered for the pairs (the same numbers: each row is reduced or transformed on its own).
+    norm_a = np.sum(np.abs(fa.shape) ** 2, axis=-1, keepdims=True)
+    norm_b = {1: np.sum(np.abs(fb.shape) ** 2, axis=-1, keepdims=True),
+              -1: np.sum(np.abs(fb.shape_rev) ** 2, axis=-1, keepdims=True)}
     for closed in (False, True):
         sel = np.flatnonzero(both_closed == closed)
         if sel.size == 0:
             continue
-        x = fa.shape[ia[sel]]
-        for sign, y in ((1, fb.shape[ib[sel]]), (-1, fb.shape_rev[ib[sel]])):
-            score = alignment_scores(x, y, closed)
-            shift = np.argmin(score, axis=1)
-            best = score[np.arange(sel.size), shift]
-            better = best < cost[sel]
-            cost[sel[better]] = best[better]
-            if closed:  # A's point k sits at y[k + shift]; y reversed keeps the start: u_b = −(k + shift)/K
-                start = shift / DESCRIPTOR * sign
+        pa, pb = ia[sel], ib[sel]
+        if closed:  # circular cross-correlation: corr[s] = Σ_k conj(x_k) y_{k+s}
+            spectrum_a = np.conj(np.fft.fft(fa.shape[fa.closed], axis=-1))
+            row_a = np.cumsum(fa.closed) - 1              # stroke → its row among the closed strokes
+            row_b = np.cumsum(fb.closed) - 1
+            ya = spectrum_a[row_a[pa]]
+        else:
+            x_conj = np.conj(fa.shape[pa])
+        for sign, y in ((1, fb.shape), (-1, fb.shape_rev)):
+            if closed:
+                corr = np.fft.ifft(ya * np.fft.fft(y[fb.closed], axis=-1)[row_b[pb]], axis=-1)
             else:
-                start = np.full(sel.size, 0.0 if sign > 0 else 1.0)
-            orient[sel[better]] = np.stack([np.full(sel.size, sign), start], axis=1)[better]
-    return cost, orient
+                corr = np.sum(x_conj * y[pb], axis=-1, keepdims=True)
+            score = fit_scores(corr, norm_a[pa], norm_b[sign][pb])
+            if closed:
+                shift = np.argmin(score, axis=1)
+                best = score[np.arange(sel.size), shift]
+            else:  # one alignment only
+                best = score[:, 0]
+            better = best < cost[sel]
+            chosen = sel[better]
+            cost[chosen] = best[better]
+            orient[chosen, 0] = sign
+            if closed:  # A's point k sits at y[k + shift]; y reversed keeps the start: u_b = −(k + shift)/K
+                orient[chosen, 1] = (shift / DESCRIPTOR * sign)[better]
+            else:
+                orient[chosen, 1] = 0.0 if sign > 0 else 1.0
+                turn[chosen] = corr[better, 0]
+    open_pairs = ~np.isnan(turn)
+    denom = norm_a[ia[open_pairs], 0]   # as pair_turns divides
+    turn[open_pairs] = np.where(denom > 1e-12, turn[open_pairs] / np.where(denom > 1e-12, denom, 1.0), 1.0)
+    return cost, orient, turn
 
 
 def pair_turns(fa: Features, fb: Features, ia: np.ndarray, ib: np.ndarray, orient: np.ndarray) -> np.ndarray:
     """The turn-and-scale taking each first-key descriptor onto its candidate's, read in correspondence."""
     sign, start = orient[:, 0], orient[:, 1]
     x = fa.shape[ia]
-    y = np.where((sign > 0)[:, None], fb.shape[ib], fb.shape_rev[ib])
     shift = np.where(fb.closed[ib], np.rint(start * sign * DESCRIPTOR), 0).astype(int)
-    y = np.take_along_axis(y, (np.arange(DESCRIPTOR)[None, :] + shift[:, None]) % DESCRIPTOR, axis=1)
-    denom = np.sum(np.abs(x) ** 2, axis=1)
+    # The partner's descriptor in the pair's direction, from its start: one gather from both directions.
+    both = np.concatenate([fb.shape, fb.shape_rev]).reshape(-1)
+    row = np.where(sign > 0, ib, ib + len(fb.shape))
+    y = both[(row * DESCRIPTOR)[:, None] + (np.arange(DESCRIPTOR)[None, :] + shift[:, None]) % DESCRIPTOR]
+    denom = np.sum(np.abs(fa.shape) ** 2, axis=1)[ia]   # per stroke, then gathered: the same sums
     return np.where(denom > 1e-12, np.sum(np.conj(x) * y, axis=1) / np.where(denom > 1e-12, denom, 1.0), 1.0)
 
 
 def mapped_index(p: np.ndarray, sign: np.ndarray, start: np.ndarray, closed: np.ndarray) -> np.ndarray:
     """Descriptor index on the second stroke of a pair that corresponds to index p on the first."""
+    if np.ndim(sign) == 0 and np.ndim(start) == 0 and np.ndim(closed) == 0:
+        # One pair (twin exchanges ask pair by pair): only the branch it takes, the same numbers.
+        if closed:
+            return (np.rint(sign * p + start * DESCRIPTOR) % DESCRIPTOR).astype(np.int64)
+        return np.asarray(p if sign > 0 else DESCRIPTOR - 1 - p).astype(np.int64)
     return np.where(closed, np.rint(sign * p + start * DESCRIPTOR) % DESCRIPTOR,
                     np.where(sign > 0, p, DESCRIPTOR - 1 - p)).astype(np.int64)
 
@@ -117,31 +187,44 @@ def mapped_index(p: np.ndarray, sign: np.ndarray, start: np.ndarray, closed: np.
 def nearest_strokes(f: Features, k: int) -> "Neighbourhood":
     """For every stroke, the k other strokes that come closest to it (descriptor points), that gap, and
     where on each of the two strokes it is closest (descriptor indices)."""
+    cache = _reuse.get()
+    if cache is not None:
+        key = ("nearest", id(f), k)
+        if key not in cache:
+            cache[key] = (f, _nearest_strokes(f, k))  # holding the features keeps their id unique
+        return cache[key][1]
+    return _nearest_strokes(f, k)
+
+
+def _nearest_strokes(f: Features, k: int) -> "Neighbourhood":
     n = len(f.centroid)
     points = np.stack([f.shape.real, f.shape.imag], axis=2) + f.centroid[:, None, :]
-    owner = np.repeat(np.arange(n), DESCRIPTOR)
     flat = points.reshape(-1, 2)
     reach = min(len(flat), (k + 1) * 2)
     distance, index = cKDTree(flat).query(flat, k=reach, workers=-1)
     index = index.reshape(len(flat), reach)
-    pair_owner = np.repeat(owner, reach)
-    here = np.repeat(np.arange(len(flat)) % DESCRIPTOR, reach)
-    there = index.reshape(-1) % DESCRIPTOR
-    other = owner[index.reshape(-1)]
-    d = distance.reshape(-1)
-    keep = pair_owner != other
-    key = pair_owner[keep].astype(np.int64) * n + other[keep]
     near = np.tile(np.arange(n)[:, None], (1, k))       # "itself" marks an empty slot
     gap = np.full((n, k), np.inf)
     at_own, at_other = np.zeros((n, k), np.int64), np.zeros((n, k), np.int64)
-    if not keep.any():
+    # Point pairs on two different strokes, in the order of the query points, then of distance.
+    keep = index // DESCRIPTOR != (np.arange(len(flat)) // DESCRIPTOR)[:, None]
+    point, rank = np.nonzero(keep)
+    if not len(point):
         return Neighbourhood(near, gap, at_own, at_other)
-    here, there = here[keep], there[keep]
-    # Stable: equal gaps keep the points' order along each stroke (geometry, never drawing order).
-    order = np.lexsort((d[keep], key))
-    key, d, here, there = key[order], d[keep][order], here[order], there[order]
-    first = np.r_[True, key[1:] != key[:-1]]
-    key, d, here, there = key[first], d[first], here[first], there[first]  # each stroke pair at its smallest gap
+    other_point, d = index[point, rank], distance[point, rank]
+    key = (point // DESCRIPTOR) * n + other_point // DESCRIPTOR
+    # Each stroke pair at its smallest gap; of equal gaps the first in that order (the points' order along
+    # each stroke: geometry, never drawing order). Grouping by pair with a stable sort on the integer key,
+    # then the minimum of each group, picks the same point pair as sorting by (pair, gap).
+    order = np.argsort(key, kind="stable")
+    key, d = key[order], d[order]
+    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    smallest = np.minimum.reduceat(d, starts)
+    group = np.cumsum(np.r_[False, key[1:] != key[:-1]])
+    at_min = np.flatnonzero(d == smallest[group])
+    pick = at_min[np.r_[True, group[at_min[1:]] != group[at_min[:-1]]]]   # first at the minimum, per pair
+    key, d = key[pick], d[pick]
+    here, there = point[order[pick]] % DESCRIPTOR, other_point[order[pick]] % DESCRIPTOR
     rows = key // n
     order = np.lexsort((d, rows))
     rows, cols, d, here, there = rows[order], (key % n)[order], d[order], here[order], there[order]

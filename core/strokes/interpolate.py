@@ -32,12 +32,14 @@ from scipy.sparse.csgraph import breadth_first_order, connected_components, mini
 from scipy.spatial import cKDTree
 
 from ..errors import Cancelled
-from .geometry import complex_points, resample_many
+from .descriptors import reuse_descriptors
+from .geometry import complex_points, resample_many, resample_walk, walk_rows
 from .match import Correspondence, match_drawings, plane_axes
 from .model import Drawing, Stroke, check_keys
 from .triples import reconcile
 
 UNMATCHED_MODES = ("fade", "draw")
+_CHUNK = 8                # points per box when hinges look for the points of two tracks that touch
 PIVOT_PRIOR = 0.15 ** 2  # a turn much below 0.15 rad between keys does not place the pivot (it stays central)
 
 
@@ -102,9 +104,10 @@ class StrokeInbetweener:
         self.arcs = arcs
         self.axes = plane_axes(self.keys)
         plane = (self.axes[0], self.axes[1])
-        self.correspondences = reconcile(self.keys, [match_drawings(a, b, plane, order_hint=order_hint)
-                                                     for a, b in zip(self.keys, self.keys[1:])],
-                                         plane, order_hint=order_hint)
+        with reuse_descriptors():  # each key is matched with up to three others: describe it once
+            self.correspondences = reconcile(self.keys, [match_drawings(a, b, plane, order_hint=order_hint)
+                                                         for a, b in zip(self.keys, self.keys[1:])],
+                                             plane, order_hint=order_hint)
         self.tracks = build_tracks(self.correspondences, [len(k) for k in self.keys])
         self._gaps: dict[int, _Gap] = {}
 
@@ -151,6 +154,7 @@ class _Gap:
         self.spanning = spanning
         counts = [max(keys[k].strokes[s].n for k, (s, _) in tr.strokes.items()) for tr in spanning]
         self.counts = counts
+        self._sizes = np.asarray(counts, dtype=np.int64)   # points per track (np.repeat: per point)
         self.track_of_point = np.repeat(np.arange(len(spanning)), counts)
         extra = ([iz] if iz is not None else [])
         n_tracks = len(spanning)
@@ -170,11 +174,15 @@ class _Gap:
                 continue
             chosen = [tr for tr, here in zip(spanning, present) if here]
             strokes = [keys[k].strokes[tr.strokes[k][0]] for tr in chosen]
-            arrays = [_columns(stroke, (ix, iy), extra) for stroke in strokes]
+            closed = [st.closed for st in strokes]
+            walk = walk_rows(_rows(strokes, (ix, iy), extra), [st.n for st in strokes], 2, closed)
             # Map from key g's stroke parameter to key k's: compose with the inverse of g's map.
             maps = [_relative(tr.strokes[g][1], tr.strokes[k][1]) for tr in chosen]
-            sampled = resample_many(arrays, 2, [st.closed for st in strokes], np.asarray(counts)[present], maps)
-            data[j, present[tp]] = np.concatenate(sampled)
+            sampled = resample_walk(walk, closed, np.asarray(counts)[present], maps)
+            if present.all():
+                data[j] = sampled
+            else:
+                data[j, present[tp]] = sampled
             self.available[:, j] = present
         self.ref = data[1, :, 0] + 1j * data[1, :, 1]
         log_a = np.zeros((n_tracks, 4), complex)
@@ -191,58 +199,78 @@ class _Gap:
                 continue
             z = data[j, :, 0] + 1j * data[j, :, 1]
             mean = np.add.reduceat(z, starts) / size
-            a = np.add.reduceat(np.conj(ref_c) * (z - mean[tp]), starts) / np.where(denom > 1e-12, denom, 1.0)
+            a = np.add.reduceat(np.conj(ref_c) * (z - np.repeat(mean, self._sizes)), starts) / np.where(
+                denom > 1e-12, denom, 1.0)
             a = np.where((denom > 1e-12) & (np.abs(a) > 1e-6), a, 1.0 + 0j)  # dots keep their turn
             b = mean - a * ref_mean
             base = log_a[:, 2] if j == 3 else 0.0
             rel = a / np.exp(base)
             log_a[have, j] = (base + np.log(np.abs(rel)) + 1j * np.angle(rel))[have]
             shift[have, j] = b[have]
-            on = have[tp]
-            residual[on, j] = ((z - b[tp]) / a[tp] - self.ref)[on]
-        values = np.transpose(data[:, :, 2:], (1, 0, 2)).copy()
+            left = (z - np.repeat(b, self._sizes)) / np.repeat(a, self._sizes) - self.ref   # per point
+            if have.all():
+                residual[:, j] = left
+            else:
+                on = have[tp]
+                residual[on, j] = left[on]
+        # Depth, width and opacity at each window key, one contiguous block per key (a frame blends them).
+        self.slot_values = [data[j, :, 2:].copy() for j in range(4)]
         self.key_log_a, self.key_shift = log_a[:, 2].copy(), shift[:, 2].copy()  # whole motion to key g+1
         self.parent = _hinge_parents(data, self.available, offsets, counts)
         self.levels = _levels(self.parent)
         log_a, shift = _relative_motion(self.parent, log_a, shift)
         self.log_a, self.shift = log_a, shift
         self.pivot, self.slide = _pivots(self.available, log_a, shift, ref_mean)
-        self.residual, self.values = residual, values
+        self.residual = residual
         self.window_times = np.tile(np.array([times[k] if 0 <= k < len(times) else np.nan for k in window]),
                                     (n_tracks, 1))
-        self._fill_phantoms()
+        if self.available[:, [0, 3]].any():  # with the gap's own keys only, frames never read outer slots
+            self._fill_phantoms()
         self.unmatched = self._unmatched_strokes()
+        # What each frame names: the strokes a track links (their look is the nearer key's) and the link.
+        self._models = ([keys[g].strokes[tr.strokes[g][0]] for tr in spanning],
+                        [keys[g + 1].strokes[tr.strokes[g + 1][0]] for tr in spanning])
+        self._links = [(tr.strokes[g][0], tr.strokes[g + 1][0], round(tr.confidence.get(g, 1.0), 4))
+                       for tr in spanning]
 
     def _fill_phantoms(self) -> None:
         """Missing outer keys: mirror the inner ones (in value and time), which makes the ends of a spline
         one-sided, as Catmull-Rom ends usually are."""
         for outer, inner, far in ((0, 1, 2), (3, 2, 1)):
             missing = ~self.available[:, outer]
+            if not missing.any():
+                continue
             per_point = missing[self.track_of_point]
             for array, mask in ((self.log_a, missing), (self.shift, missing), (self.slide, missing),
-                                (self.window_times, missing), (self.residual, per_point), (self.values, per_point)):
+                                (self.window_times, missing), (self.residual, per_point)):
                 array[mask, outer] = 2 * array[mask, inner] - array[mask, far]
+            values = self.slot_values
+            values[outer][per_point] = 2 * values[inner][per_point] - values[far][per_point]
 
     def at(self, u: float) -> Frame:
         g = self.g
         if self.available[:, [0, 3]].any():
             weights = _hermite_weights(self.window_times, u)                  # (T, 4)
-            per_point = weights[self.track_of_point]                          # (P, 4)
+            per_point = np.repeat(weights, self._sizes, axis=0)              # (P, 4): weights[track_of_point]
             log_a = np.sum(weights * self.log_a, axis=1)
             residual = np.sum(per_point * self.residual, axis=1)
-            values = (per_point[:, :, None] * self.values).sum(axis=1)
+            # Σ_j w_j·values_j, added key after key (the order np.sum over a (P, 4, C) product adds them),
+            # without the (P, 4, C) temporary.
+            values = per_point[:, 0, None] * self.slot_values[0]
+            for j in (1, 2, 3):
+                values = values + per_point[:, j, None] * self.slot_values[j]
             slide = np.sum(weights * self.slide, axis=1)
         else:  # only the gap's own keys: every spline is the straight line between them (same result, faster)
             log_a = u * self.log_a[:, 2]
             residual = u * self.residual[:, 2]
-            values = (1.0 - u) * self.values[:, 1] + u * self.values[:, 2]
+            values = (1.0 - u) * self.slot_values[1] + u * self.slot_values[2]
             slide = (1.0 - u) * self.slide[:, 1] + u * self.slide[:, 2]
         a_u = np.exp(log_a)
         shift = self.pivot * (1.0 - a_u) + slide
         for level in self.levels:  # a part hinged on another moves with it: compose, parents first
             up = self.parent[level]
             a_u[level], shift[level] = a_u[up] * a_u[level], a_u[up] * shift[level] + shift[up]
-        z = a_u[self.track_of_point] * (self.ref + residual) + shift[self.track_of_point]
+        z = np.repeat(a_u, self._sizes) * (self.ref + residual) + np.repeat(shift, self._sizes)  # per point
         ix, iy, iz = self.owner.axes
         keys = self.owner.keys
         dims = keys[g].dims if len(keys[g]) else keys[g + 1].dims
@@ -253,14 +281,11 @@ class _Gap:
         width = np.maximum(values[:, -2], 0.0)
         opacity = np.clip(values[:, -1], 0.0, 1.0)
         bounds = self.offsets.tolist()
-        strokes, sources = [], []
-        for tr, lo, hi in zip(self.spanning, bounds[:-1], bounds[1:]):
-            p, w, o = points[lo:hi], width[lo:hi], opacity[lo:hi]
-            sa, sb = tr.strokes[g][0], tr.strokes[g + 1][0]
-            model = keys[g].strokes[sa] if u < 0.5 else keys[g + 1].strokes[sb]
-            strokes.append(Stroke(p, w, o, model.closed, model.material, model.id))
-            sources.append({"state": "matched", "from": [g, sa], "to": [g + 1, sb],
-                            "confidence": round(tr.confidence.get(g, 1.0), 4)})
+        models = self._models[0] if u < 0.5 else self._models[1]
+        strokes = [Stroke.built(points[lo:hi], width[lo:hi], opacity[lo:hi], model.closed, model.material, model.id)
+                   for model, lo, hi in zip(models, bounds[:-1], bounds[1:])]
+        sources = [{"state": "matched", "from": [g, sa], "to": [g + 1, sb], "confidence": confidence}
+                   for sa, sb, confidence in self._links]
         for state, k, s, carrier in self.unmatched:
             stroke = keys[k].strokes[s]
             strokes.append(self._unmatched_at(stroke, state, carrier, u))
@@ -313,8 +338,11 @@ class _Gap:
         return out
 
 
-def _columns(stroke: Stroke, plane: tuple[int, int], extra: list[int]) -> np.ndarray:
-    return np.column_stack([stroke.points[:, list(plane) + extra], stroke.width, stroke.opacity])
+def _rows(strokes: Sequence[Stroke], plane: tuple[int, int], extra: list[int]) -> np.ndarray:
+    """The strokes' points (plane, then depth), width and opacity as one table, strokes end to end."""
+    points = np.concatenate([stroke.points for stroke in strokes])
+    return np.column_stack([points[:, list(plane) + extra], np.concatenate([stroke.width for stroke in strokes]),
+                            np.concatenate([stroke.opacity for stroke in strokes])])
 
 
 def _centre(stroke: Stroke, axes: tuple[int, int, int | None]) -> np.ndarray:
@@ -343,7 +371,7 @@ def _hinge_parents(data: np.ndarray, available: np.ndarray, offsets: np.ndarray,
     step = np.linalg.norm(np.diff(ref, axis=0), axis=1)
     within = track_of[1:] == track_of[:-1]
     reach = max(2.0, 2.0 * float(np.median(step[within]))) if within.any() else 2.0
-    close = cKDTree(ref).query_pairs(reach, output_type="ndarray")
+    close = _pairs_within(ref, offsets, reach)
     if not len(close):
         return parent
     p, q = close[:, 0], close[:, 1]
@@ -372,15 +400,54 @@ def _hinge_parents(data: np.ndarray, available: np.ndarray, offsets: np.ndarray,
     tree = minimum_spanning_tree(graph)
     length = np.add.reduceat(np.r_[step * within, 0.0], offsets[:-1]) if len(step) else np.zeros(n_tracks)
     _, component = connected_components(tree, directed=False)
-    for c in np.unique(component):
-        members = np.flatnonzero(component == c)
-        if len(members) < 2:
-            continue
-        root = int(members[np.argmax(length[members])])
-        _, predecessors = breadth_first_order(tree, root, directed=False)
-        parent[members] = predecessors[members]
-        parent[root] = -1
+    grouped = (np.bincount(component) >= 2)[component]   # a lone track hangs on nothing
+    # The root of each group: its longest track (the first of equally long ones).
+    order = np.lexsort((np.arange(n_tracks), -length, component))
+    first = order[np.r_[True, component[order][1:] != component[order][:-1]]]
+    roots = first[grouped[first]]
+    # One walk from a node joined to every root: a tree has one path from each track to its root, so each
+    # track's predecessor is the one a walk from its own root finds.
+    edges = tree.tocoo()
+    hub = n_tracks
+    joined = csr_matrix((np.r_[edges.data, np.ones(len(roots))], (np.r_[edges.row, np.full(len(roots), hub)],
+                                                                  np.r_[edges.col, roots])),
+                        shape=(n_tracks + 1, n_tracks + 1))
+    _, predecessors = breadth_first_order(joined, hub, directed=False)
+    parent[grouped] = predecessors[:n_tracks][grouped]
+    parent[roots] = -1
     return parent
+
+
+def _pairs_within(ref: np.ndarray, offsets: np.ndarray, reach: float) -> np.ndarray:
+    """Pairs of points (rows of indices into ref) on two different tracks (the runs offsets[t]:offsets[t+1])
+    within `reach` of each other. Two points that close lie in chunks of _CHUNK consecutive points whose
+    bounding boxes, grown by `reach`, overlap: only those chunk pairs are compared point by point (most
+    points within reach of one another are neighbours along one stroke, which are never compared)."""
+    starts, counts = offsets[:-1], np.diff(offsets)
+    per_track = -(-counts // _CHUNK)
+    chunk_track = np.repeat(np.arange(len(counts)), per_track)
+    chunk_in_track = np.arange(len(chunk_track)) - np.repeat(np.cumsum(per_track) - per_track, per_track)
+    chunk_start = starts[chunk_track] + chunk_in_track * _CHUNK
+    chunk_size = np.minimum(_CHUNK, offsets[chunk_track + 1] - chunk_start)
+    grow = reach * (1.0 + 1e-9) + 1e-9   # a hair wider than reach: rounding never drops a pair
+    lo = np.minimum.reduceat(ref, chunk_start, axis=0) - grow
+    hi = np.maximum.reduceat(ref, chunk_start, axis=0) + grow
+    # Chunks whose grown boxes overlap have centres at most the sum of their half-diagonals apart.
+    centre, half = (lo + hi) / 2, np.linalg.norm(hi - lo, axis=1) / 2
+    close = cKDTree(centre).query_pairs(2.0 * float(half.max()) * (1.0 + 1e-9), output_type="ndarray")
+    one, two = close[:, 0], close[:, 1]
+    overlap = ((chunk_track[one] != chunk_track[two]) & (lo[one, 0] <= hi[two, 0]) & (lo[two, 0] <= hi[one, 0])
+               & (lo[one, 1] <= hi[two, 1]) & (lo[two, 1] <= hi[one, 1]))
+    one, two = one[overlap], two[overlap]
+    # Every point of one chunk against every point of the other (the distance test of cKDTree.query_pairs).
+    k = np.arange(_CHUNK)
+    p = chunk_start[one][:, None, None] + k[None, :, None] + 0 * k[None, None, :]
+    q = chunk_start[two][:, None, None] + 0 * k[None, :, None] + k[None, None, :]
+    real = (k[None, :, None] < chunk_size[one][:, None, None]) & (k[None, None, :] < chunk_size[two][:, None, None])
+    p, q = p[real], q[real]
+    dx, dy = ref[p, 0] - ref[q, 0], ref[p, 1] - ref[q, 1]
+    near = dx * dx + dy * dy <= reach * reach
+    return np.stack([p[near], q[near]], axis=1)
 
 
 def _levels(parent: np.ndarray) -> list[np.ndarray]:

@@ -22,7 +22,8 @@ from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 from scipy.spatial import cKDTree
 
 from .descriptors import (MIN_TURN, Features, Neighbourhood, contact_edges, drawing_scale, features,
-                          mapped_index, nearest_strokes, pair_turns, plane_axes, shape_costs)
+                          mapped_index, nearest_strokes, pair_turns, plane_axes, shape_costs,
+                          shape_costs_and_turns)
 from .geometry import alignment_scores, complex_points, resample_many
 from .model import Drawing
 from .twins import PairingCost, untwist
@@ -209,10 +210,7 @@ class _ShapeCache:
         new = ~known
         if new.any():
             turn[new] = pair_turns(self.fa, self.fb, pairs[new, 0], pairs[new, 1], orient[new])
-            merged = np.concatenate([self.turn_keys, keys[new]])
-            order = np.argsort(merged, kind="stable")
-            self.turn_keys = merged[order]
-            self.turn = np.concatenate([self.turn, turn[new]])[order]
+            self._add_turns(keys[new], turn[new])
         return turn
 
     def get(self, keys: np.ndarray, ia: np.ndarray, ib: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -222,13 +220,20 @@ class _ShapeCache:
         cost[known], orient[known] = self.cost[slot[known]], self.orient[slot[known]]
         new = ~known
         if new.any():
-            cost[new], orient[new] = shape_costs(self.fa, self.fb, ia[new], ib[new])
+            cost[new], orient[new], turn = shape_costs_and_turns(self.fa, self.fb, ia[new], ib[new])
             merged = np.concatenate([self.keys, keys[new]])
             order = np.argsort(merged, kind="stable")
             self.keys = merged[order]
             self.cost = np.concatenate([self.cost, cost[new]])[order]
             self.orient = np.concatenate([self.orient, orient[new]])[order]
+            self._add_turns(keys[new][~np.isnan(turn)], turn[~np.isnan(turn)])  # found on the way
         return cost, orient
+
+    def _add_turns(self, keys: np.ndarray, turn: np.ndarray) -> None:
+        merged = np.concatenate([self.turn_keys, keys])
+        order = np.argsort(merged, kind="stable")
+        self.turn_keys = merged[order]
+        self.turn = np.concatenate([self.turn, turn])[order]
 
 
 def _assign(pairs: np.ndarray, cost: np.ndarray, orient: np.ndarray, na: int, nb: int) -> Correspondence:
@@ -262,24 +267,40 @@ def _assign(pairs: np.ndarray, cost: np.ndarray, orient: np.ndarray, na: int, nb
     margin = np.maximum(alternative - cost[index], 0.0)
     confidence = np.exp(-cost[index] / UNMATCHED_COST) * (1.0 - np.exp(-3.0 * margin / UNMATCHED_COST))
     result = Correspondence()
-    for r, c, i, conf in zip(rows.tolist(), cols.tolist(), index.tolist(), confidence.tolist()):
-        sign, start = orient[i]
-        result.matches.append(Match(r, c, float(cost[i]), conf, int(sign), float(start)))
-    matched_a, matched_b = set(rows.tolist()), set(cols.tolist())
+    signs, starts = orient[index, 0].astype(int).tolist(), orient[index, 1].tolist()
+    result.matches = [Match(r, c, pair_cost, conf, sign, start) for r, c, pair_cost, conf, sign, start in
+                      zip(rows.tolist(), cols.tolist(), cost[index].tolist(), confidence.tolist(), signs, starts)]
     result.matches.sort(key=lambda m: m.a)
-    result.unmatched_a = [i for i in range(na) if i not in matched_a]
-    result.unmatched_b = [j for j in range(nb) if j not in matched_b]
+    matched_a, matched_b = np.zeros(na, bool), np.zeros(nb, bool)
+    matched_a[rows], matched_b[cols] = True, True
+    result.unmatched_a = np.flatnonzero(~matched_a).tolist()
+    result.unmatched_b = np.flatnonzero(~matched_b).tolist()
     return result
 
 
 def _cheapest_other(owner: np.ndarray, cost: np.ndarray, n: int, chosen: np.ndarray, who: np.ndarray) -> np.ndarray:
     """For each chosen pair, the cheapest other candidate pair of the same stroke (inf if none)."""
-    order = np.lexsort((cost, owner))
-    sorted_owner = owner[order]
-    first = np.searchsorted(sorted_owner, np.arange(n))
+    # Per stroke, its cheapest and second cheapest pairs (of equal costs, the first pair), as sorting by
+    # (stroke, cost) would give: group the pairs by stroke (a stable sort on integers), then take minima.
+    order = np.argsort(owner, kind="stable")
+    sorted_owner, sorted_cost = owner[order], cost[order]
     count = np.bincount(owner, minlength=n)
-    best = np.where(count > 0, order[np.minimum(first, len(order) - 1)], -1)
-    second = np.where(count > 1, order[np.minimum(first + 1, len(order) - 1)], -1)
+    present = np.flatnonzero(count)
+    starts = np.searchsorted(sorted_owner, present)
+    group = np.repeat(np.arange(len(present)), count[present])
+    best, second = np.full(n, -1), np.full(n, -1)
+    if len(order):
+        lowest = np.minimum.reduceat(sorted_cost, starts)
+        at_lowest = np.flatnonzero(sorted_cost == lowest[group])
+        first_low = at_lowest[np.r_[True, group[at_lowest[1:]] != group[at_lowest[:-1]]]]
+        best[present] = order[first_low]
+        rest = sorted_cost.copy()
+        rest[first_low] = np.inf
+        lowest = np.minimum.reduceat(rest, starts)
+        at_lowest = np.flatnonzero(rest == lowest[group])
+        first_low = at_lowest[np.r_[True, group[at_lowest[1:]] != group[at_lowest[:-1]]]]
+        two = count[present] > 1
+        second[present[two]] = order[first_low[two[group[first_low]]]]
     other = np.where(best[who] == chosen, second[who], best[who])
     return np.where(other >= 0, cost[np.maximum(other, 0)], np.inf)
 
@@ -400,10 +421,13 @@ def _refine_starts(first: Drawing, second: Drawing, axes: tuple[int, int], resul
     y -= y.mean(axis=1, keepdims=True)
     score = alignment_scores(x, y, closed=True)
     best = np.argmin(score, axis=1)
-    for row, (index, m) in enumerate(zip(closed, matches)):
-        s = int(best[row])
-        left, mid, right = score[row, (s - 1) % REFINE], score[row, s], score[row, (s + 1) % REFINE]
-        curve = left - 2 * mid + right
-        offset = 0.5 * (left - right) / curve if curve > 1e-12 else 0.0
-        shift = ((s + float(np.clip(offset, -0.5, 0.5)) + REFINE / 2) % REFINE - REFINE / 2) / REFINE
-        result.matches[index] = Match(m.a, m.b, m.cost, m.confidence, m.sign, (m.start + m.sign * shift) % 1.0)
+    # The parabola through the best shift and its neighbours places the start between samples.
+    rows = np.arange(len(matches))
+    left, mid, right = score[rows, (best - 1) % REFINE], score[rows, best], score[rows, (best + 1) % REFINE]
+    curve = left - 2 * mid + right
+    offset = np.where(curve > 1e-12, 0.5 * (left - right) / np.where(curve > 1e-12, curve, 1.0), 0.0)
+    shift = ((best + np.clip(offset, -0.5, 0.5) + REFINE / 2) % REFINE - REFINE / 2) / REFINE
+    sign = np.array([m.sign for m in matches])
+    start = (np.array([m.start for m in matches]) + sign * shift) % 1.0
+    for index, m, refined in zip(closed, matches, start.tolist()):
+        result.matches[index] = Match(m.a, m.b, m.cost, m.confidence, m.sign, refined)

@@ -34,6 +34,17 @@ class Stroke:
         self.width = _per_point(self.width, n, DEFAULT_WIDTH)
         self.opacity = _per_point(self.opacity, n, 1.0)
 
+    @classmethod
+    def built(cls, points: np.ndarray, width: np.ndarray, opacity: np.ndarray, closed: bool, material: int,
+              id: str | None) -> "Stroke":
+        """A stroke from arrays the engine made itself (float64 points, one width and opacity per point):
+        skips the conversions of the constructor, which cost more than the interpolation itself when a
+        frame holds thousands of strokes."""
+        stroke = cls.__new__(cls)
+        stroke.points, stroke.width, stroke.opacity = points, width, opacity
+        stroke.closed, stroke.material, stroke.id = closed, material, id
+        return stroke
+
     @property
     def n(self) -> int:
         return len(self.points)

@@ -46,6 +46,7 @@ class PairingCost:
         self.owner = {b: a for a, b in chosen}                              # second-key stroke → its partner
         self._landed_b: dict[int, list[complex]] = {}  # pair → where each first-stroke descriptor point lands
         self._landed_a: dict[int, list[complex]] = {}  # pair → where each second-stroke point came from
+        self._terms: dict[tuple[bool, int, int, int, int], float] = {}  # exchanges revisit the same contacts
 
     def partner(self, a: int) -> int:
         return int(self.pairs[self.slots[a], 1])
@@ -67,31 +68,44 @@ class PairingCost:
             self._landed_a[slot] = self.points_a[int(self.pairs[slot, 0]), back.astype(np.int64)].tolist()
         return self._landed_a[slot][q]
 
-    def _miss(self, distance: float, weight: float, shared: bool, one: int, other: int) -> float:
-        """A contact landing `distance` apart: the distance itself and, divided by how much the two pairs
-        turn relative to each other, the distance from the contact to the point they turn about."""
-        turn_other = self.turns[other]
-        relative = abs(self.turns[one] / turn_other - 1.0) if abs(turn_other) > 1e-9 else 1.0
-        pivot = distance / max(relative, MIN_TURN) / self.scale
-        return ((0.5 if shared else 1.0) * W_JOINT * weight *
-                (min(distance / self.scale, JOINT_CAP) + W_PIVOT * min(pivot, PIVOT_CAP)))
+    def _contact(self, forward: bool, p: int, q: int, weight: float, one: int, other: int) -> float:
+        """A contact (points p and q of the pairs in slots one and other, in the first key if `forward`,
+        else in the second) landing some distance apart in the other key: the distance itself and, divided
+        by how much the two pairs turn relative to each other, the distance from the contact to the point
+        they turn about."""
+        key = (forward, p, q, one, other)
+        if key not in self._terms:
+            if forward:
+                distance = abs(self._forward(p, one) - self._forward(q, other))
+            else:
+                distance = abs(self._backward(p, one) - self._backward(q, other))
+            turn_other = self.turns[other]
+            relative = abs(self.turns[one] / turn_other - 1.0) if abs(turn_other) > 1e-9 else 1.0
+            pivot = distance / max(relative, MIN_TURN) / self.scale
+            self._terms[key] = W_JOINT * weight * (min(distance / self.scale, JOINT_CAP) +
+                                                   W_PIVOT * min(pivot, PIVOT_CAP))
+        return self._terms[key]
 
     def of(self, strokes: set[int]) -> float:
         """The part of the cost that involves these first-key strokes."""
         total = 0.0
-        slots = self.slots
+        slots, terms = self.slots, self._terms
         for a in strokes:
             slot = slots[a]
             total += float(self.own[slot])
-            for j, p, q, w in self.touching_a.get(a, []):
+            for j, p, q, w in self.touching_a.get(a, []):   # a contact within the set counts half on each side
                 if j in slots:
-                    distance = abs(self._forward(p, slot) - self._forward(q, slots[j]))
-                    total += self._miss(distance, w, j in strokes, slot, slots[j])
+                    value = terms.get((True, p, q, slot, slots[j]))
+                    if value is None:
+                        value = self._contact(True, p, q, w, slot, slots[j])
+                    total += 0.5 * value if j in strokes else value
             for y, p, q, w in self.touching_b.get(self.partner(a), []):
                 if y in self.owner:
                     j = self.owner[y]
-                    distance = abs(self._backward(p, slot) - self._backward(q, slots[j]))
-                    total += self._miss(distance, w, j in strokes, slot, slots[j])
+                    value = terms.get((False, p, q, slot, slots[j]))
+                    if value is None:
+                        value = self._contact(False, p, q, w, slot, slots[j])
+                    total += 0.5 * value if j in strokes else value
         return total
 
     def total(self) -> float:
