@@ -11,6 +11,7 @@ rendering, and vectorisation of clean raster line art.
   render.py       anti-aliased rendering at each stroke's width and opacity
   vectorize.py    clean raster line art → skeleton → strokes with measured width
   raster.py       vector mode for raster keys (`nakawari inbetween --mode vector|auto`)
+  guide.py        raster keys: strokes without a confident match follow flow mode's motion, where it holds
   geometry.py     arc-length resampling and shape alignment shared by the above
 """
 from .interpolate import Frame, StrokeInbetweener, inbetween_strokes

@@ -12,6 +12,7 @@ from ..errors import Cancelled
 from ..inbetween.represent import KeyStyle, analyse_keys, ink_map
 from ..metrics import chamfer_distance
 from ..timing import gap_of
+from .guide import FlowGuide, guided
 from .interpolate import StrokeInbetweener
 from .match import match_drawings
 from .model import Drawing
@@ -87,14 +88,16 @@ def _matching_thickness(drawing: Drawing, ink: np.ndarray, measured: float, size
 
 
 def inbetween_vector(keys: Sequence[np.ndarray], key_times: Sequence[float], times: Sequence[float], *,
-                     line_width: float | None = None, prepared: VectorKeys | None = None,
+                     line_width: float | None = None, prepared: VectorKeys | None = None, flow_guide: bool = True,
                      progress: Callable[[int, int, str], None] | None = None,
                      cancel: Callable[[], bool] | None = None) -> list[np.ndarray]:
-    """RGBA float32 frames at `times` (a key's own time gives a copy of that key)."""
+    """RGBA float32 frames at `times` (a key's own time gives a copy of that key). flow_guide: strokes
+    without a confident match follow flow mode's motion (`guide.py`) instead of their uncertain partner."""
     vk = prepared or vectorize_keys(keys, line_width)
     if not any(len(d) for d in vk.drawings):
         raise ValueError("the keys hold no line art to vectorise")
     engine = StrokeInbetweener(vk.drawings, key_times)
+    guide = FlowGuide(keys, key_times, vk.style, line_width) if flow_guide else None
     size = (keys[0].shape[1], keys[0].shape[0])
     frames = []
     for n, t in enumerate(times):
@@ -106,7 +109,11 @@ def inbetween_vector(keys: Sequence[np.ndarray], key_times: Sequence[float], tim
         elif np.array_equal(keys[g], keys[g + 1]):  # a hold: the drawing itself, not a redrawing of it
             frames.append(np.array(keys[g], dtype=np.float32))
         else:
-            drawing = engine.frame(float(t)).drawing
+            frame = engine.frame(float(t))
+            drawing = frame.drawing
+            if guide is not None:
+                u = (float(t) - float(key_times[g])) / (float(key_times[g + 1]) - float(key_times[g]))
+                drawing = guided(frame, vk.drawings, g, u, guide, max(vk.widths[g], vk.widths[g + 1]))
             frames.append(render_drawing(drawing, size, ink=tuple(vk.style.ink_rgb),
                                          transparent=vk.style.transparent))
         if progress is not None:
