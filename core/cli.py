@@ -51,7 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     timing.add_argument("--count", type=int, help="inbetweens in every gap between keys (default 1)")
     timing.add_argument("--times", type=_float_list, help="explicit times, e.g. 0.25,0.5,1.5 (keys at 0,1,2,…)")
     run.add_argument("--key-times", type=_float_list, help="times of the keys (default 0,1,2,…)")
-    run.add_argument("--mode", default="auto", help="auto | flow | vector (default auto)")
+    run.add_argument("--mode", default="auto", help="auto | flow | vector | learned (default auto)")
     run.add_argument("--ease", type=_ease, default="linear",
                      help="linear, ease-in, ease-out, ease-in-out (optionally :STRENGTH, e.g. ease-in:3), "
                           "favour-first, favour-last, favour-both (timing-chart halves)")
@@ -118,6 +118,22 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("suite", nargs="?", default="inbetween", choices=tuple(SUITES))
     bench.add_argument("--quick", action="store_true", help="fewer, smaller cases (about a minute)")
     bench.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
+
+    train = commands.add_parser("train", help="train the learned inbetweening model, export it (needs the train extra)")
+    targets = train.add_subparsers(dest="target", metavar="TARGET", parser_class=_Parser, required=True)
+    learn = targets.add_parser("inbetween", help="train on synthetic line art and cels (resumes from --out)")
+    learn.add_argument("--out", required=True, help="run folder: checkpoint.pt, log.jsonl, recipe.json")
+    learn.add_argument("--steps", type=int, default=3000, help="optimiser steps in all (default 3000)")
+    learn.add_argument("--batch-size", type=int, default=8)
+    learn.add_argument("--seed", type=int, default=0)
+    learn.add_argument("--long-side", type=int, default=256, help="network working size, long side in px")
+    learn.add_argument("--render-size", default="960x540", help="synthetic frames drawn at WxH (default 960x540)")
+    learn.add_argument("--lr", type=float, default=2e-3)
+    learn.add_argument("--threads", type=int, default=1, help="torch CPU threads (default 1)")
+    learn.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
+    export = targets.add_parser("export", help="checkpoint → ONNX + weights + manifest (sha256) in --out")
+    export.add_argument("checkpoint", help="checkpoint.pt from nakawari train inbetween")
+    export.add_argument("--out", required=True, help="folder for inbetween.onnx, inbetween.npz, inbetween.json")
 
     commands.add_parser("serve", help="the engine for the Krita and Blender add-ons (JSON-RPC on stdin/stdout)")
 
@@ -242,6 +258,38 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     return run_bench(args.suite, quick=args.quick, device=args.device)
 
 
+def _cmd_train(args: argparse.Namespace) -> int:
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        raise BadInput("nakawari train needs torch: pip install 'nakawari[train]'") from None
+    if args.target == "export":
+        from .learned.export import export
+
+        checkpoint = Path(args.checkpoint)
+        if not checkpoint.is_file():
+            raise BadInput("no such checkpoint", checkpoint)
+        print(export(checkpoint, Path(args.out)))
+        return EXIT_OK
+    from .learned.train import Recipe, train
+
+    try:
+        width, height = (int(v) for v in args.render_size.lower().split("x"))
+    except ValueError:
+        raise BadInput(f"--render-size must look like 960x540, got '{args.render_size}'") from None
+    if min(args.steps, args.batch_size, args.long_side, width, height, args.threads) < 1:
+        raise BadInput("--steps, --batch-size, --long-side, --render-size and --threads must be positive")
+    recipe = Recipe(steps=args.steps, batch_size=args.batch_size, seed=args.seed, long_side=args.long_side,
+                    render_size=(width, height), lr=args.lr, threads=args.threads, device=args.device)
+    try:
+        record = train(Path(args.out), recipe)
+    except ValueError as error:
+        raise BadInput(str(error)) from None
+    print(f"trained to step {record.get('step')}: loss {record.get('loss', float('nan')):.4f}, "
+          f"validation {record.get('validation', float('nan')):.4f}; checkpoint in {args.out}")
+    return EXIT_OK
+
+
 def _cmd_serve(args: argparse.Namespace) -> int:
     from .server import serve
     return serve()
@@ -262,6 +310,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "strokes": _cmd_strokes,
     "cels": _cmd_cels,
     "douga": _cmd_douga,
+    "train": _cmd_train,
     "serve": _cmd_serve,
     "package": _cmd_package,
 }

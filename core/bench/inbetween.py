@@ -1,5 +1,6 @@
-"""`nakawari bench inbetween`: nakawari flow mode against cross-fade and a plain optical-flow warp-average,
-on synthetic suites with exact ground truth, plus 1080p speed and memory. Everything runs in one process,
+"""`nakawari bench inbetween`: nakawari flow mode (and the learned model, when one is installed) against
+cross-fade and a plain optical-flow warp-average, on synthetic suites with exact ground truth, plus 1080p
+speed and memory, and on a CUDA GPU the learned model's 1080p throughput. Everything runs in one process,
 so the ratios between rows are the numbers that count."""
 from __future__ import annotations
 
@@ -27,6 +28,10 @@ TARGET_FIRST_S = 1.0        # 1080p key pair → first inbetween
 TARGET_FURTHER_S = 0.25     # each further inbetween of the same pair
 VECTOR = "nakawari vector"
 TARGET_VECTOR_CD_RATIO = 0.5  # vector mode mean CD ≤ 0.5 × the plain warp-average's on articulated line art
+LEARNED = "nakawari learned"
+TARGET_LEARNED_CD_RATIO = 0.8  # learned mean CD ≤ 0.8 × flow mode's on the articulated and coloured suites
+LEARNED_SUITES = ("articulated line art, 2 keys, 540p", "coloured cels, 2 keys, 540p")
+TARGET_GPU_RATE = 30.0        # 1080p inbetweens per second on an H100-class GPU
 
 
 def per_gap(pairwise: Callable[[np.ndarray, np.ndarray, float], np.ndarray]) -> Method:
@@ -47,6 +52,57 @@ def nakawari_flow(device: str) -> Method:
     def run(keys: Sequence[np.ndarray], key_times: Sequence[float], times: Sequence[float]) -> list[np.ndarray]:
         return inbetween(keys, key_times, times, mode="flow", device=device).frames
     return run
+
+
+def learned_available() -> str | None:
+    """None when the learned model loads (checksums hold), else why it is left out of the bench."""
+    from ..learned.runtime import load_model_files
+
+    try:
+        load_model_files()
+    except BadInput as error:
+        return f"left out ({error})"
+    return None
+
+
+def nakawari_learned(device: str) -> Method:
+    from ..inbetween import inbetween
+
+    def run(keys: Sequence[np.ndarray], key_times: Sequence[float], times: Sequence[float]) -> list[np.ndarray]:
+        return inbetween(keys, key_times, times, mode="learned", device=device).frames
+    return run
+
+
+def learned_gpu_rates(keys: Sequence[np.ndarray], seconds: float = 3.0) -> dict[str, float]:
+    """1080p inbetweens per second of the learned model on the GPU, per backend that can run there:
+    the network and the full-size warps, MAX_BATCH t values per call; the CPU line post-processor and
+    the key preparation (once per pair) are not in it."""
+    from ..inbetween.represent import analyse_keys
+    from ..learned import runtime
+
+    files = runtime.load_model_files()
+    style = analyse_keys(list(keys))
+    inks = [runtime.key_ink(k, style) for k in keys]
+    inputs = runtime.pair_inputs(keys, inks, style, 0, files.long_side, None)
+    n = runtime.MAX_BATCH
+    feeds = inputs.batch(list(np.linspace(0.2, 0.8, n)))
+    runners: dict[str, Callable[..., np.ndarray]] = {}
+    from ..inbetween.device import torch_cuda_available
+    if torch_cuda_available():
+        from ..learned.torch_runner import TorchRunner
+        runners["torch CUDA fp16"] = TorchRunner(files, "cuda")
+    ort_runner = runtime.OnnxRunner(files, want_cuda=True)
+    if ort_runner.device == "cuda":
+        runners["onnxruntime CUDA"] = ort_runner
+    rates = {}
+    for name, runner in runners.items():
+        runner(*feeds)  # warm up: kernels, memory pools
+        done, started = 0, time.perf_counter()
+        while time.perf_counter() - started < seconds:
+            runner(*feeds)
+            done += n
+        rates[name] = done / (time.perf_counter() - started)
+    return rates
 
 
 def nakawari_vector() -> Method:
@@ -133,6 +189,9 @@ def bench_inbetween(*, quick: bool = False, device: str = "auto") -> int:
     }
     if device == "cuda":  # the same engine with warping and fusion on the GPU, for the speed table
         methods["nakawari flow (cuda)"] = nakawari_flow("cuda")
+    learned_note = learned_available()
+    if learned_note is None:
+        methods[LEARNED] = nakawari_learned("cpu")  # onnxruntime on the CPU; GPU throughput separately below
     header = ["method", "mean CD px", "median CD px", "mean CD / warp-average", "AnimeInbet CD e-5", "s/inbetween"]
     print(f"nakawari bench inbetween{' --quick' if quick else ''}: {os.cpu_count()} CPU cores, device={device}\n")
     results: dict[str, dict[str, Scores]] = {}
@@ -153,6 +212,16 @@ def bench_inbetween(*, quick: bool = False, device: str = "auto") -> int:
                                                             "further inbetween s", "peak traced MiB"],
                        [[name, *row] for name, row in speed.items()]))
     print()
+    gpu_rates: dict[str, float] = {}
+    if learned_note is not None:
+        print(f"learned model: {learned_note}\n")
+    elif device == "cuda":
+        gpu_rates = learned_gpu_rates(pair.keys[:2])
+        print(format_table("learned model on the GPU, 1920x1080 (network + warps; CPU line post-processor excluded)",
+                           ["backend", "inbetweens per second"], [[name, rate] for name, rate in gpu_rates.items()]))
+        print()
+    else:
+        print("learned model on the GPU: no CUDA GPU here, GPU throughput not measured\n")
 
     print("targets")
     for title in ("articulated line art, 2 keys, 540p", "articulated line art, 2 keys, 1080p"):
@@ -166,6 +235,15 @@ def bench_inbetween(*, quick: bool = False, device: str = "auto") -> int:
             ratio = (statistics.fmean(results[title][VECTOR].cd) / statistics.fmean(results[title][BASELINE].cd))
             print(f"  {title}: mean CD, nakawari vector / warp-average = {ratio:.2f} "
                   f"(target ≤ {TARGET_VECTOR_CD_RATIO}): {'met' if ratio <= TARGET_VECTOR_CD_RATIO else 'MISSED'}")
+    if LEARNED in methods:
+        for title in LEARNED_SUITES:
+            if title in results:
+                ratio = statistics.fmean(results[title][LEARNED].cd) / statistics.fmean(results[title]["nakawari flow"].cd)
+                print(f"  {title}: mean CD, nakawari learned / flow = {ratio:.2f} (target ≤ {TARGET_LEARNED_CD_RATIO}): "
+                      f"{'met' if ratio <= TARGET_LEARNED_CD_RATIO else 'MISSED'}")
+    for name, rate in gpu_rates.items():
+        print(f"  learned, {name}: {rate:.1f} inbetweens/s at 1080p (target ≥ {TARGET_GPU_RATE:g}): "
+              f"{'met' if rate >= TARGET_GPU_RATE else 'MISSED'}")
     first, further, _ = speed["nakawari flow"]
     print(f"  1080p first inbetween {first:.2f} s (target ≤ {TARGET_FIRST_S}): "
           f"{'met' if first <= TARGET_FIRST_S else 'MISSED'}")

@@ -11,6 +11,8 @@ Flow mode, in short (details in the modules):
   warp.py       full-size backward warps (cv2.remap)
   fuse.py       line art: blend → one ridge → fixed-width redraw (fills kept); cels: per-pixel choice
   torch_backend.py  the same warping and fusion on torch (CUDA when available)
+
+Learned mode (``mode="learned"``): the trained network shipped under core/models/ (nakawari.learned).
 """
 
 from __future__ import annotations
@@ -28,14 +30,15 @@ from .represent import analyse_keys
 
 __all__ = ["Cancelled", "InbetweenResult", "PairInbetweener", "inbetween", "MODES"]
 
-MODES = ("flow",)
+MODES = ("flow", "learned")
 
 
 @dataclass
 class InbetweenResult:
     frames: list[np.ndarray]   # RGBA float32, one per requested time, in the order given
-    mode: str                  # "flow"
+    mode: str                  # "flow" or "learned"
     device: str                # "cpu" or "cuda": where warping/fusion actually ran
+    backend: str = ""          # learned mode: what ran the model, e.g. "onnxruntime CPUExecutionProvider"
 
 
 def inbetween(keys: Sequence[np.ndarray], key_times: Sequence[float], times: Sequence[float], *,
@@ -51,7 +54,8 @@ def inbetween(keys: Sequence[np.ndarray], key_times: Sequence[float], times: Seq
     """
     if mode not in MODES:
         raise ValueError(f"unknown inbetween mode {mode!r}; available: {', '.join(MODES)}")
-    resolved = resolve_device(device)
+    # Learned mode picks its own backend (onnxruntime or torch): no torch-only device check here.
+    resolved = resolve_device(device) if mode == "flow" else device
     keys_f = [np.ascontiguousarray(k, dtype=np.float32) for k in keys]
     kt = [float(x) for x in key_times]
     if len(keys_f) < 2 or len(keys_f) != len(kt):
@@ -61,6 +65,11 @@ def inbetween(keys: Sequence[np.ndarray], key_times: Sequence[float], times: Seq
     for t in times:
         if not kt[0] <= float(t) <= kt[-1]:
             raise ValueError(f"time {t} is outside the keys' range [{kt[0]}, {kt[-1]}]")
+    if mode == "learned":
+        from ..learned.runtime import inbetween_learned
+
+        return inbetween_learned(keys_f, kt, [float(t) for t in times], device=device, line_width=line_width,
+                                 progress=progress, cancel=cancel)
     bank = KeyBank(keys=keys_f, times=kt, style=analyse_keys(keys_f), scale=working_scale(keys_f[0].shape))
     pairs: dict[int, PairInbetweener] = {}
     frames: list[np.ndarray] = []

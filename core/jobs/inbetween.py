@@ -14,7 +14,7 @@ from ..output import StagedOutput
 from ..timing import Ease, Slot, plan_count, plan_times
 from .keys import expand_key_args, load_keys
 
-MODES = ("auto", "flow", "vector")
+MODES = ("auto", "flow", "vector", "learned")
 Progress = Callable[[int, int, str], None]
 
 
@@ -77,21 +77,25 @@ def resolve_mode(mode: str) -> str:
 def choose_mode(mode: str, keys: Sequence[np.ndarray], line_width: float | None) -> tuple[str, Any]:
     """(mode, vectorised keys or None): auto picks vector for clean line art (strokes only, redrawn from
     their vectors within `strokes.raster.CLEAN_CD`) whose strokes correspond from key to key (AGREEMENT),
-    flow otherwise."""
-    if mode == "flow":
-        return "flow", None
+    learned where the shipped model's recorded bench says it beats flow mode on that kind of drawing
+    (`learned.runtime.learned_wins`), flow otherwise."""
+    if mode in ("flow", "learned"):
+        return mode, None
     from ..inbetween.represent import analyse_keys
+    from ..learned.runtime import learned_wins
     from ..strokes.raster import AGREEMENT, vectorize_keys
 
-    if mode == "auto" and not analyse_keys(list(keys)).lineart:  # colour or fills: no need to vectorise
-        return "flow", None
+    lineart = analyse_keys(list(keys)).lineart
+    fallback = "learned" if learned_wins("lineart" if lineart else "cels") else "flow"
+    if mode == "auto" and not lineart:  # colour or fills: no need to vectorise
+        return fallback, None
     prepared = vectorize_keys(keys, line_width)
     if mode == "vector":
         if not any(len(d) for d in prepared.drawings):
             raise BadInput("--mode vector: the keys hold no line art to vectorise")
         return "vector", prepared
     suits = prepared.clean and prepared.agreement() >= AGREEMENT
-    return ("vector", prepared) if suits else ("flow", None)
+    return ("vector", prepared) if suits else (fallback, None)
 
 
 @dataclass
@@ -156,6 +160,7 @@ def make_sequence(job: InbetweenJob, progress: Progress | None = None,
         "engine": __version__,
         "mode": result.mode,
         "device": result.device,
+        **({"backend": result.backend} if result.backend else {}),
         "key_times": key_times,
         "ease": {"name": job.ease.name, "strength": job.ease.strength},
         "line_width": job.line_width,

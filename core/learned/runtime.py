@@ -1,0 +1,236 @@
+"""Running the shipped learned model: manifest and checksum, one session factory, `--mode learned`.
+
+No torch at import: onnxruntime (a core dependency) runs the model; torch is used only when the
+torch backend is asked for (CUDA, or ``torch-cpu`` in tests).
+
+Backends, by ``device``:
+  auto  torch with CUDA (fp16) when available, else onnxruntime — CUDA provider when usable, else CPU
+  cpu   onnxruntime on the CPU
+  cuda  torch CUDA, else onnxruntime CUDA; refused when neither is usable
+  torch-cpu  the torch backend on the CPU (agreement tests)
+"""
+
+from __future__ import annotations
+
+import ctypes.util
+import hashlib
+import json
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import BadInput, Cancelled
+from ..inbetween.represent import KeyStyle, analyse_keys
+from ..timing import gap_of
+from .prepare import full_key, key_ink, prior, represent, working_size
+
+MODEL_DIR = Path(__file__).resolve().parent.parent / "models"
+MANIFEST_NAME = "inbetween.json"
+# onnxruntime 1.31 loads ONNX IR versions up to 13 (export.py writes 8).
+MAX_IR_VERSION = 13
+# Frames of one key pair run through the model together (several t in one batch).
+MAX_BATCH = 4
+# The exported graph's inputs, in order (network.FullFrame.forward).
+INPUTS = ("rep0", "rep1", "prior", "key0", "key1", "t")
+
+
+@dataclass(frozen=True)
+class ModelFiles:
+    onnx: Path          # the exported graph (FullFrame)
+    weights: Path       # the same weights as .npz, for the torch backend
+    manifest: dict[str, Any]
+
+    @property
+    def long_side(self) -> int:
+        return int(self.manifest["long_side"])
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def default_manifest() -> Path:
+    """The shipped model's manifest, or the one in $NAKAWARI_MODELS (a folder) when set."""
+    return Path(os.environ.get("NAKAWARI_MODELS") or MODEL_DIR) / MANIFEST_NAME
+
+
+def load_model_files(manifest: Path | None = None) -> ModelFiles:
+    """Read the manifest and check every file it names against its sha256; refuse a mismatch."""
+    manifest = default_manifest() if manifest is None else manifest
+    try:
+        data = json.loads(manifest.read_text(encoding="utf-8"))
+        files = {role: manifest.parent / data["files"][role]["file"] for role in ("onnx", "weights")}
+    except FileNotFoundError:
+        raise BadInput("no learned model is installed (manifest missing)", manifest) from None
+    except (ValueError, KeyError, TypeError) as error:
+        raise BadInput(f"not a valid model manifest ({error})", manifest) from None
+    for role, path in files.items():
+        if not path.is_file():
+            raise BadInput(f"model file named in {manifest.name} is missing", path)
+        expected = str(data["files"][role].get("sha256", ""))
+        if sha256_of(path) != expected:
+            raise BadInput(f"model file does not match the sha256 in {manifest.name}; refusing to load it "
+                           "(corrupt or replaced: reinstall nakawari or re-export the model)", path)
+    return ModelFiles(files["onnx"], files["weights"], data)
+
+
+def learned_wins(kind: str, manifest: Path | None = None) -> bool:
+    """Whether `--mode auto` should use the learned model for ``kind`` ("lineart" or "cels"): only when
+    the bench recorded in the manifest (export.record_bench) measured it beating flow mode there.
+    No model, or no record: False."""
+    try:
+        text = (default_manifest() if manifest is None else manifest).read_text(encoding="utf-8")
+        return bool(json.loads(text)["bench"]["auto"][kind])
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+
+
+def cuda_driver_present() -> bool:
+    """A CUDA driver library exists: without one, asking onnxruntime for CUDA only logs errors."""
+    name = ctypes.util.find_library("cuda")
+    for candidate in ([name] if name else []) + ["libcuda.so.1", "nvcuda.dll"]:
+        try:
+            ctypes.CDLL(candidate)
+            return True
+        except OSError:
+            continue
+    return False
+
+
+def ort_session(path: Path, want_cuda: bool) -> tuple[Any, str]:
+    """The one session factory: (onnxruntime session, provider that runs it). CUDA is asked for only
+    when wanted, offered by this onnxruntime build and backed by a driver; if it still fails, the
+    session quietly falls back to the CPU and says so through the returned provider."""
+    import onnxruntime as ort
+
+    ort.set_default_logger_severity(3)  # a failed CUDA load is reported through the provider, not a log storm
+    providers = ["CPUExecutionProvider"]
+    if want_cuda and "CUDAExecutionProvider" in ort.get_available_providers() and cuda_driver_present():
+        if hasattr(ort, "preload_dlls"):
+            try:
+                ort.preload_dlls()
+            except Exception:  # noqa: BLE001 - no CUDA libraries from pip: the session decides below
+                pass
+        providers.insert(0, "CUDAExecutionProvider")
+    options = ort.SessionOptions()
+    options.log_severity_level = 3
+    try:
+        session = ort.InferenceSession(str(path), options, providers=providers)
+    except Exception:  # noqa: BLE001 - a CUDA provider that cannot start: CPU
+        session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    return session, session.get_providers()[0]
+
+
+class OnnxRunner:
+    def __init__(self, files: ModelFiles, want_cuda: bool) -> None:
+        self.session, self.provider = ort_session(files.onnx, want_cuda)
+        self.device = "cuda" if self.provider == "CUDAExecutionProvider" else "cpu"
+        self.backend = f"onnxruntime {self.provider}"
+
+    def __call__(self, *arrays: np.ndarray) -> np.ndarray:
+        return self.session.run(["frame"], dict(zip(INPUTS, arrays)))[0]
+
+
+def make_runner(files: ModelFiles, device: str) -> Callable[..., np.ndarray]:
+    """The backend for ``device`` (see the module docstring); ValueError when it cannot run."""
+    from ..inbetween.device import torch_cuda_available
+
+    if device not in ("auto", "cpu", "cuda", "torch-cpu"):
+        raise ValueError(f"unknown device {device!r}; use one of: auto, cpu, cuda")
+    if device == "torch-cpu" or (device in ("auto", "cuda") and torch_cuda_available()):
+        from .torch_runner import TorchRunner
+
+        return TorchRunner(files, "cpu" if device == "torch-cpu" else "cuda")
+    runner = OnnxRunner(files, want_cuda=device != "cpu")
+    if device == "cuda" and runner.device != "cuda":
+        raise ValueError("device 'cuda' requested but neither torch nor onnxruntime can use a CUDA GPU here; "
+                         "use device='cpu' or 'auto'")
+    return runner
+
+
+@dataclass
+class PairInputs:
+    arrays: tuple[np.ndarray, ...]  # rep0, rep1, prior, key0, key1: batch of one (INPUTS but t)
+    width: float
+
+    def batch(self, ts: Sequence[float]) -> list[np.ndarray]:
+        """The model's inputs for several t at once."""
+        n = len(ts)
+        return [np.repeat(a, n, axis=0) for a in self.arrays] + [np.array([[t] for t in ts], np.float32)]
+
+
+def pair_inputs(keys: Sequence[np.ndarray], inks: Sequence[np.ndarray], style: KeyStyle, i: int,
+                long_side: int, line_width: float | None) -> PairInputs:
+    from ..lines import measure_line_width
+
+    size = working_size(keys[i].shape, long_side)
+    if line_width is None:
+        widths = [w for w in (measure_line_width(inks[i]), measure_line_width(inks[i + 1])) if w > 0]
+        line_width = float(np.mean(widths)) if widths else 0.0
+    rep0, rep1 = represent(keys[i], style, size, inks[i]), represent(keys[i + 1], style, size, inks[i + 1])
+    arrays = (rep0, rep1, prior(rep0, rep1), full_key(keys[i], inks[i]), full_key(keys[i + 1], inks[i + 1]))
+    return PairInputs(tuple(a[None] for a in arrays), float(line_width))
+
+
+def finish(frame: np.ndarray, style: KeyStyle, width: float) -> np.ndarray:
+    """Model output (8, H, W) → RGBA frame. Lines: both warped inks and the mask go through flow
+    mode's fixed-width post-processor (one ridge where the copies meet, a stroke seen by one key kept
+    whole, redrawn at the keys' width); without a measurable width, the line probability as it is.
+    Cels keep the fused colour with the outlines redrawn on top."""
+    from ..inbetween import fuse
+    from ..inbetween.pair import compose_lineart
+
+    line, ink0, ink1, m = (np.ascontiguousarray(c, dtype=np.float32) for c in frame[4:8])
+    ink = fuse.fuse_lineart(ink0, ink1, m, 1.0 - m, width) if width > 0 else np.clip(line, 0.0, 1.0)
+    if style.lineart:
+        return compose_lineart(ink, style, line.shape)
+    rgba = np.ascontiguousarray(np.clip(frame[:4].transpose(1, 2, 0), 0.0, 1.0), dtype=np.float32)
+    return fuse.overlay_outline(rgba, ink, style.ink_rgb) if width > 0 else rgba
+
+
+def inbetween_learned(keys: Sequence[np.ndarray], key_times: Sequence[float], times: Sequence[float], *,
+                      device: str = "auto", line_width: float | None = None,
+                      progress: Callable[[int, int, str], None] | None = None,
+                      cancel: Callable[[], bool] | None = None, files: ModelFiles | None = None,
+                      runner: Callable[..., np.ndarray] | None = None):  # -> InbetweenResult
+    """Frames at ``times`` with the learned model; each gap uses the two keys around it, and the
+    frames of one gap run through the model in batches of several t."""
+    from ..inbetween import InbetweenResult
+
+    files = load_model_files() if files is None else files
+    runner = make_runner(files, device) if runner is None else runner
+    style = analyse_keys(list(keys))
+    inks = [key_ink(k, style) for k in keys]
+    kt = [float(x) for x in key_times]
+    frames: dict[int, np.ndarray] = {}
+    by_gap: dict[int, list[tuple[int, float]]] = {}
+    for n, t in enumerate(times):
+        t = float(t)
+        if t in kt:
+            frames[n] = keys[kt.index(t)].copy()
+        else:
+            gap = gap_of(kt, t)
+            by_gap.setdefault(gap, []).append((n, (t - kt[gap]) / (kt[gap + 1] - kt[gap])))
+    done, total = len(frames), len(times)
+    for gap, wanted in sorted(by_gap.items()):
+        inputs = pair_inputs(keys, inks, style, gap, files.long_side, line_width)
+        for start in range(0, len(wanted), MAX_BATCH):
+            if cancel is not None and cancel():
+                raise Cancelled(f"cancelled after {done} of {total} frames")
+            chunk = wanted[start:start + MAX_BATCH]
+            out = runner(*inputs.batch([local for _, local in chunk]))
+            for (n, _), made in zip(chunk, out):
+                frames[n] = finish(made, style, inputs.width)
+                done += 1
+                if progress is not None:
+                    progress(done, total, f"frame {done}/{total} (learned)")
+    return InbetweenResult(frames=[frames[n] for n in range(total)], mode="learned",
+                           device=getattr(runner, "device", "cpu"), backend=getattr(runner, "backend", ""))
