@@ -192,7 +192,7 @@ class EngineClient:
                 process.stdin.write(data)
                 process.stdin.flush()
             except OSError:
-                raise self._crash_error(process.poll()) from None
+                raise self._crash_error(_exit_status(process)) from None
 
     def call(self, method: str, params: dict[str, Any] | None = None, *,
              progress: ProgressCallback | None = None, timeout: float | None = None) -> Any:
@@ -277,3 +277,12 @@ class EngineClient:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _exit_status(process: subprocess.Popen[bytes]) -> int | None:
+    """The exit status of an engine whose pipe just broke: it closes its pipes a moment before the system
+    reports it exited, so wait that moment (None if it is somehow still running)."""
+    try:
+        return process.wait(timeout=2.0)
+    except subprocess.TimeoutExpired:
+        return None
