@@ -218,11 +218,8 @@ def _nearest_strokes(f: Features, k: int) -> "Neighbourhood":
     # then the minimum of each group, picks the same point pair as sorting by (pair, gap).
     order = np.argsort(key, kind="stable")
     key, d = key[order], d[order]
-    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
-    smallest = np.minimum.reduceat(d, starts)
-    group = np.cumsum(np.r_[False, key[1:] != key[:-1]])
-    at_min = np.flatnonzero(d == smallest[group])
-    pick = at_min[np.r_[True, group[at_min[1:]] != group[at_min[:-1]]]]   # first at the minimum, per pair
+    new_pair = np.r_[True, key[1:] != key[:-1]]
+    pick = first_minima(d, np.flatnonzero(new_pair), np.cumsum(new_pair) - 1)
     key, d = key[pick], d[pick]
     here, there = point[order[pick]] % DESCRIPTOR, other_point[order[pick]] % DESCRIPTOR
     rows = key // n
@@ -235,6 +232,14 @@ def _nearest_strokes(f: Features, k: int) -> "Neighbourhood":
     at_own[rows[use], rank[use]] = here[use]
     at_other[rows[use], rank[use]] = there[use]
     return Neighbourhood(near, gap, at_own, at_other)
+
+
+def first_minima(values: np.ndarray, starts: np.ndarray, group: np.ndarray) -> np.ndarray:
+    """Index of the first smallest value in each run of `values` (runs start at `starts`, `group` gives each
+    value's run): what sorting by (run, value) with a stable sort would put first, without the float sort."""
+    smallest = np.minimum.reduceat(values, starts)
+    at_min = np.flatnonzero(values == smallest[group])
+    return at_min[np.r_[True, group[at_min[1:]] != group[at_min[:-1]]]]
 
 
 def contact_edges(fa: Features, nearest: Neighbourhood, scale: float) -> np.ndarray:

@@ -22,7 +22,7 @@ from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 from scipy.spatial import cKDTree
 
 from .descriptors import (MIN_TURN, Features, Neighbourhood, contact_edges, drawing_scale, features,
-                          mapped_index, nearest_strokes, pair_turns, plane_axes, shape_costs,
+                          first_minima, mapped_index, nearest_strokes, pair_turns, plane_axes, shape_costs,
                           shape_costs_and_turns)
 from .geometry import alignment_scores, complex_points, resample_many
 from .model import Drawing
@@ -105,8 +105,7 @@ def match_drawings(first: Drawing, second: Drawing, axes: tuple[int, int] = (0, 
     assert result is not None
     if near is not None and len(result.matches) > 1:
         cost = PairingCost(pairs, own, orient, cache.turns(pairs, orient), contact_edges(fa, near, scale),
-                           contact_edges(fb, nearest_strokes(fb, CONTACTS), scale), fa, fb, scale,
-                           [(m.a, m.b) for m in result.matches])
+                           _contacts(fb, scale), fa, fb, scale, [(m.a, m.b) for m in result.matches])
         if untwist(cost):
             result = _exchanged(result, cost)
     _refine_starts(first, second, axes, result)
@@ -167,11 +166,14 @@ def pairing_cost(first: Drawing, second: Drawing, chosen: dict[int, int], axes: 
     if len(chosen) < 1:
         return 0.0
     fa, fb, scale, pairs, own, orient = _pairs_of(first, second, chosen, axes)
-    edges_a = contact_edges(fa, nearest_strokes(fa, CONTACTS), scale)
-    edges_b = contact_edges(fb, nearest_strokes(fb, CONTACTS), scale)
     turns = pair_turns(fa, fb, pairs[:, 0], pairs[:, 1], orient)
-    return PairingCost(pairs, own, orient, turns, edges_a, edges_b, fa, fb, scale,
+    return PairingCost(pairs, own, orient, turns, _contacts(fa, scale), _contacts(fb, scale), fa, fb, scale,
                        [tuple(p) for p in pairs.tolist()]).total()
+
+
+def _contacts(f: Features, scale: float) -> np.ndarray:
+    """Where the strokes of one key touch (`contact_edges` among each stroke's CONTACTS nearest)."""
+    return contact_edges(f, nearest_strokes(f, CONTACTS), scale)
 
 
 def repaired(first: Drawing, second: Drawing, result: Correspondence, chosen: dict[int, int],
@@ -290,17 +292,13 @@ def _cheapest_other(owner: np.ndarray, cost: np.ndarray, n: int, chosen: np.ndar
     group = np.repeat(np.arange(len(present)), count[present])
     best, second = np.full(n, -1), np.full(n, -1)
     if len(order):
-        lowest = np.minimum.reduceat(sorted_cost, starts)
-        at_lowest = np.flatnonzero(sorted_cost == lowest[group])
-        first_low = at_lowest[np.r_[True, group[at_lowest[1:]] != group[at_lowest[:-1]]]]
-        best[present] = order[first_low]
+        cheapest = first_minima(sorted_cost, starts, group)
+        best[present] = order[cheapest]
         rest = sorted_cost.copy()
-        rest[first_low] = np.inf
-        lowest = np.minimum.reduceat(rest, starts)
-        at_lowest = np.flatnonzero(rest == lowest[group])
-        first_low = at_lowest[np.r_[True, group[at_lowest[1:]] != group[at_lowest[:-1]]]]
+        rest[cheapest] = np.inf
+        runner_up = first_minima(rest, starts, group)
         two = count[present] > 1
-        second[present[two]] = order[first_low[two[group[first_low]]]]
+        second[present[two]] = order[runner_up[two]]
     other = np.where(best[who] == chosen, second[who], best[who])
     return np.where(other >= 0, cost[np.maximum(other, 0)], np.inf)
 
