@@ -6,13 +6,17 @@ import numpy as np
 import pytest
 
 from nakawari.strokes import StrokeInbetweener, match_drawings
-from nakawari.strokes.match import pairing_cost
+from nakawari.strokes.match import lasting_joints, pairing_cost
 from nakawari.synth.strokes import EXTRA, StrokeCase, stroke_case
 
 
-def _truth(case: StrokeCase, g: int) -> dict[int, int]:
-    where = {c: j for j, c in enumerate(case.key_ids[g + 1]) if c != EXTRA}
+def _truth_between(case: StrokeCase, g: int, h: int) -> dict[int, int]:
+    where = {c: j for j, c in enumerate(case.key_ids[h]) if c != EXTRA}
     return {i: where[c] for i, c in enumerate(case.key_ids[g]) if c in where}
+
+
+def _truth(case: StrokeCase, g: int) -> dict[int, int]:
+    return _truth_between(case, g, g + 1)
 
 
 @pytest.mark.parametrize("seed, index", [(21, 1), (21, 4), (21, 6)])
@@ -43,6 +47,26 @@ def test_three_keys_settle_which_gap_swapped_the_twins(index: int, shuffled: boo
     engine = StrokeInbetweener(case.keys, case.key_times)
     for g, corr in enumerate(engine.correspondences):
         assert {m.a: m.b for m in corr.matches} == _truth(case, g)
+
+
+def test_twins_crossing_in_the_middle_key_keep_their_elbows() -> None:
+    """The forearms (with hands) cross in the middle key only: the first gap pairs them crosswise, and
+    re-pairing the second gap the same way would be as cheap; the elbows, joints in the first and the last
+    key, say that the first gap is the one to correct."""
+    case = stroke_case(24, 2, n_keys=3, smooth=True, line_width=2.0)
+    engine = StrokeInbetweener(case.keys, case.key_times)
+    for g, corr in enumerate(engine.correspondences):
+        assert {m.a: m.b for m in corr.matches} == _truth(case, g)
+
+
+def test_a_joint_lasts_from_key_to_key_and_a_passing_overlap_does_not() -> None:
+    case = stroke_case(24, 2, n_keys=3, smooth=True, line_width=2.0)
+    first, last = case.keys[0], case.keys[2]
+    joints, _ = lasting_joints(first, last, _truth_between(case, 0, 2))
+    lasting = {frozenset((case.key_ids[0][int(i)], case.key_ids[0][int(j)])) for i, j, *_ in joints.tolist()}
+    upper_arm, forearm, pelvis = 2, 3, 18   # rig order; the forearm lies across the pelvis in the first key
+    assert frozenset((upper_arm, forearm)) in lasting
+    assert frozenset((forearm, pelvis)) not in lasting
 
 
 def test_reconciling_three_keys_keeps_order_invariance() -> None:

@@ -5,15 +5,22 @@ directly says where the chain should end. Where they disagree (twin forearms tha
 only, say), one of the three pairings is wrong: the one that costs least to bring in line with the other
 two (`pairing_cost`: shape, length and joints) is corrected. When that is the direct match, nothing
 changes: it only ever served as the tiebreaker.
+
+Of the two gaps, the middle key decides: a twin crossing there looks alike either way. Its contacts with
+passing parts (a forearm lying over the belly) are no guide, but the joints that hold in the first and the
+last key (an elbow) must hold in the middle too, so the fix that keeps more of them counts as cheaper.
 """
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .match import Correspondence, match_drawings, pairing_cost, repaired
+import numpy as np
+
+from .match import Correspondence, joint_cost, lasting_joints, match_drawings, pairing_cost, repaired
 from .model import Drawing
 
-CLEAR = 0.5  # the pairing corrected must cost at most this share of what the next cheapest fix costs
+CLEAR = 0.5      # the pairing corrected must cost at most this share of what the next cheapest fix costs
+W_LASTING = 2.0  # weight of the joints (lasting from the first key to the last) a gap's fix breaks in the middle
 
 
 def reconcile(keys: Sequence[Drawing], correspondences: list[Correspondence], axes: tuple[int, int] = (0, 1),
@@ -40,6 +47,17 @@ def reconcile(keys: Sequence[Drawing], correspondences: list[Correspondence], ax
             "second gap": pairing_cost(middle, last, new_bc, axes) - pairing_cost(middle, last, bc, axes),
             "direct": pairing_cost(first, last, new_ac, axes) - pairing_cost(first, last, ac, axes),
         }
+        first_joints, last_joints = lasting_joints(first, last, ac, axes)
+        none = np.zeros((0, 5))
+        broken = {
+            "first gap": (joint_cost(first, middle, new_ab, (first_joints, none), axes) +
+                          joint_cost(middle, last, bc, (none, last_joints), axes)),
+            "second gap": (joint_cost(first, middle, ab, (first_joints, none), axes) +
+                           joint_cost(middle, last, new_bc, (none, last_joints), axes)),
+        }
+        kept_most = min(broken.values())
+        for gap, value in broken.items():
+            change[gap] += W_LASTING * (value - kept_most)
         wrong, runner_up = sorted(change, key=change.__getitem__)[:2]
         if change[wrong] > CLEAR * change[runner_up]:  # no clear culprit: leave all as matched
             continue

@@ -18,6 +18,7 @@ from .descriptors import DESCRIPTOR, MIN_TURN, Features, mapped_index
 W_JOINT, JOINT_CAP = 3.0, 0.1   # a contact landing apart costs its distance (of the drawing's scale), capped:
                                 # parts that merely overlap in one key part freely
 W_PIVOT, PIVOT_CAP = 0.5, 0.25  # ... and the point the two turn about must be near that contact (a joint)
+LASTING = 0.03                  # a contact whose points land this close (of the scale) in another key lasts
 SWAP_SLACK = 0.15               # an exchange is tried when neither new pair is this much worse on its own
 MAX_JOINT_SWAPS = 10            # exchanges tried in every combination within one group of touching twins
 DESCENT_ROUNDS = 10             # larger groups: rounds of improving moves
@@ -41,12 +42,31 @@ class PairingCost:
         self.points_a = fa.shape + (fa.centroid[:, 0] + 1j * fa.centroid[:, 1])[:, None]
         self.points_b = fb.shape + (fb.centroid[:, 0] + 1j * fb.centroid[:, 1])[:, None]
         self.key_of = {k: n for n, k in enumerate((pairs[:, 0].astype(np.int64) * self.nb + pairs[:, 1]).tolist())}
+        self.edges_a, self.edges_b = edges_a, edges_b
         self.touching_a, self.touching_b = edges_by_stroke(edges_a), edges_by_stroke(edges_b)
         self.slots = {a: self.key_of[a * self.nb + b] for a, b in chosen}   # first-key stroke → its pair
         self.owner = {b: a for a, b in chosen}                              # second-key stroke → its partner
         self._landed_b: dict[int, list[complex]] = {}  # pair → where each first-stroke descriptor point lands
         self._landed_a: dict[int, list[complex]] = {}  # pair → where each second-stroke point came from
         self._terms: dict[tuple[bool, int, int, int, int], float] = {}  # exchanges revisit the same contacts
+
+    def lasting(self, first_key: bool, tolerance: float = LASTING) -> np.ndarray:
+        """The contact edges of the first key (else the second) whose two points land within `tolerance`
+        (of the drawing's scale) of each other in the other key."""
+        edges = self.edges_a if first_key else self.edges_b
+        keep = []
+        for n, (i, j, p, q, _) in enumerate(edges.tolist()):
+            i, j, p, q = int(i), int(j), int(p), int(q)
+            if first_key and i in self.slots and j in self.slots:
+                gap = abs(self._forward(p, self.slots[i]) - self._forward(q, self.slots[j]))
+            elif not first_key and i in self.owner and j in self.owner:
+                one, other = self.slots[self.owner[i]], self.slots[self.owner[j]]
+                gap = abs(self._backward(p, one) - self._backward(q, other))
+            else:
+                continue
+            if gap < tolerance * self.scale:
+                keep.append(n)
+        return edges[keep]
 
     def partner(self, a: int) -> int:
         return int(self.pairs[self.slots[a], 1])
