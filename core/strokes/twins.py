@@ -191,12 +191,13 @@ def _twin_groups(cost: PairingCost) -> list[list[tuple[int, int]]]:
     wanted = np.where(maybe, c_all.astype(np.int64) * nb + x_all, -1)
     found = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
     maybe &= keys[found] == wanted
-    swaps = set()
-    for y in np.flatnonzero(maybe).tolist():
-        a, c = int(a_all[y]), int(c_all[y])
-        if own[y] - own[slots[a]] < SWAP_SLACK and own[found[y]] - own[slots[c]] < SWAP_SLACK:
-            swaps.add((min(a, c), max(a, c)))
-    swaps_list = sorted(swaps)
+    slot_of = np.zeros(len(partner_b), np.int64)     # first-key stroke → its pair (matched strokes only)
+    slot_of[list(slots)] = list(slots.values())
+    y = np.flatnonzero(maybe)
+    a, c = a_all[y].astype(np.int64), c_all[y].astype(np.int64)
+    close = (own[y] - own[slot_of[a]] < SWAP_SLACK) & (own[found[y]] - own[slot_of[c]] < SWAP_SLACK)
+    exchanges = np.unique(np.stack([np.minimum(a, c), np.maximum(a, c)], axis=1)[close], axis=0)
+    swaps_list = [(int(a), int(c)) for a, c in exchanges.tolist()]
     group = list(range(len(swaps_list)))
 
     def find(k: int) -> int:
