@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from nakawari.strokes import StrokeInbetweener, match_drawings
-from nakawari.strokes.match import lasting_joints, pairing_cost
+from nakawari.strokes.match import pairing, pairing_cost
 from nakawari.synth.strokes import EXTRA, StrokeCase, stroke_case
 
 
@@ -62,7 +62,7 @@ def test_twins_crossing_in_the_middle_key_keep_their_elbows() -> None:
 def test_a_joint_lasts_from_key_to_key_and_a_passing_overlap_does_not() -> None:
     case = stroke_case(24, 2, n_keys=3, smooth=True, line_width=2.0)
     first, last = case.keys[0], case.keys[2]
-    joints, _ = lasting_joints(first, last, _truth_between(case, 0, 2))
+    joints = pairing(first, last, _truth_between(case, 0, 2)).lasting(True)
     lasting = {frozenset((case.key_ids[0][int(i)], case.key_ids[0][int(j)])) for i, j, *_ in joints.tolist()}
     upper_arm, forearm, pelvis = 2, 3, 18   # rig order; the forearm lies across the pelvis in the first key
     assert frozenset((upper_arm, forearm)) in lasting

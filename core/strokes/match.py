@@ -28,7 +28,7 @@ from .geometry import alignment_scores, complex_points, resample_many
 from .model import Drawing
 from .twins import PairingCost, untwist
 
-__all__ = ["Correspondence", "Match", "match_drawings", "pairing_cost", "plane_axes", "repaired"]
+__all__ = ["Correspondence", "Match", "match_drawings", "pairing", "pairing_cost", "plane_axes", "repaired"]
 
 REFINE = 128              # points for the closed strokes' start-point refinement
 CANDIDATES = 24           # nearest strokes (by predicted position) considered per stroke
@@ -165,35 +165,16 @@ def pairing_cost(first: Drawing, second: Drawing, chosen: dict[int, int], axes: 
     shape and length, and whether strokes that touch in one key still touch in the other."""
     if len(chosen) < 1:
         return 0.0
-    return _pairing(first, second, chosen, axes).total()
+    return pairing(first, second, chosen, axes).total()
 
 
-def _pairing(first: Drawing, second: Drawing, chosen: dict[int, int], axes: tuple[int, int],
-             edges: tuple[np.ndarray, np.ndarray] | None = None) -> PairingCost:
-    """The PairingCost of this pairing, over the given contacts of each key (default: all of them)."""
+def pairing(first: Drawing, second: Drawing, chosen: dict[int, int], axes: tuple[int, int] = (0, 1)
+            ) -> PairingCost:
+    """The PairingCost of a given (non-empty) pairing, over all contacts of both keys."""
     fa, fb, scale, pairs, own, orient = _pairs_of(first, second, chosen, axes)
     turns = pair_turns(fa, fb, pairs[:, 0], pairs[:, 1], orient)
-    edges_a, edges_b = edges if edges is not None else (_contacts(fa, scale), _contacts(fb, scale))
-    return PairingCost(pairs, own, orient, turns, edges_a, edges_b, fa, fb, scale, [tuple(p) for p in pairs.tolist()])
-
-
-def lasting_joints(first: Drawing, last: Drawing, chosen: dict[int, int], axes: tuple[int, int] = (0, 1)
-                   ) -> tuple[np.ndarray, np.ndarray]:
-    """The contacts of `first`, and of `last`, whose points still meet in the other key under this pairing:
-    joints, which hold in every key, unlike parts that overlap in passing (an arm across the body)."""
-    if not chosen:
-        return np.zeros((0, 5)), np.zeros((0, 5))
-    cost = _pairing(first, last, chosen, axes)
-    return cost.lasting(True), cost.lasting(False)
-
-
-def joint_cost(first: Drawing, second: Drawing, chosen: dict[int, int], joints: tuple[np.ndarray, np.ndarray],
-               axes: tuple[int, int] = (0, 1)) -> float:
-    """The contact part of `pairing_cost`, over the given contacts of each key only."""
-    if not chosen:
-        return 0.0
-    cost = _pairing(first, second, chosen, axes, joints)
-    return cost.total() - float(cost.own.sum())
+    return PairingCost(pairs, own, orient, turns, _contacts(fa, scale), _contacts(fb, scale), fa, fb, scale,
+                       [tuple(p) for p in pairs.tolist()])
 
 
 def _contacts(f: Features, scale: float) -> np.ndarray:

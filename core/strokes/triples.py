@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .match import Correspondence, joint_cost, lasting_joints, match_drawings, pairing_cost, repaired
+from .match import Correspondence, match_drawings, pairing, repaired
 from .model import Drawing
 
 CLEAR = 0.5      # the pairing corrected must cost at most this share of what the next cheapest fix costs
@@ -42,18 +42,20 @@ def reconcile(keys: Sequence[Drawing], correspondences: list[Correspondence], ax
         new_ac = {**ac, **{a: bc[ab[a]] for a in odd}}
         if not (_one_to_one(new_ab) and _one_to_one(new_bc) and _one_to_one(new_ac)):
             continue
+        # One cost per pairing, each read twice: in full, and over the joints lasting from first to last.
+        cost = {"ab": pairing(first, middle, ab, axes), "new_ab": pairing(first, middle, new_ab, axes),
+                "bc": pairing(middle, last, bc, axes), "new_bc": pairing(middle, last, new_bc, axes),
+                "ac": pairing(first, last, ac, axes), "new_ac": pairing(first, last, new_ac, axes)}
         change = {
-            "first gap": pairing_cost(first, middle, new_ab, axes) - pairing_cost(first, middle, ab, axes),
-            "second gap": pairing_cost(middle, last, new_bc, axes) - pairing_cost(middle, last, bc, axes),
-            "direct": pairing_cost(first, last, new_ac, axes) - pairing_cost(first, last, ac, axes),
+            "first gap": cost["new_ab"].total() - cost["ab"].total(),
+            "second gap": cost["new_bc"].total() - cost["bc"].total(),
+            "direct": cost["new_ac"].total() - cost["ac"].total(),
         }
-        first_joints, last_joints = lasting_joints(first, last, ac, axes)
+        first_joints, last_joints = cost["ac"].lasting(True), cost["ac"].lasting(False)
         none = np.zeros((0, 5))
         broken = {
-            "first gap": (joint_cost(first, middle, new_ab, (first_joints, none), axes) +
-                          joint_cost(middle, last, bc, (none, last_joints), axes)),
-            "second gap": (joint_cost(first, middle, ab, (first_joints, none), axes) +
-                           joint_cost(middle, last, new_bc, (none, last_joints), axes)),
+            "first gap": cost["new_ab"].contacts(first_joints, none) + cost["bc"].contacts(none, last_joints),
+            "second gap": cost["ab"].contacts(first_joints, none) + cost["new_bc"].contacts(none, last_joints),
         }
         kept_most = min(broken.values())
         for gap, value in broken.items():

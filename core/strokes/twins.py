@@ -56,17 +56,30 @@ class PairingCost:
         edges = self.edges_a if first_key else self.edges_b
         keep = []
         for n, (i, j, p, q, _) in enumerate(edges.tolist()):
-            i, j, p, q = int(i), int(j), int(p), int(q)
-            if first_key and i in self.slots and j in self.slots:
-                gap = abs(self._forward(p, self.slots[i]) - self._forward(q, self.slots[j]))
-            elif not first_key and i in self.owner and j in self.owner:
-                one, other = self.slots[self.owner[i]], self.slots[self.owner[j]]
-                gap = abs(self._backward(p, one) - self._backward(q, other))
-            else:
-                continue
-            if gap < tolerance * self.scale:
+            slots = self._edge_slots(first_key, int(i), int(j))
+            if slots is not None and self._apart(first_key, int(p), int(q), *slots) < tolerance * self.scale:
                 keep.append(n)
         return edges[keep]
+
+    def contacts(self, edges_a: np.ndarray, edges_b: np.ndarray) -> float:
+        """The contact part of `total`, over these contacts of each key only (`lasting` ones, say)."""
+        total = 0.0
+        for forward, edges in ((True, edges_a), (False, edges_b)):
+            for i, j, p, q, w in edges.tolist():
+                slots = self._edge_slots(forward, int(i), int(j))
+                if slots is not None:  # as in `of`: half from each stroke's side
+                    one, other = slots
+                    total += 0.5 * (self._contact(forward, int(p), int(q), w, one, other) +
+                                    self._contact(forward, int(q), int(p), w, other, one))
+        return total
+
+    def _edge_slots(self, first_key: bool, i: int, j: int) -> tuple[int, int] | None:
+        """The pairs of a contact's two strokes (of the first key, else the second), if both are paired."""
+        if first_key:
+            return (self.slots[i], self.slots[j]) if i in self.slots and j in self.slots else None
+        if i in self.owner and j in self.owner:
+            return self.slots[self.owner[i]], self.slots[self.owner[j]]
+        return None
 
     def partner(self, a: int) -> int:
         return int(self.pairs[self.slots[a], 1])
@@ -88,6 +101,13 @@ class PairingCost:
             self._landed_a[slot] = self.points_a[int(self.pairs[slot, 0]), back.astype(np.int64)].tolist()
         return self._landed_a[slot][q]
 
+    def _apart(self, forward: bool, p: int, q: int, one: int, other: int) -> float:
+        """How far apart points p and q of the pairs in slots one and other (in the first key if `forward`,
+        else in the second) land in the other key."""
+        if forward:
+            return abs(self._forward(p, one) - self._forward(q, other))
+        return abs(self._backward(p, one) - self._backward(q, other))
+
     def _contact(self, forward: bool, p: int, q: int, weight: float, one: int, other: int) -> float:
         """A contact (points p and q of the pairs in slots one and other, in the first key if `forward`,
         else in the second) landing some distance apart in the other key: the distance itself and, divided
@@ -95,10 +115,7 @@ class PairingCost:
         they turn about."""
         key = (forward, p, q, one, other)
         if key not in self._terms:
-            if forward:
-                distance = abs(self._forward(p, one) - self._forward(q, other))
-            else:
-                distance = abs(self._backward(p, one) - self._backward(q, other))
+            distance = self._apart(forward, p, q, one, other)
             turn_other = self.turns[other]
             relative = abs(self.turns[one] / turn_other - 1.0) if abs(turn_other) > 1e-9 else 1.0
             pivot = distance / max(relative, MIN_TURN) / self.scale
