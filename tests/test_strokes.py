@@ -265,6 +265,24 @@ def test_a_forearm_turns_about_its_elbow_while_the_elbow_rides_the_upper_arm() -
         _same_strokes(frame.drawing, truth, tolerance=1.0)
 
 
+def test_a_hand_swung_far_with_its_arm_does_not_spin_the_short_way_round() -> None:
+    """An oval hand fits its next key as well from either end; by shape alone (the smaller turn) it would
+    turn the short way round, the wrong way, and spin through the inbetweens. Where it meets the forearm
+    decides: the arm's joints turn 0.9 and 1.2 rad, so the hand turns 2.1 rad, the long way."""
+    shoulder = np.array([300.0, 150.0])
+    body = Stroke(_limb(200, 40) + shoulder + [0, -30], 3.0, closed=True)
+
+    def pose(upper: float, elbow: float) -> Drawing:
+        arm = _arm(shoulder, upper, elbow)
+        wrist = shoulder + np.array([0.0, 80.0]) @ _rot(upper).T + np.array([0.0, 70.0]) @ _rot(upper + elbow).T
+        t = np.linspace(0, 2 * np.pi, 24, endpoint=False)
+        hand = np.stack([9 * np.cos(t), 14 * np.sin(t) + 12], axis=1) @ _rot(upper + elbow).T + wrist
+        return Drawing([body.copy()] + arm + [Stroke(hand, 3.0, closed=True)])
+
+    frame = StrokeInbetweener([pose(0.1, 0.1), pose(1.0, 1.3)], [0, 1]).frame(0.5)
+    _same_strokes(frame.drawing, pose(0.55, 0.7), tolerance=1.5)
+
+
 def test_twin_limbs_are_told_apart_by_the_shoulders_they_hang_from() -> None:
     """Two identical arms from shoulders 40 px apart swing past each other: by their own positions each
     arm is nearer the other's new place, but where they join the body is not, and that decides."""

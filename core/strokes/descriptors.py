@@ -160,6 +160,24 @@ def shape_costs_and_turns(fa: Features, fb: Features, ia: np.ndarray, ib: np.nda
     return cost, orient, turn
 
 
+def closed_alignments(fa: Features, fb: Features, ia: np.ndarray, ib: np.ndarray
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Every alignment of closed pairs (both directions, every start shift), as flat rows grouped by pair
+    in the order `shape_costs` tries them: pair index, sign, start shift (descriptor samples), score (as
+    `shape_costs` scores it) and misfit (the score without its turn penalty)."""
+    x = fa.shape[ia]
+    norm_a = np.sum(np.abs(x) ** 2, axis=-1, keepdims=True)
+    spectrum_a = np.conj(np.fft.fft(x, axis=-1))
+    corr = np.stack([np.fft.ifft(spectrum_a * np.fft.fft(y[ib], axis=-1), axis=-1)
+                     for y in (fb.shape, fb.shape_rev)], axis=1)                     # (P, 2, K)
+    norm_b = np.stack([np.sum(np.abs(y[ib]) ** 2, axis=-1, keepdims=True) for y in (fb.shape, fb.shape_rev)],
+                      axis=1)
+    score = fit_scores(corr, norm_a[:, None], norm_b)
+    misfit = 1.0 - np.abs(corr) ** 2 / np.maximum(norm_a[:, None] * norm_b, 1e-12)
+    pair, side, shift = np.indices(corr.shape).reshape(3, -1)
+    return pair, np.where(side == 0, 1, -1), shift, score.reshape(-1), misfit.reshape(-1)
+
+
 def pair_turns(fa: Features, fb: Features, ia: np.ndarray, ib: np.ndarray, orient: np.ndarray) -> np.ndarray:
     """The turn-and-scale taking each first-key descriptor onto its candidate's, read in correspondence."""
     sign, start = orient[:, 0], orient[:, 1]

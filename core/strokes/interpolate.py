@@ -10,9 +10,10 @@ The shift is split into a turn about a pivot p and what remains: shift_k = p·(1
 point the stroke's key poses turn about (least squares over the keys; the joint a limb swings about) and
 r_k small. So a part swinging about its joint travels on the joint's arc; a part that only slides has no
 pivot to speak of (p is held near its centroid by PIVOT_PRIOR) and r carries the slide.
-- Hinges: strokes that touch at a point that stays together in every key are parts on a joint; they form
-  a tree, and a part's turn and shift are taken relative to its parent's and composed back at each
-  position, so a forearm turns about its elbow while the elbow rides on the upper arm's arc.
+- Hinges: strokes that touch at a point that stays together in every key are parts on a joint, and so are
+  touching strokes that turn about a point at their contact (outlines round an elbow); they form a tree,
+  and a part's turn and shift are taken relative to its parent's and composed back at each position, so a
+  forearm turns about its elbow while the elbow rides on the upper arm's arc.
 - Time: log a, D, r, depth, width and opacity follow a time-parametrised Catmull-Rom (cubic Hermite)
   through the keys around the gap (time-parametrised for r too: the pivot then keeps pace with the turn, as
   a joint does; on the bench's three-key arcs this lowered the point error by an eighth). With two keys all
@@ -40,6 +41,8 @@ from .triples import reconcile
 
 UNMATCHED_MODES = ("fade", "draw")
 _CHUNK = 8                # points per box when hinges look for the points of two tracks that touch
+MIN_JOINT_TURN = 0.1     # below this relative turn between keys (≈ 6°) the point two parts turn about is unknown
+JOINT_REACH = 0.75       # that point lies this share of the smaller part's spread from their contact at most
 PIVOT_PRIOR = 0.15 ** 2  # a turn much below 0.15 rad between keys does not place the pivot (it stays central)
 
 
@@ -216,7 +219,7 @@ class _Gap:
         # Depth, width and opacity at each window key, one contiguous block per key (a frame blends them).
         self.slot_values = [data[j, :, 2:].copy() for j in range(4)]
         self.key_log_a, self.key_shift = log_a[:, 2].copy(), shift[:, 2].copy()  # whole motion to key g+1
-        self.parent = _hinge_parents(data, self.available, offsets, counts)
+        self.parent = _hinge_parents(data, self.available, offsets, counts, np.exp(log_a), shift)
         self.levels = _levels(self.parent)
         log_a, shift = _relative_motion(self.parent, log_a, shift)
         self.log_a, self.shift = log_a, shift
@@ -357,11 +360,14 @@ def _relative(base: tuple[float, float], other: tuple[float, float]) -> tuple[fl
     return sign, b2 - sign * b1
 
 
-def _hinge_parents(data: np.ndarray, available: np.ndarray, offsets: np.ndarray, counts: Sequence[int]
-                   ) -> np.ndarray:
+def _hinge_parents(data: np.ndarray, available: np.ndarray, offsets: np.ndarray, counts: Sequence[int],
+                   a: np.ndarray, shift: np.ndarray) -> np.ndarray:
     """For every track, the track it hangs on (−1: none): strokes that touch at a point that stays
-    together in every key of the window are parts joined at a hinge. The hinges form a tree (maximum
-    spanning tree over how well contacts persist), rooted at the longest stroke of each connected group."""
+    together in every key of the window are parts joined at a hinge, and so are touching strokes that turn
+    about a point at their contact (two outlines round an elbow: no drawn point stays put, the elbow's
+    centre does). The hinges form a tree (maximum spanning tree over how well contacts persist), rooted at
+    the longest stroke of each connected group. a, shift (tracks, 4): each track's turn-and-scale and
+    shift from key g (slot 1) to each slot."""
     n_tracks = len(counts)
     parent = np.full(n_tracks, -1)
     if n_tracks < 2:
@@ -386,7 +392,8 @@ def _hinge_parents(data: np.ndarray, available: np.ndarray, offsets: np.ndarray,
         here = available[t, j]
         gap = np.linalg.norm(data[j, p, :2] - data[j, q, :2], axis=1)
         apart = np.where(here, np.maximum(apart, gap), apart)
-    hold = np.exp(-apart / (2.0 * reach))
+    hold = np.maximum(np.exp(-apart / (2.0 * reach)),
+                      _joint_hold(ref, track_of, offsets, p, q, t, s, available, a, shift))
     # Each pair of tracks at its best-holding contact; only contacts that hold count as hinges.
     key = np.minimum(t, s).astype(np.int64) * n_tracks + np.maximum(t, s)
     order = np.lexsort((-hold, key))
@@ -416,6 +423,33 @@ def _hinge_parents(data: np.ndarray, available: np.ndarray, offsets: np.ndarray,
     parent[grouped] = predecessors[:n_tracks][grouped]
     parent[roots] = -1
     return parent
+
+
+def _joint_hold(ref: np.ndarray, track_of: np.ndarray, offsets: np.ndarray, p: np.ndarray, q: np.ndarray,
+                t: np.ndarray, s: np.ndarray, available: np.ndarray, a: np.ndarray, shift: np.ndarray) -> np.ndarray:
+    """How well each contact (points p on track t, q on s) is a joint the two turn about: the point track t
+    turns about relative to s, in every key where it turns, lies near the contact: 1 on it, 0.5 (the least
+    a hinge holds) at JOINT_REACH × the smaller track's spread, 0 where they hardly turn relative to each
+    other."""
+    n_tracks = len(offsets) - 1
+    z = ref[:, 0] + 1j * ref[:, 1]
+    centre = np.add.reduceat(z, offsets[:-1]) / np.maximum(np.diff(offsets), 1)
+    spread = np.sqrt(np.bincount(track_of, np.abs(z - centre[track_of]) ** 2, n_tracks) /
+                     np.maximum(np.diff(offsets), 1))
+    contact = (z[p] + z[q]) / 2
+    far = np.zeros(len(p))
+    turned = np.zeros(len(p), bool)
+    for j in (0, 2, 3):
+        here = available[t, j]
+        relative = a[t, j] / a[s, j]
+        turn = np.abs(1.0 - relative)
+        turning = here & (turn > MIN_JOINT_TURN)
+        # t relative to s: z ↦ relative·z + (b_t − b_s)/a_s; its fixed point is the joint they turn about.
+        centre_j = ((shift[t, j] - shift[s, j]) / a[s, j]) / np.where(turning, 1.0 - relative, 1.0)
+        far = np.where(turning, np.maximum(far, np.abs(centre_j - contact)), far)
+        turned |= turning
+    tolerance = JOINT_REACH * np.minimum(spread[t], spread[s])
+    return np.where(turned, np.exp(-np.log(2.0) * far / np.maximum(tolerance, 1e-9)), 0.0)
 
 
 def _pairs_within(ref: np.ndarray, offsets: np.ndarray, reach: float) -> np.ndarray:

@@ -21,12 +21,12 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 from scipy.spatial import cKDTree
 
-from .descriptors import (MIN_TURN, Features, Neighbourhood, contact_edges, drawing_scale, features,
-                          first_minima, mapped_index, nearest_strokes, pair_turns, plane_axes, shape_costs,
-                          shape_costs_and_turns)
+from .descriptors import (DESCRIPTOR, MIN_TURN, Features, Neighbourhood, closed_alignments, contact_edges,
+                          drawing_scale, features, first_minima, mapped_index, nearest_strokes, pair_turns,
+                          plane_axes, shape_costs, shape_costs_and_turns)
 from .geometry import alignment_scores, complex_points, resample_many
 from .model import Drawing
-from .twins import PairingCost, untwist
+from .twins import LASTING, PairingCost, untwist
 
 __all__ = ["Correspondence", "Match", "match_drawings", "pairing", "pairing_cost", "plane_axes", "repaired"]
 
@@ -42,6 +42,8 @@ W_POSITION, W_LENGTH, W_SHAPE = 2.0, 1.0, 1.5
 W_ORDER = 4.0             # with order_hint: cost of pairing the first stroke with the last
 MISMATCH_PENALTY = 0.6    # closed vs open, or another material
 UNMATCHED_COST = 1.2      # a pair costlier than two unmatched halves (2 × this) is left unmatched
+SYMMETRY = 0.05          # alignments that fit within this of the best (1 − fit) are told apart by contacts
+ROUNDS = 4               # at most, of choosing those alignments again as the neighbours' choices change
 DENSE_LIMIT = 3000        # strokes in both keys together; above, the sparse matching keeps memory bounded
 _NO_EDGE = 1e6
 
@@ -108,6 +110,7 @@ def match_drawings(first: Drawing, second: Drawing, axes: tuple[int, int] = (0, 
                            _contacts(fb, scale), fa, fb, scale, [(m.a, m.b) for m in result.matches])
         if untwist(cost):
             result = _exchanged(result, cost)
+        result = _settle_alignments(fa, fb, result, contact_edges(fa, near, scale), points_b, scale)
     _refine_starts(first, second, axes, result)
     return result
 
@@ -399,6 +402,74 @@ def _contact_costs(pairs: np.ndarray, orient: np.ndarray, contacts: tuple, point
     return np.where(total > 0, (w * miss).sum(axis=1) / np.where(total > 0, total, 1.0), 0.0)
 
 
+def _settle_alignments(fa: Features, fb: Features, result: Correspondence, edges: np.ndarray,
+                       points_b: np.ndarray, scale: float) -> Correspondence:
+    """The start (and direction) of each closed pair chosen again, by shape and joints. A near-symmetric
+    outline (a capsule, an ellipse) fits its partner about as well from the start half-way round, and the
+    shape's turn penalty then picks the smaller turn, which is wrong where the part really turned further (a
+    forearm swung on with its upper arm): it would spin through the inbetweens. Of the starts that fit
+    almost as well as the best (within SYMMETRY), the one that keeps the most of the stroke's points of
+    contact with its neighbours (`edges`, first key) together in the second key (within LASTING) wins, and of
+    those the best by shape and by how near its contacts land; a few rounds, as each choice moves its
+    neighbours' points. Open strokes keep the shape's choice: on vectorised line art their contacts are
+    junctions that move from key to key, too weak a sign to turn a stroke half round."""
+    closed_pair = [r for r, m in enumerate(result.matches) if fa.closed[m.a] and fb.closed[m.b]]
+    if not closed_pair or not len(edges):
+        return result
+    ia = np.array([m.a for m in result.matches])
+    ib = np.array([m.b for m in result.matches])
+    which, sign, shift, score, misfit = closed_alignments(fa, fb, ia[closed_pair], ib[closed_pair])
+    rows = np.asarray(closed_pair)[which]
+    starts = np.r_[0, np.flatnonzero(np.diff(rows)) + 1]
+    group = np.cumsum(np.r_[0, np.diff(rows) != 0])
+    chosen_now = np.zeros(len(rows), bool)
+    chosen_now[first_minima(score, starts, group)] = True       # the shape's choice, as `shape_costs` made it
+    keep = chosen_now | (misfit <= np.minimum.reduceat(misfit, starts)[group] + SYMMETRY)
+    if keep.sum() == len(closed_pair):  # one candidate each: nothing to choose
+        return result
+    rows, sign, shift, score = rows[keep], sign[keep], shift[keep], score[keep]
+    start = shift / DESCRIPTOR * sign
+    cand, own_p, other, other_p, weight = _candidate_contacts(ia, rows, edges)
+    here = points_b[ib[rows[cand]], mapped_index(own_p, sign[cand], start[cand], True)]
+    total_weight = np.maximum(np.bincount(cand, weight, len(rows)), 1e-12)
+    current = np.array([(m.sign, m.start) for m in result.matches], dtype=np.float64)
+    for _ in range(ROUNDS):
+        there = points_b[ib[other], mapped_index(other_p, current[other, 0], current[other, 1],
+                                                 fb.closed[ib[other]])]
+        apart = np.abs(here - there)
+        held = np.bincount(cand, weight * (apart < LASTING * scale), len(rows))
+        near = np.bincount(cand, weight * np.minimum(apart / scale, CONTACT_CAP), len(rows)) / total_weight
+        # Per pair: the candidate that keeps the most joints; of those, the best by shape and how near its
+        # contacts land.
+        order = np.lexsort((W_SHAPE * score + W_CONTACT * near, -np.round(held, 9), rows))
+        pick = order[np.r_[True, rows[order][1:] != rows[order][:-1]]]
+        settled = current.copy()
+        settled[rows[pick], 0], settled[rows[pick], 1] = sign[pick], start[pick]
+        if np.array_equal(settled, current):
+            break
+        current = settled
+    matches = [m if (m.sign, m.start) == (int(c[0]), c[1]) else
+               Match(m.a, m.b, m.cost, m.confidence, int(c[0]), c[1]) for m, c in zip(result.matches, current.tolist())]
+    return Correspondence(matches, result.unmatched_a, result.unmatched_b)
+
+
+def _candidate_contacts(ia: np.ndarray, rows: np.ndarray, edges: np.ndarray
+                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The contacts (`edges`, first key) of each candidate's stroke (candidate k pairs ia[rows[k]]) with
+    other matched strokes, one row per (candidate, contact): the candidate, the point on its stroke, the
+    other stroke's match (index into ia), the point on that stroke and the contact's weight."""
+    row_of = np.full(int(max(ia.max(), edges[:, :2].max(initial=0))) + 1, -1)
+    row_of[ia] = np.arange(len(ia))
+    edges = edges[(row_of[edges[:, 0].astype(int)] >= 0) & (row_of[edges[:, 1].astype(int)] >= 0)]
+    edges = edges[np.argsort(edges[:, 0], kind="stable")]
+    first = np.searchsorted(edges[:, 0], ia[rows], "left")
+    count = np.searchsorted(edges[:, 0], ia[rows], "right") - first
+    cand = np.repeat(np.arange(len(rows)), count)
+    edge = np.repeat(first - np.cumsum(np.r_[0, count[:-1]]), count) + np.arange(count.sum())
+    return (cand, edges[edge, 2].astype(int), row_of[edges[edge, 1].astype(int)], edges[edge, 3].astype(int),
+            edges[edge, 4])
+
+
 def _match_similarity(fa: Features, fb: Features, matches: list[Match]) -> np.ndarray:
     """The turn-and-scale taking each matched first-key descriptor onto its partner's, read in
     correspondence."""
@@ -424,7 +495,10 @@ def _refine_starts(first: Drawing, second: Drawing, axes: tuple[int, int], resul
     x -= x.mean(axis=1, keepdims=True)
     y -= y.mean(axis=1, keepdims=True)
     score = alignment_scores(x, y, closed=True)
-    best = np.argmin(score, axis=1)
+    # Only within a descriptor sample of the start found: the alignment itself was chosen there, by shape
+    # and contacts (a near-symmetric stroke fits as well half a turn away).
+    window = np.abs((np.arange(REFINE) + REFINE // 2) % REFINE - REFINE // 2) <= REFINE // DESCRIPTOR
+    best = np.argmin(np.where(window, score, np.inf), axis=1)
     # The parabola through the best shift and its neighbours places the start between samples.
     rows = np.arange(len(matches))
     left, mid, right = score[rows, (best - 1) % REFINE], score[rows, best], score[rows, (best + 1) % REFINE]
