@@ -106,11 +106,12 @@ def match_drawings(first: Drawing, second: Drawing, axes: tuple[int, int] = (0, 
         contacts = _contact_predictions(fa, fb, result, scale, near)
     assert result is not None
     if near is not None and len(result.matches) > 1:
-        cost = PairingCost(pairs, own, orient, cache.turns(pairs, orient), contact_edges(fa, near, scale),
-                           _contacts(fb, scale), fa, fb, scale, [(m.a, m.b) for m in result.matches])
+        touching = contact_edges(fa, near, scale)
+        cost = PairingCost(pairs, own, orient, cache.turns(pairs, orient), touching, _contacts(fb, scale), fa, fb,
+                           scale, [(m.a, m.b) for m in result.matches])
         if untwist(cost):
             result = _exchanged(result, cost)
-        result = _settle_alignments(fa, fb, result, contact_edges(fa, near, scale), points_b, scale)
+        result = _settle_alignments(fa, fb, result, touching, points_b, scale)
     _refine_starts(first, second, axes, result)
     return result
 
