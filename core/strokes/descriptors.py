@@ -10,7 +10,7 @@ from typing import Any, Iterator
 import numpy as np
 from scipy.spatial import cKDTree
 
-from .geometry import complex_points, fit_scores, resample_walk, walk_rows
+from .geometry import complex_points, fit_scores, misfits, resample_walk, walk_rows
 from .model import Drawing
 
 DESCRIPTOR = 32           # points per stroke descriptor
@@ -127,33 +127,23 @@ def shape_costs_and_turns(fa: Features, fb: Features, ia: np.ndarray, ib: np.nda
         if sel.size == 0:
             continue
         pa, pb = ia[sel], ib[sel]
-        if closed:  # circular cross-correlation: corr[s] = Σ_k conj(x_k) y_{k+s}
-            spectrum_a = np.conj(np.fft.fft(fa.shape[fa.closed], axis=-1))
-            row_a = np.cumsum(fa.closed) - 1              # stroke → its row among the closed strokes
-            row_b = np.cumsum(fb.closed) - 1
-            ya = spectrum_a[row_a[pa]]
-        else:
-            x_conj = np.conj(fa.shape[pa])
+        if closed:  # every start and both directions; the first best, as trying them in that order keeps it
+            pair, sign, shift, score, _ = closed_alignments(fa, fb, pa, pb)
+            best = first_minima(score, np.arange(sel.size) * 2 * DESCRIPTOR, pair)
+            cost[sel] = score[best]
+            # A's point k sits at y[k + shift]; y reversed keeps the start: u_b = −(k + shift)/K
+            orient[sel] = np.stack([sign[best], shift[best] / DESCRIPTOR * sign[best]], axis=1)
+            continue
+        x_conj = np.conj(fa.shape[pa])
         for sign, y in ((1, fb.shape), (-1, fb.shape_rev)):
-            if closed:
-                corr = np.fft.ifft(ya * np.fft.fft(y[fb.closed], axis=-1)[row_b[pb]], axis=-1)
-            else:
-                corr = np.sum(x_conj * y[pb], axis=-1, keepdims=True)
-            score = fit_scores(corr, norm_a[pa], norm_b[sign][pb])
-            if closed:
-                shift = np.argmin(score, axis=1)
-                best = score[np.arange(sel.size), shift]
-            else:  # one alignment only
-                best = score[:, 0]
+            corr = np.sum(x_conj * y[pb], axis=-1, keepdims=True)
+            best = fit_scores(corr, norm_a[pa], norm_b[sign][pb])[:, 0]   # one alignment only
             better = best < cost[sel]
             chosen = sel[better]
             cost[chosen] = best[better]
             orient[chosen, 0] = sign
-            if closed:  # A's point k sits at y[k + shift]; y reversed keeps the start: u_b = −(k + shift)/K
-                orient[chosen, 1] = (shift / DESCRIPTOR * sign)[better]
-            else:
-                orient[chosen, 1] = 0.0 if sign > 0 else 1.0
-                turn[chosen] = corr[better, 0]
+            orient[chosen, 1] = 0.0 if sign > 0 else 1.0
+            turn[chosen] = corr[better, 0]
     open_pairs = ~np.isnan(turn)
     denom = norm_a[ia[open_pairs], 0]   # as pair_turns divides
     turn[open_pairs] = np.where(denom > 1e-12, turn[open_pairs] / np.where(denom > 1e-12, denom, 1.0), 1.0)
@@ -162,20 +152,22 @@ def shape_costs_and_turns(fa: Features, fb: Features, ia: np.ndarray, ib: np.nda
 
 def closed_alignments(fa: Features, fb: Features, ia: np.ndarray, ib: np.ndarray
                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Every alignment of closed pairs (both directions, every start shift), as flat rows grouped by pair
-    in the order `shape_costs` tries them: pair index, sign, start shift (descriptor samples), score (as
-    `shape_costs` scores it) and misfit (the score without its turn penalty)."""
-    x = fa.shape[ia]
-    norm_a = np.sum(np.abs(x) ** 2, axis=-1, keepdims=True)
-    spectrum_a = np.conj(np.fft.fft(x, axis=-1))
-    corr = np.stack([np.fft.ifft(spectrum_a * np.fft.fft(y[ib], axis=-1), axis=-1)
-                     for y in (fb.shape, fb.shape_rev)], axis=1)                     # (P, 2, K)
-    norm_b = np.stack([np.sum(np.abs(y[ib]) ** 2, axis=-1, keepdims=True) for y in (fb.shape, fb.shape_rev)],
-                      axis=1)
-    score = fit_scores(corr, norm_a[:, None], norm_b)
-    misfit = 1.0 - np.abs(corr) ** 2 / np.maximum(norm_a[:, None] * norm_b, 1e-12)
+    """Every alignment of pairs of closed strokes (both directions, every start shift), as flat rows
+    grouped by pair, each pair's direction +1 shifts first: pair index, sign, start shift (descriptor
+    samples), score (`fit_scores`) and misfit (the score without its turn penalty)."""
+    # Circular cross-correlation corr[s] = Σ_k conj(x_k) y_{k+s}; spectra and norms once per stroke, then
+    # gathered for the pairs (the same numbers: each row is transformed or reduced on its own).
+    row_a, row_b = np.cumsum(fa.closed) - 1, np.cumsum(fb.closed) - 1   # stroke → its row among closed ones
+    spectrum_a = np.conj(np.fft.fft(fa.shape[fa.closed], axis=-1))[row_a[ia]]
+    norm_a = np.sum(np.abs(fa.shape) ** 2, axis=-1, keepdims=True)[ia]
+    corr, norm_b = [], []
+    for y in (fb.shape, fb.shape_rev):
+        corr.append(np.fft.ifft(spectrum_a * np.fft.fft(y[fb.closed], axis=-1)[row_b[ib]], axis=-1))
+        norm_b.append(np.sum(np.abs(y) ** 2, axis=-1, keepdims=True)[ib])
+    corr, norm_b = np.stack(corr, axis=1), np.stack(norm_b, axis=1)                 # (P, 2, K), (P, 2, 1)
     pair, side, shift = np.indices(corr.shape).reshape(3, -1)
-    return pair, np.where(side == 0, 1, -1), shift, score.reshape(-1), misfit.reshape(-1)
+    return (pair, np.where(side == 0, 1, -1), shift, fit_scores(corr, norm_a[:, None], norm_b).reshape(-1),
+            misfits(corr, norm_a[:, None], norm_b).reshape(-1))
 
 
 def pair_turns(fa: Features, fb: Features, ia: np.ndarray, ib: np.ndarray, orient: np.ndarray) -> np.ndarray:

@@ -28,12 +28,6 @@ def resample_many(arrays: Sequence[np.ndarray], dims: int, closed: Sequence[bool
     return [out[a:b] for a, b in zip([0] + ends[:-1], ends)]
 
 
-def arc_lengths(arrays: Sequence[np.ndarray], dims: int, closed: Sequence[bool]) -> np.ndarray:
-    """Length of every polyline (a closed one including its closing segment)."""
-    return walk_rows(np.concatenate(arrays), [len(a) for a in arrays], dims, closed).length if len(arrays) \
-        else np.zeros(0)
-
-
 class Walk(NamedTuple):
     """All strokes as one table of rows, each stroke walked over its own rows (a closed one back to its
     first point, a dot twice)."""
@@ -112,5 +106,9 @@ def alignment_scores(x: np.ndarray, y: np.ndarray, closed: bool) -> np.ndarray:
 def fit_scores(corr: np.ndarray, norm_x: np.ndarray, norm_y: np.ndarray) -> np.ndarray:
     """`alignment_scores` from the correlations and both sides' squared norms (Σ|x|², Σ|y|²), for callers
     that compute those once per stroke rather than once per pair."""
-    fit = np.abs(corr) ** 2 / np.maximum(norm_x * norm_y, 1e-12)
-    return 1.0 - fit + TURN_PENALTY * (np.angle(corr) / np.pi) ** 2
+    return misfits(corr, norm_x, norm_y) + TURN_PENALTY * (np.angle(corr) / np.pi) ** 2
+
+
+def misfits(corr: np.ndarray, norm_x: np.ndarray, norm_y: np.ndarray) -> np.ndarray:
+    """1 − how well y fits a turned and scaled x (0: perfectly), without the turn penalty of `fit_scores`."""
+    return 1.0 - np.abs(corr) ** 2 / np.maximum(norm_x * norm_y, 1e-12)

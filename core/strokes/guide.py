@@ -47,6 +47,7 @@ class FlowGuide:
         self._fields: dict[tuple[int, float], tuple[np.ndarray, np.ndarray]] = {}
         self._to_ink: dict[int, np.ndarray] = {}
         self._trusted: dict[int, bool] = {}
+        self._landing: dict[int, dict[tuple[int, int], bool]] = {}  # gap → (key, stroke) → `lands`
 
     def lands(self, stroke: Stroke, gap: int, from_first: bool, width: float) -> bool:
         """Whether the stroke, carried by the flow all the way to the gap's other key, lands on its ink."""
@@ -70,8 +71,10 @@ class FlowGuide:
         may then carry pieces of one shape to different places, onto ink of another shape. With no
         confident match to check it against, the flow is not believed."""
         if gap not in self._trusted:
-            votes = [self.lands(s, gap, first, width) for first, k in ((True, gap), (False, gap + 1))
-                     for s in keys[k].strokes]
+            ends = ((True, gap), (False, gap + 1))
+            self._landing[gap] = {(k, n): self.lands(s, gap, first, width)
+                                  for first, k in ends for n, s in enumerate(keys[k].strokes)}
+            votes = list(self._landing[gap].values())
             sure = [(src["from"], src["to"]) for src in frame.sources
                     if src["state"] == "matched" and src["confidence"] >= TRUSTED]
             agree = [self.lands_on(keys[a[0]].strokes[a[1]], keys[b[0]].strokes[b[1]], gap, width)
@@ -79,6 +82,10 @@ class FlowGuide:
             self._trusted[gap] = (bool(votes) and bool(agree) and float(np.mean(votes)) >= TRUST_SHARE
                                   and float(np.mean(agree)) >= AGREE_SHARE)
         return self._trusted[gap]
+
+    def landed(self, gap: int, key: int, stroke: int) -> bool:
+        """`lands` of a stroke of the gap's keys, as `trusted` found it (with the same width)."""
+        return self._landing[gap][(key, stroke)]
 
     def carry(self, stroke: Stroke, gap: int, from_first: bool, u: float) -> Stroke:
         """The stroke of key `gap` (from_first) or `gap + 1` moved to fraction u of the gap."""
@@ -118,7 +125,7 @@ def guided(frame: Frame, keys: Sequence[Drawing], gap: int, u: float, guide: Flo
             continue
         if state == "matched":
             k, s = source["from"] if u <= 0.5 else source["to"]
-            lands = guide.lands(keys[k].strokes[s], gap, k == gap, width)
+            lands = guide.landed(gap, k, s)
             strokes.append(guide.carry(keys[k].strokes[s], gap, k == gap, u) if lands else stroke)
             continue
         k, s = source["from"] if state == "vanishing" else source["to"]
