@@ -7,7 +7,6 @@ version folder either holds everything or does not exist. Published versions are
 from __future__ import annotations
 
 import datetime
-import hashlib
 import json
 import os
 import re
@@ -17,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
-from ..files import UMASK
+from ..files import UMASK, sha256_file
 from .result import version_name
 
 MANIFEST = "manifest.json"
@@ -36,14 +35,6 @@ def latest_version(shot_root: Path) -> tuple[int, dict[str, Any] | None]:
     except (OSError, ValueError):
         manifest = None
     return latest, manifest if isinstance(manifest, dict) else None
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def checksums(paths: list[Path], root: Path) -> list[dict[str, str]]:

@@ -85,15 +85,16 @@ def choose_mode(mode: str, keys: Sequence[np.ndarray], line_width: float | None)
     from ..learned.runtime import learned_wins
     from ..strokes.raster import AGREEMENT, vectorize_keys
 
-    lineart = analyse_keys(list(keys)).lineart
-    fallback = "learned" if learned_wins("lineart" if lineart else "cels") else "flow"
-    if mode == "auto" and not lineart:  # colour or fills: no need to vectorise
-        return fallback, None
-    prepared = vectorize_keys(keys, line_width)
     if mode == "vector":
+        prepared = vectorize_keys(keys, line_width)
         if not any(len(d) for d in prepared.drawings):
             raise BadInput("--mode vector: the keys hold no line art to vectorise")
         return "vector", prepared
+    lineart = analyse_keys(list(keys)).lineart
+    fallback = "learned" if learned_wins("lineart" if lineart else "cels") else "flow"
+    if not lineart:  # colour or fills: no need to vectorise
+        return fallback, None
+    prepared = vectorize_keys(keys, line_width)
     suits = prepared.clean and prepared.agreement() >= AGREEMENT
     return ("vector", prepared) if suits else (fallback, None)
 

@@ -15,7 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from .runtime import INPUTS, MAX_IR_VERSION, sha256_of
+from ..files import sha256_file
+from .runtime import INPUTS, MAX_IR_VERSION
 
 OPSET = 17  # GridSample arrived in opset 16
 DATA = ("core/synth articulated line-art and coloured-cel mannequins (nakawari.learned.data), rendered at "
@@ -55,8 +56,8 @@ def export(checkpoint: Path, out_dir: Path, name: str = "inbetween") -> Path:
     lines = log.read_text().splitlines() if log.exists() else []
     manifest: dict[str, Any] = {
         "model": "nakawari learned inbetweening (nakawari.learned.network.FullFrame)",
-        "files": {"onnx": {"file": onnx_path.name, "sha256": sha256_of(onnx_path), "bytes": onnx_path.stat().st_size},
-                  "weights": {"file": weights_path.name, "sha256": sha256_of(weights_path),
+        "files": {"onnx": {"file": onnx_path.name, "sha256": sha256_file(onnx_path), "bytes": onnx_path.stat().st_size},
+                  "weights": {"file": weights_path.name, "sha256": sha256_file(weights_path),
                               "bytes": weights_path.stat().st_size}},
         "opset": OPSET,
         "ir_version": int(model.ir_version),

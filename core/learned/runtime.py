@@ -13,7 +13,6 @@ Backends, by ``device``:
 from __future__ import annotations
 
 import ctypes.util
-import hashlib
 import json
 import os
 from collections.abc import Callable, Sequence
@@ -24,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import BadInput, Cancelled
+from ..files import sha256_file
 from ..inbetween.represent import KeyStyle, analyse_keys
 from ..timing import gap_of
 from .prepare import full_key, key_ink, prior, represent, working_size
@@ -49,14 +49,6 @@ class ModelFiles:
         return int(self.manifest["long_side"])
 
 
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def default_manifest() -> Path:
     """The shipped model's manifest, or the one in $NAKAWARI_MODELS (a folder) when set."""
     return Path(os.environ.get("NAKAWARI_MODELS") or MODEL_DIR) / MANIFEST_NAME
@@ -76,7 +68,7 @@ def load_model_files(manifest: Path | None = None) -> ModelFiles:
         if not path.is_file():
             raise BadInput(f"model file named in {manifest.name} is missing", path)
         expected = str(data["files"][role].get("sha256", ""))
-        if sha256_of(path) != expected:
+        if sha256_file(path) != expected:
             raise BadInput(f"model file does not match the sha256 in {manifest.name}; refusing to load it "
                            "(corrupt or replaced: reinstall nakawari or re-export the model)", path)
     return ModelFiles(files["onnx"], files["weights"], data)

@@ -19,6 +19,7 @@ from typing import Callable
 
 import numpy as np
 
+from ..files import write_atomically
 from .data import Sample, batch, make_sample
 
 # Loss weights per representation channel: distance field, colour (3), ink. The field gives the
@@ -124,8 +125,7 @@ def train(out: Path, recipe: Recipe, say: Callable[[str], None] = print) -> dict
                 log.write(json.dumps(record) + "\n")
             say(f"step {step}: loss {record['loss']:.4f}, validation {record['validation']:.4f}")
         if step % recipe.checkpoint_every == 0 or step == recipe.steps:
-            tmp = ckpt.with_suffix(".tmp")
-            torch.save({"model": {k: v.cpu() for k, v in net.state_dict().items()}, "optimizer": opt.state_dict(), "step": step,
-                        "recipe": asdict(recipe)}, tmp)
-            tmp.replace(ckpt)
+            state_now = {"model": {k: v.cpu() for k, v in net.state_dict().items()}, "optimizer": opt.state_dict(),
+                         "step": step, "recipe": asdict(recipe)}
+            write_atomically(ckpt, lambda name: torch.save(state_now, name))
     return record
