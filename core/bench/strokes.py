@@ -24,6 +24,8 @@ from .table import format_table
 BASELINE = "Blender-style (index pairs, straight lines)"
 OURS = "nakawari strokes"
 HINTED = "nakawari strokes, order hint"
+UNJOINED = "nakawari strokes, pieces not joined"
+PIECES = "2 keys, shuffled + reversed, 4 lines drawn in two pieces"
 TARGET_CORRESPONDENCE = 0.98     # on shuffled / reversed keys
 TARGET_ARC_RATIO = 1 / 3         # three keys on arcs: mean point error ≤ 1/3 of the baseline's
 TARGET_SPEED_S = 0.050           # 200 strokes × 100 points × 7 inbetweens
@@ -38,14 +40,20 @@ Method = Callable[[Sequence[Drawing], Sequence[float], Sequence[float]],
 
 
 def nakawari_method(keys: Sequence[Drawing], key_times: Sequence[float], times: Sequence[float], *,
-                    order_hint: bool = False):
-    frames, engine = inbetween_strokes(keys, key_times, times, order_hint=order_hint)
-    pairs = [{m.a: m.b for m in corr.matches} for corr in engine.correspondences]
-    return frames, pairs, [{m.a: m.confidence for m in corr.matches} for corr in engine.correspondences]
+                    order_hint: bool = False, join_pieces: bool = True):
+    frames, engine = inbetween_strokes(keys, key_times, times, order_hint=order_hint, join_pieces=join_pieces)
+    gaps = [engine.matches(g) for g in range(len(keys) - 1)]
+    # Every piece of a line drawn in pieces is paired with the (first piece of the) partner line.
+    pairs = [{a: b[0] for a_pieces, b, _ in matches for a in a_pieces} for matches in gaps]
+    return frames, pairs, [{a: m.confidence for a_pieces, _, m in matches for a in a_pieces} for matches in gaps]
 
 
 def nakawari_order_hint(keys: Sequence[Drawing], key_times: Sequence[float], times: Sequence[float]):
     return nakawari_method(keys, key_times, times, order_hint=True)
+
+
+def nakawari_unjoined(keys: Sequence[Drawing], key_times: Sequence[float], times: Sequence[float]):
+    return nakawari_method(keys, key_times, times, join_pieces=False)
 
 
 def blender_method(keys: Sequence[Drawing], key_times: Sequence[float], times: Sequence[float]):
@@ -117,7 +125,8 @@ def score(cases: Sequence[StrokeCase], method: Method) -> Scores:
             ids_a, ids_b = case.key_ids[g], case.key_ids[g + 1]
             where_b = {c: j for j, c in enumerate(ids_b) if c != EXTRA}
             for i, c in enumerate(ids_a):
-                right = predicted.get(i) == (where_b.get(c) if c != EXTRA else None)
+                partner = predicted.get(i)  # any piece of the same line is its partner
+                right = (c != EXTRA and ids_b[partner] == c) if partner is not None else c not in where_b
                 scores.total += 1
                 scores.correct += right
                 if confidences is not None and i in confidences[g]:
@@ -166,6 +175,7 @@ def bench_strokes(*, quick: bool = False, device: str = "auto") -> int:
         "3 keys on arcs, strokes as drawn": stroke_suite(n, seed=24, n_keys=3, smooth=True),
         "3 keys on arcs, shuffled + reversed": stroke_suite(n, seed=25, n_keys=3, smooth=True, shuffle=True,
                                                             reverse=True, resample=True),
+        PIECES: stroke_suite(n, seed=26, shuffle=True, reverse=True, split=4),
     }
     methods: dict[str, Method] = {BASELINE: blender_method, OURS: nakawari_method, HINTED: nakawari_order_hint}
     header = ["method", "mean point error px", "error / Blender-style", "mean CD px", "correspondence",
@@ -173,7 +183,8 @@ def bench_strokes(*, quick: bool = False, device: str = "auto") -> int:
     print(f"nakawari bench strokes{' --quick' if quick else ''}: {os.cpu_count()} CPU cores (CPU only)\n")
     results: dict[str, dict[str, Scores]] = {}
     for title, cases in suites.items():
-        results[title] = {name: score(cases, method) for name, method in methods.items()}
+        chosen = {**methods, UNJOINED: nakawari_unjoined} if title == PIECES else methods
+        results[title] = {name: score(cases, method) for name, method in chosen.items()}
         strokes = statistics.fmean(len(case.keys[0]) for case in cases)
         print(format_table(f"{title}: {len(cases)} cases, ~{strokes:.0f} strokes, {len(cases[0].times)} "
                            f"inbetweens each, {cases[0].size[0]}x{cases[0].size[1]}", header,

@@ -38,10 +38,11 @@ def run_strokes(request: dict, progress: Progress | None = None,
     arcs = request.get("arcs", True)
     include_keys = request.get("include_keys", False)
     order_hint = request.get("order_hint", False)
+    join_pieces = request.get("join_pieces", True)
     if unmatched not in UNMATCHED_MODES:
         raise BadInput(f"unmatched: choose {' or '.join(UNMATCHED_MODES)}, got {unmatched!r}")
-    if not all(isinstance(flag, bool) for flag in (arcs, include_keys, order_hint)):
-        raise BadInput("arcs, include_keys and order_hint must be true or false")
+    if not all(isinstance(flag, bool) for flag in (arcs, include_keys, order_hint, join_pieces)):
+        raise BadInput("arcs, include_keys, order_hint and join_pieces must be true or false")
     if count is not None and times is not None:
         raise BadInput("give either 'count' or 'times', not both")
     if times is not None and ease.name != "linear":
@@ -63,7 +64,8 @@ def run_strokes(request: dict, progress: Progress | None = None,
     if include_keys:
         wanted = sorted(wanted + [(t, t) for t in key_times])
     frames, engine = inbetween_strokes(keys, key_times, [p for _, p in wanted], unmatched=unmatched, arcs=arcs,
-                                       order_hint=order_hint, progress=progress, cancel=cancel)
+                                       order_hint=order_hint, join_pieces=join_pieces, progress=progress,
+                                       cancel=cancel)
     out_frames = []
     for (time, position), frame in zip(wanted, frames):
         strokes = drawing_to_json(frame.drawing)
@@ -72,8 +74,9 @@ def run_strokes(request: dict, progress: Progress | None = None,
         out_frames.append({"time": time, "position": position, "key": position in key_times, "strokes": strokes})
     return {"format": FORMAT, "version": VERSION, "kind": "inbetweens", "engine": __version__,
             "key_times": key_times, "ease": {"name": ease.name, "strength": ease.strength},
-            "unmatched": unmatched, "arcs": arcs, "order_hint": order_hint, "frames": out_frames,
-            "matches": matches_to_json(engine.correspondences)}
+            "unmatched": unmatched, "arcs": arcs, "order_hint": order_hint, "join_pieces": join_pieces,
+            "frames": out_frames,
+            "matches": matches_to_json(engine)}
 
 
 def read_request(path: str) -> dict:

@@ -22,7 +22,7 @@ from scipy.spatial import cKDTree
 from ..inbetween.pair import KeyBank, PairInbetweener, working_scale
 from ..inbetween.represent import KeyStyle, ink_map
 from ..lines import INK_THRESHOLD
-from .interpolate import Frame
+from .interpolate import Frame, StrokeInbetweener
 from .model import Drawing, Stroke
 
 # A matched pair is trusted below this confidence only as far as the flow (match.py's confidences: 0..1).
@@ -65,17 +65,18 @@ class FlowGuide:
         dist = cKDTree(partner.points[:, :2]).query(end)[0]
         return float(dist.mean()) <= LAND_WIDTHS * width + LAND_PX
 
-    def trusted(self, keys: Sequence[Drawing], frame: Frame, gap: int, width: float) -> bool:
+    def trusted(self, engine: StrokeInbetweener, frame: Frame, gap: int, width: float) -> bool:
         """Whether the flow found the gap's motion: most strokes land on ink where it carries them, and at
         least half of the confidently matched ones land on their partners. Far jumps defeat the flow: it
         may then carry pieces of one shape to different places, onto ink of another shape. With no
         confident match to check it against, the flow is not believed."""
         if gap not in self._trusted:
+            keys = engine.drawings
             ends = ((True, gap), (False, gap + 1))
             self._landing[gap] = {(k, n): self.lands(s, gap, first, width)
                                   for first, k in ends for n, s in enumerate(keys[k].strokes)}
             votes = list(self._landing[gap].values())
-            sure = [(src["from"], src["to"]) for src in frame.sources
+            sure = [(engine.line(*src["from"]), engine.line(*src["to"])) for src in frame.sources
                     if src["state"] == "matched" and src["confidence"] >= TRUSTED]
             agree = [self.lands_on(keys[a[0]].strokes[a[1]], keys[b[0]].strokes[b[1]], gap, width)
                      for a, b in sure]
@@ -111,12 +112,15 @@ class FlowGuide:
         return self._fields[(gap, u)]
 
 
-def guided(frame: Frame, keys: Sequence[Drawing], gap: int, u: float, guide: FlowGuide, width: float) -> Drawing:
+def guided(frame: Frame, engine: StrokeInbetweener, gap: int, u: float, guide: FlowGuide, width: float
+           ) -> Drawing:
     """The frame's drawing with every stroke not confidently matched replaced by its nearer key's stroke
     (a vanishing or appearing one: its own key's, keeping its fade) carried by the flow, where the flow
-    holds: in a gap it explains, and for a matched stroke, only if that stroke lands too."""
-    if not guide.trusted(keys, frame, gap, width):
+    holds: in a gap it explains, and for a matched stroke, only if that stroke lands too. Strokes are the
+    engine's lines (pieces of one line joined)."""
+    if not guide.trusted(engine, frame, gap, width):
         return frame.drawing
+    keys = engine.drawings
     strokes = []
     for stroke, source in zip(frame.drawing.strokes, frame.sources):
         state = source["state"]
@@ -124,11 +128,11 @@ def guided(frame: Frame, keys: Sequence[Drawing], gap: int, u: float, guide: Flo
             strokes.append(stroke)
             continue
         if state == "matched":
-            k, s = source["from"] if u <= 0.5 else source["to"]
+            k, s = engine.line(*(source["from"] if u <= 0.5 else source["to"]))
             lands = guide.landed(gap, k, s)
             strokes.append(guide.carry(keys[k].strokes[s], gap, k == gap, u) if lands else stroke)
             continue
-        k, s = source["from"] if state == "vanishing" else source["to"]
+        k, s = engine.line(*(source["from"] if state == "vanishing" else source["to"]))
         moved = guide.carry(keys[k].strokes[s], gap, k == gap, u)
         if len(stroke.opacity) == moved.n:
             moved.opacity = stroke.opacity.copy()

@@ -35,8 +35,9 @@ from scipy.spatial import cKDTree
 from ..errors import Cancelled
 from .descriptors import reuse_descriptors
 from .geometry import complex_points, resample_many, resample_walk, walk_rows
-from .match import Correspondence, match_drawings, plane_axes
+from .match import Correspondence, Match, match_drawings, plane_axes
 from .model import Drawing, Stroke, check_keys
+from .pieces import Group, Joined, as_joined, find_joins, join
 from .triples import reconcile
 
 UNMATCHED_MODES = ("fade", "draw")
@@ -44,6 +45,7 @@ _CHUNK = 8                # points per box when hinges look for the points of tw
 MIN_JOINT_TURN = 0.1     # below this relative turn between keys (≈ 6°) the point two parts turn about is unknown
 JOINT_REACH = 0.75       # that point lies this share of the smaller part's spread from their contact at most
 PIVOT_PRIOR = 0.15 ** 2  # a turn much below 0.15 rad between keys does not place the pivot (it stays central)
+JOIN_ROUNDS = 2          # of joining pieces and matching again (a line split in three keys joins in two)
 
 
 @dataclass
@@ -95,7 +97,7 @@ class StrokeInbetweener:
     """Inbetweens of stroke keys at any position within the keys' time range (match once, sample often)."""
 
     def __init__(self, keys: Sequence[Drawing], key_times: Sequence[float], *, unmatched: str = "fade",
-                 arcs: bool = True, order_hint: bool = False) -> None:
+                 arcs: bool = True, order_hint: bool = False, join_pieces: bool = True) -> None:
         if len(keys) < 2 or len(keys) != len(key_times):
             raise ValueError("need at least two keys and one time per key")
         if unmatched not in UNMATCHED_MODES:
@@ -107,12 +109,59 @@ class StrokeInbetweener:
         self.arcs = arcs
         self.axes = plane_axes(self.keys)
         plane = (self.axes[0], self.axes[1])
+        # The keys as matched: lines drawn in several pieces joined (`pieces.py`); `keys` stay as given.
+        self.joined: list[Joined] = [as_joined(key) for key in self.keys]
         with reuse_descriptors():  # each key is matched with up to three others: describe it once
-            self.correspondences = reconcile(self.keys, [match_drawings(a, b, plane, order_hint=order_hint)
-                                                         for a, b in zip(self.keys, self.keys[1:])],
-                                             plane, order_hint=order_hint)
-        self.tracks = build_tracks(self.correspondences, [len(k) for k in self.keys])
+            self.correspondences = self._matched(plane, order_hint)
+            for _ in range(JOIN_ROUNDS if join_pieces else 0):
+                groups: list[list[Group]] = [[] for _ in self.keys]
+                for g, corr in enumerate(self.correspondences):
+                    in_first, in_second = find_joins(self.drawings[g], self.drawings[g + 1], corr, plane)
+                    groups[g] += in_first
+                    groups[g + 1] += in_second
+                if not any(groups):
+                    break
+                self.joined = [join(key, found) if found else key for key, found in zip(self.joined, groups)]
+                self.correspondences = self._matched(plane, order_hint)
+        self.tracks = build_tracks(self.correspondences, [len(d) for d in self.drawings])
+        self._line_of = [{pieces[0][0]: i for i, pieces in enumerate(key.pieces)} for key in self.joined]
         self._gaps: dict[int, _Gap] = {}
+
+    @property
+    def drawings(self) -> list[Drawing]:
+        """The keys as matched and interpolated (pieces of one line joined); indices of `correspondences`
+        and `tracks` refer to these."""
+        return [key.drawing for key in self.joined]
+
+    def _matched(self, plane: tuple[int, int], order_hint: bool) -> list[Correspondence]:
+        drawings = self.drawings
+        return reconcile(drawings, [match_drawings(a, b, plane, order_hint=order_hint)
+                                    for a, b in zip(drawings, drawings[1:])], plane, order_hint=order_hint)
+
+    def matches(self, g: int) -> list[tuple[list[int], list[int], Match]]:
+        """The matches of gap g in the keys as given: the strokes of each line (several where pieces were
+        joined) in key g and in key g + 1, and the match."""
+        first, second = self.joined[g], self.joined[g + 1]
+        return [(first.originals(m.a), second.originals(m.b), m) for m in self.correspondences[g].matches]
+
+    def unpaired(self, g: int) -> tuple[list[int], list[int]]:
+        """The strokes of key g and of key g + 1, as given, left without a partner in gap g."""
+        corr = self.correspondences[g]
+        return (sorted(s for i in corr.unmatched_a for s in self.joined[g].originals(i)),
+                sorted(s for i in corr.unmatched_b for s in self.joined[g + 1].originals(i)))
+
+    def line(self, k: int, stroke: int) -> tuple[int, int]:
+        """(k, index of the line in `drawings[k]`) for the first piece of a line as a source names it."""
+        return k, self._line_of[k][stroke]
+
+    def named(self, k: int, i: int, side: str) -> dict:
+        """How a frame's source names line i of key k (`side`: "from" or "to"): [key, stroke] of its first
+        stroke in the key as given and, for a line drawn in several pieces, all of them ("from_pieces")."""
+        pieces = self.joined[k].originals(i)
+        out: dict = {side: [k, pieces[0]]}
+        if len(pieces) > 1:
+            out[f"{side}_pieces"] = pieces
+        return out
 
     def frame(self, position: float) -> Frame:
         t = float(position)
@@ -130,10 +179,11 @@ class StrokeInbetweener:
 
 
 def inbetween_strokes(keys: Sequence[Drawing], key_times: Sequence[float], positions: Sequence[float], *,
-                      unmatched: str = "fade", arcs: bool = True, order_hint: bool = False,
+                      unmatched: str = "fade", arcs: bool = True, order_hint: bool = False, join_pieces: bool = True,
                       progress: Callable[[int, int, str], None] | None = None,
                       cancel: Callable[[], bool] | None = None) -> tuple[list[Frame], StrokeInbetweener]:
-    engine = StrokeInbetweener(keys, key_times, unmatched=unmatched, arcs=arcs, order_hint=order_hint)
+    engine = StrokeInbetweener(keys, key_times, unmatched=unmatched, arcs=arcs, order_hint=order_hint,
+                               join_pieces=join_pieces)
     frames = []
     for n, p in enumerate(positions):
         if cancel is not None and cancel():
@@ -149,7 +199,7 @@ class _Gap:
 
     def __init__(self, owner: StrokeInbetweener, g: int) -> None:
         self.owner, self.g = owner, g
-        keys, times = owner.keys, owner.times
+        keys, times = owner.drawings, owner.times
         ix, iy, iz = owner.axes
         window = [g - 1, g, g + 1, g + 2]
         spanning = [tr for tr in owner.tracks if g in tr.strokes and g + 1 in tr.strokes]
@@ -233,8 +283,9 @@ class _Gap:
         # What each frame names: the strokes a track links (their look is the nearer key's) and the link.
         self._models = ([keys[g].strokes[tr.strokes[g][0]] for tr in spanning],
                         [keys[g + 1].strokes[tr.strokes[g + 1][0]] for tr in spanning])
-        self._links = [(tr.strokes[g][0], tr.strokes[g + 1][0], round(tr.confidence.get(g, 1.0), 4))
-                       for tr in spanning]
+        self._links = [{"state": "matched", **owner.named(g, tr.strokes[g][0], "from"),
+                        **owner.named(g + 1, tr.strokes[g + 1][0], "to"),
+                        "confidence": round(tr.confidence.get(g, 1.0), 4)} for tr in spanning]
 
     def _fill_phantoms(self) -> None:
         """Missing outer keys: mirror the inner ones (in value and time), which makes the ends of a spline
@@ -275,7 +326,7 @@ class _Gap:
             a_u[level], shift[level] = a_u[up] * a_u[level], a_u[up] * shift[level] + shift[up]
         z = np.repeat(a_u, self._sizes) * (self.ref + residual) + np.repeat(shift, self._sizes)  # per point
         ix, iy, iz = self.owner.axes
-        keys = self.owner.keys
+        keys = self.owner.drawings
         dims = keys[g].dims if len(keys[g]) else keys[g + 1].dims
         points = np.zeros((len(z), dims))
         points[:, ix], points[:, iy] = z.real, z.imag
@@ -287,14 +338,13 @@ class _Gap:
         models = self._models[0] if u < 0.5 else self._models[1]
         strokes = [Stroke.built(points[lo:hi], width[lo:hi], opacity[lo:hi], model.closed, model.material, model.id)
                    for model, lo, hi in zip(models, bounds[:-1], bounds[1:])]
-        sources = [{"state": "matched", "from": [g, sa], "to": [g + 1, sb], "confidence": confidence}
-                   for sa, sb, confidence in self._links]
+        sources = [dict(link) for link in self._links]
         for state, k, s, carrier in self.unmatched:
             stroke = keys[k].strokes[s]
             strokes.append(self._unmatched_at(stroke, state, carrier, u))
-            end = [k, s]
-            sources.append({"state": state, "from": end if state == "vanishing" else None,
-                            "to": end if state == "appearing" else None, "confidence": 0.0})
+            source = {"state": state, "from": None, "to": None, "confidence": 0.0}
+            source.update(self.owner.named(k, s, "from" if state == "vanishing" else "to"))
+            sources.append(source)
         return Frame(self.owner.times[g] + u * (self.owner.times[g + 1] - self.owner.times[g]),
                      Drawing(strokes), sources)
 
@@ -307,12 +357,13 @@ class _Gap:
             lonely = sorted(tr.strokes[k][0] for tr in owner.tracks if k in tr.strokes and other not in tr.strokes)
             if not lonely:
                 continue
-            anchors = np.array([_centre(owner.keys[k].strokes[tr.strokes[k][0]], owner.axes)
+            drawing = owner.drawings[k]
+            anchors = np.array([_centre(drawing.strokes[tr.strokes[k][0]], owner.axes)
                                 for tr in self.spanning]).reshape(-1, 2)
             for s in lonely:
                 carrier = None
                 if len(anchors):
-                    here = _centre(owner.keys[k].strokes[s], owner.axes)
+                    here = _centre(drawing.strokes[s], owner.axes)
                     carrier = int(np.argmin(np.linalg.norm(anchors - here, axis=1)))
                 out.append((state, k, s, carrier))
         return out

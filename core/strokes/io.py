@@ -7,7 +7,8 @@ Request::
                                        "width": 3.0 or [w, …], "opacity": 1.0 or [o, …],
                                        "closed": false, "material": 0, "id": "any text"}, …]}, …],
      "count": 3 | "times": [0.25, 0.5, …], "ease": "linear" | "ease-in-out:3" | "favour-first" …,
-     "unmatched": "fade" | "draw", "arcs": true, "include_keys": false, "order_hint": false}
+     "unmatched": "fade" | "draw", "arcs": true, "include_keys": false, "order_hint": false,
+     "join_pieces": true}
 
 Only "keys" (two or more, strictly increasing "time"; default 0, 1, 2, …) and each stroke's "points" are
 required. Response::
@@ -17,9 +18,14 @@ required. Response::
      "frames": [{"time", "position", "key": false,
                  "strokes": [{…stroke…, "source": {"state": "matched" | "appearing" | "vanishing" | "key",
                                                      "from": [key, stroke] | null, "to": [key, stroke] | null,
+                                                     "from_pieces": [stroke, …], "to_pieces": [stroke, …],
                                                      "confidence": 0..1}}]}],
-     "matches": [{"gap": 0, "pairs": [{"from": i, "to": j, "confidence": c, "reversed": bool}],
+     "matches": [{"gap": 0, "pairs": [{"from": i, "to": j, "from_pieces": […], "to_pieces": […],
+                                       "confidence": c, "reversed": bool}],
                   "unmatched_from": […], "unmatched_to": […]}]}
+
+"from_pieces" / "to_pieces" appear only for a line drawn as several strokes end to end in that key (they
+were joined and moved as one line); "from" / "to" then name the first of them along the line.
 """
 from __future__ import annotations
 
@@ -29,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import BadInput
-from .match import Correspondence
+from .interpolate import StrokeInbetweener
 from .model import Drawing, Stroke
 
 FORMAT = "nakawari.strokes"
@@ -116,9 +122,15 @@ def drawing_to_json(drawing: Drawing) -> list[dict[str, Any]]:
     return [stroke_to_json(s) for s in drawing.strokes]
 
 
-def matches_to_json(correspondences: list[Correspondence]) -> list[dict[str, Any]]:
-    return [{"gap": g,
-             "pairs": [{"from": m.a, "to": m.b, "confidence": round(m.confidence, 4), "reversed": m.sign < 0}
-                       for m in corr.matches],
-             "unmatched_from": list(corr.unmatched_a), "unmatched_to": list(corr.unmatched_b)}
-            for g, corr in enumerate(correspondences)]
+def matches_to_json(engine: StrokeInbetweener) -> list[dict[str, Any]]:
+    """Every gap's pairs in the keys as given; a line drawn in several pieces names them all."""
+    out = []
+    for g in range(len(engine.keys) - 1):
+        pairs = []
+        for a, b, m in engine.matches(g):
+            pair = {"from": a[0], "to": b[0], "confidence": round(m.confidence, 4), "reversed": m.sign < 0}
+            pair.update({name: pieces for name, pieces in (("from_pieces", a), ("to_pieces", b)) if len(pieces) > 1})
+            pairs.append(pair)
+        unmatched_from, unmatched_to = engine.unpaired(g)
+        out.append({"gap": g, "pairs": pairs, "unmatched_from": unmatched_from, "unmatched_to": unmatched_to})
+    return out

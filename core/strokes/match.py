@@ -25,10 +25,11 @@ from .descriptors import (DESCRIPTOR, MIN_TURN, Features, Neighbourhood, closed_
                           drawing_scale, features, first_minima, mapped_index, nearest_strokes, pair_turns,
                           plane_axes, shape_costs, shape_costs_and_turns)
 from .geometry import alignment_scores, complex_points, resample_many
-from .model import Drawing
+from .model import Drawing, Stroke
 from .twins import LASTING, PairingCost, untwist
 
-__all__ = ["Correspondence", "Match", "match_drawings", "pairing", "pairing_cost", "plane_axes", "repaired"]
+__all__ = ["Correspondence", "Match", "match_drawings", "own_cost", "pairing", "pairing_cost", "plane_axes",
+           "repaired"]
 
 REFINE = 128              # points for the closed strokes' start-point refinement
 CANDIDATES = 24           # nearest strokes (by predicted position) considered per stroke
@@ -161,6 +162,11 @@ def _pairs_of(first: Drawing, second: Drawing, chosen: dict[int, int], axes: tup
     ib = np.array([chosen[a] for a in ia.tolist()], dtype=np.int64)
     shape, orient = shape_costs(fa, fb, ia, ib)
     return fa, fb, scale, np.stack([ia, ib], axis=1), _own_costs(fa, fb, ia, ib, shape, scale), orient
+
+
+def own_cost(first: Stroke, second: Stroke, axes: tuple[int, int] = (0, 1)) -> float:
+    """What pairing these two strokes costs apart from where they are: length ratio, shape, kind."""
+    return float(_pairs_of(Drawing([first]), Drawing([second]), {0: 0}, axes)[4][0])
 
 
 def pairing_cost(first: Drawing, second: Drawing, chosen: dict[int, int], axes: tuple[int, int] = (0, 1)

@@ -113,7 +113,7 @@ def inbetween_vector(keys: Sequence[np.ndarray], key_times: Sequence[float], tim
             drawing = frame.drawing
             if guide is not None:
                 u = (float(t) - float(key_times[g])) / (float(key_times[g + 1]) - float(key_times[g]))
-                drawing = guided(frame, vk.drawings, g, u, guide, max(vk.widths[g], vk.widths[g + 1]))
+                drawing = guided(frame, engine, g, u, guide, max(vk.widths[g], vk.widths[g + 1]))
             frames.append(render_drawing(drawing, size, ink=tuple(vk.style.ink_rgb),
                                          transparent=vk.style.transparent))
         if progress is not None:

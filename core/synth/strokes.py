@@ -4,7 +4,8 @@ Every outline and line of the rig is one stroke; its identity is its index in th
 same at every pose, so the true inbetween of each stroke at time t is the same shape placed at the
 interpolated pose (`Motion.pose_at`: joint angles, so parts move on arcs). Keys are then made harder the
 way artists' keys differ: strokes shuffled (drawing order), drawn the other way (closed ones also from
-another start), with other point counts, and with extra and missing strokes.
+another start), with other point counts, with extra and missing strokes, and with lines drawn in two
+pieces (the pen lifted somewhere else: both pieces keep the line's identity).
 """
 from __future__ import annotations
 
@@ -85,9 +86,26 @@ def _scribble(rng: np.random.Generator, centre: np.ndarray, size: float, width: 
     return Stroke(local @ rot.T + centre, width, 1.0, False, 0)
 
 
+def _split(stroke: Stroke, rng: np.random.Generator) -> list[Stroke]:
+    """The stroke as two pieces that share the point where the pen was lifted (a closed one: two open
+    halves that share both ends)."""
+    n = stroke.n
+    if stroke.closed:
+        cut = int(rng.integers(0, n))
+        half = int(rng.integers(max(2, n // 3), n - max(2, n // 3) + 1))
+        ring = np.r_[np.arange(n), 0]
+        order = np.roll(ring[:-1], -cut)
+        parts = [np.r_[order[:half + 1]], np.r_[order[half:], order[:1]]]
+    else:
+        cut = int(rng.integers(n // 3, n - n // 3))
+        parts = [np.arange(cut + 1), np.arange(cut, n)]
+    return [Stroke(stroke.points[i], stroke.width[i], stroke.opacity[i], False, stroke.material) for i in parts]
+
+
 def stroke_case(seed: int, index: int, *, n_keys: int = 2, smooth: bool = False, shuffle: bool = False,
                 reverse: bool = False, resample: bool = False, extra: int = 0, missing: int = 0,
-                per_gap: int = 3, size: tuple[int, int] = SIZE, line_width: float = 2.0) -> StrokeCase:
+                split: int = 0, per_gap: int = 3, size: tuple[int, int] = SIZE,
+                line_width: float = 2.0) -> StrokeCase:
     """One case: the mannequin of `articulated_motion(seed, index)` with keys disguised as asked."""
     motion = articulated_motion(seed, index, n_keys=n_keys, line_width=line_width)
     if smooth:
@@ -104,6 +122,12 @@ def stroke_case(seed: int, index: int, *, n_keys: int = 2, smooth: bool = False,
             drop = set(rng.choice(len(strokes), size=missing, replace=False).tolist())
             strokes = [s for i, s in enumerate(strokes) if i not in drop]
             ids = [c for i, c in enumerate(ids) if i not in drop]
+        if k > 0 and split:
+            long = [i for i, s in enumerate(strokes) if s.n >= 8]
+            chosen = set(rng.choice(long, size=min(split, len(long)), replace=False).tolist())
+            pieces = [(_split(s, rng) if i in chosen else [s], c) for i, (s, c) in enumerate(zip(strokes, ids))]
+            strokes = [p for parts, _ in pieces for p in parts]
+            ids = [c for parts, c in pieces for _ in parts]
         if k > 0 and extra:
             points = np.concatenate([s.points for s in strokes])
             lo, hi = points.min(axis=0), points.max(axis=0)
@@ -115,7 +139,8 @@ def stroke_case(seed: int, index: int, *, n_keys: int = 2, smooth: bool = False,
         keys.append(Drawing(strokes))
         key_ids.append(ids)
     truth = [{c: p for c, (p, _) in enumerate(pose_strokes(motion, t, size))} for t in times]
-    flags = "".join(f for f, on in (("s", shuffle), ("r", reverse), ("p", resample), ("x", extra or missing)) if on)
+    flags = "".join(f for f, on in (("s", shuffle), ("r", reverse), ("p", resample), ("x", extra or missing),
+                                    ("j", split)) if on)
     return StrokeCase(f"strokes{'-smooth' if smooth else ''}-{n_keys}k-{index:02d}{'-' + flags if flags else ''}",
                       keys, key_ids, key_times, times, truth, size, line_width)
 

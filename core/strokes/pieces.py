@@ -1,0 +1,207 @@
+"""Pieces: one line drawn as one stroke in a key and as several strokes end to end in the next.
+
+Artists lift the pen in different places when they redraw a key, so a line may be one stroke in one key and
+two or three in the next. Matched one to one, the whole line would shrink onto one piece while the others
+fade in beside it. Here, after matching, the unmatched strokes that continue a matched stroke (an end within
+reach of its end) are joined to it wherever the joined line fits the partner better (`own_cost`: length and
+shape), and unmatched pieces are joined where together they fit an unmatched stroke of the other key (an
+outline drawn as two halves closes again); the keys are then matched again with those lines whole.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.spatial import cKDTree
+
+from .descriptors import Features, drawing_scale, features
+from .match import Correspondence, own_cost
+from .model import Drawing, Stroke
+
+JOIN_REACH = 0.02   # of the drawing's scale, and at most …
+JOIN_REACH_LENGTH = 0.1  # … this share of the keys' median stroke length: an end this close to another continues it
+JOIN_GAIN = 0.1     # the pair's own cost must fall by this much for a piece to be joined
+MAX_PIECES = 4      # strokes joined into one line at most
+JOIN_MATCH = 0.6    # pieces left unmatched are joined only if they then fit an unmatched stroke this well
+NEARBY = 4          # unmatched strokes tried as a piece of an unmatched stroke's line (nearest to it) …
+NEAR = 1.0          # … within this share of the drawing's scale
+
+Piece = tuple[int, bool]  # stroke index in the key, drawn the other way round
+
+
+@dataclass(frozen=True)
+class Group:
+    pieces: list[Piece]   # in order along the line
+    closed: bool          # its two ends meet again (an outline drawn in pieces)
+
+
+@dataclass
+class Joined:
+    """A key with some of its strokes joined: `drawing` has one stroke per line and `pieces[i]` lists the
+    key's strokes that line i is made of, in order along it."""
+
+    drawing: Drawing
+    pieces: list[list[Piece]]
+
+    def originals(self, i: int) -> list[int]:
+        """The strokes of the key as given that line i is made of."""
+        return [s for s, _ in self.pieces[i]]
+
+
+def as_joined(drawing: Drawing) -> Joined:
+    return Joined(drawing, [[(i, False)] for i in range(len(drawing))])
+
+
+def find_joins(first: Drawing, second: Drawing, corr: Correspondence, axes: tuple[int, int]
+               ) -> tuple[list[Group], list[Group]]:
+    """Groups of strokes to join in the first key and in the second, for one pair of matched keys: matched
+    strokes grown with unmatched pieces, and unmatched pieces joined where together they fit an unmatched
+    stroke of the other key (a line drawn in two halves, neither like the whole)."""
+    if not (corr.unmatched_a or corr.unmatched_b):
+        return [], []
+    fa, fb = features(first, axes), features(second, axes)
+    scale = drawing_scale(fa, fb)
+    reach = min(JOIN_REACH * scale, JOIN_REACH_LENGTH * float(np.median(np.r_[fa.length, fb.length])))
+    moved = (np.median([fb.centroid[m.b] - fa.centroid[m.a] for m in corr.matches], axis=0)
+             if corr.matches else np.zeros(2))
+    seeds_b = [(m.b, first.strokes[m.a], np.inf) for m in corr.matches]
+    seeds_b += [(b, first.strokes[a], JOIN_MATCH) for a in corr.unmatched_a
+                for b in _nearby(fb, corr.unmatched_b, fa.centroid[a] + moved, NEAR * scale)]
+    grown_b = _Pieces(second, corr.unmatched_b, axes, reach).joins(seeds_b, partner_first=True)
+    # The first key's strokes are grown against their partners as joined in the second key.
+    lines_b = {seed: joined_stroke(second, group) for seed, group in grown_b}
+    seeds_a = [(m.a, lines_b.get(m.b, second.strokes[m.b]), np.inf) for m in corr.matches]
+    seeds_a += [(a, second.strokes[b], JOIN_MATCH) for b in corr.unmatched_b
+                for a in _nearby(fa, corr.unmatched_a, fb.centroid[b] - moved, NEAR * scale)]
+    grown_a = _Pieces(first, corr.unmatched_a, axes, reach).joins(seeds_a, partner_first=False)
+    return [group for _, group in grown_a], [group for _, group in grown_b]
+
+
+def _nearby(f: Features, free: list[int], where: np.ndarray, length: float) -> list[int]:
+    """Up to NEARBY of the free strokes whose centres lie within `length` of `where`, nearest first (a
+    swinging limb may be far from where the drawing as a whole went)."""
+    if not free:
+        return []
+    distance = np.linalg.norm(f.centroid[free] - where, axis=1)
+    order = np.argsort(distance, kind="stable")[:NEARBY]
+    return [free[i] for i in order if distance[i] <= length]
+
+
+class _Pieces:
+    """The free (unmatched, open) strokes of one key that may continue a line, found by their ends."""
+
+    def __init__(self, drawing: Drawing, free: list[int], axes: tuple[int, int], reach: float) -> None:
+        self.drawing, self.axes, self.reach = drawing, axes, reach
+        self.ax = list(axes)
+        self.free = [s for s in free if not drawing.strokes[s].closed and drawing.strokes[s].n > 1]
+        ends = np.array([drawing.strokes[s].points[[0, -1]][:, self.ax] for s in self.free]).reshape(-1, 2)
+        self.ends = cKDTree(ends) if len(ends) else None   # row 2k: start of free[k], 2k + 1: its end
+
+    def joins(self, seeds: list[tuple[int, Stroke, float]], *, partner_first: bool) -> list[tuple[int, Group]]:
+        """For each seed (a stroke, the partner it should fit, the most that fit may cost), the seed grown
+        with free pieces, where that helps and the result fits within its limit; no stroke in two groups."""
+        grown = [(seed, self._grow(seed, partner, partner_first), limit) for seed, partner, limit in seeds]
+        # Lines that fit best first: where two would take the same piece, the surer join wins (never the
+        # first in drawing order, so the result does not depend on it).
+        fits = sorted(((fit, group.pieces, seed, group) for seed, (group, fit), limit in
+                       ((seed, g, limit) for seed, g, limit in grown if g is not None) if fit <= limit),
+                      key=lambda item: item[:2])
+        found, taken = [], set()
+        for _, pieces, seed, group in fits:
+            strokes = {s for s, _ in pieces}
+            if not strokes & taken:
+                found.append((seed, group))
+                taken |= strokes
+        return found
+
+    def _touching(self, point: np.ndarray, used: set[int]) -> list[tuple[int, bool]]:
+        """Free strokes with an end within reach of the point: (stroke, whether that end is its start)."""
+        if self.ends is None:
+            return []
+        rows = self.ends.query_ball_point(point, self.reach)
+        return [(self.free[r // 2], r % 2 == 0) for r in sorted(rows) if self.free[r // 2] not in used]
+
+    def _grow(self, seed: int, partner: Stroke, partner_first: bool) -> tuple[Group, float] | None:
+        """The seed stroke extended, one free piece at a time at either end, while that makes it fit its
+        partner better by JOIN_GAIN, and what that fit costs; None if no piece helps. The line closes where
+        its ends meet and its partner is closed."""
+        drawing, ax = self.drawing, self.ax
+        if drawing.strokes[seed].closed:
+            return None
+
+        def line(pieces: list[Piece]) -> Group:
+            stroke = joined_stroke(drawing, Group(pieces, False))
+            closes = partner.closed and np.linalg.norm(stroke.points[0, ax] - stroke.points[-1, ax]) <= self.reach
+            return Group(pieces, bool(closes))
+
+        def cost(group: Group) -> float:
+            stroke = joined_stroke(drawing, group)
+            return own_cost(partner, stroke, self.axes) if partner_first else own_cost(stroke, partner, self.axes)
+        group, current = line([(seed, False)]), None
+        while len(group.pieces) < MAX_PIECES:
+            pieces = group.pieces
+            used = {s for s, _ in pieces}
+            head = drawing.strokes[pieces[0][0]].points[-1 if pieces[0][1] else 0, ax]
+            tail = drawing.strokes[pieces[-1][0]].points[0 if pieces[-1][1] else -1, ax]
+            # A piece continues the tail from the end that touches it, or leads into the head.
+            options = ([pieces + [(s, not at_start)] for s, at_start in self._touching(tail, used)] +
+                       [[(s, at_start)] + pieces for s, at_start in self._touching(head, used)])
+            if not options:
+                break
+            current = cost(group) if current is None else current
+            value, grown = min(((cost(line(option)), line(option)) for option in options), key=lambda vg: vg[0])
+            if value > current - JOIN_GAIN:
+                break
+            current, group = value, grown
+        return (group, current) if len(group.pieces) > 1 and current is not None else None
+
+
+def disjoint(groups: list[Group]) -> list[Group]:
+    """Groups that share no stroke (the first found keeps a contested piece)."""
+    seen: set[int] = set()
+    out = []
+    for group in groups:
+        strokes = {s for s, _ in group.pieces}
+        if not strokes & seen:
+            out.append(group)
+            seen |= strokes
+    return out
+
+
+def joined_stroke(drawing: Drawing, group: Group) -> Stroke:
+    """One stroke along the pieces in order (each the right way round); a point shared by two pieces once."""
+    parts = []
+    for s, backwards in group.pieces:
+        stroke = drawing.strokes[s]
+        parts.append(stroke.reversed() if backwards else stroke)
+    points, width, opacity = [parts[0].points], [parts[0].width], [parts[0].opacity]
+    for previous, part in zip(parts, parts[1:]):
+        skip = 1 if np.array_equal(previous.points[-1], part.points[0]) else 0
+        points.append(part.points[skip:])
+        width.append(part.width[skip:])
+        opacity.append(part.opacity[skip:])
+    points, width, opacity = np.concatenate(points), np.concatenate(width), np.concatenate(opacity)
+    if group.closed and len(points) > 2 and np.array_equal(points[0], points[-1]):
+        points, width, opacity = points[:-1], width[:-1], opacity[:-1]
+    first = parts[0]
+    return Stroke.built(points, width, opacity, group.closed, first.material, first.id)
+
+
+def join(key: Joined, groups: list[Group]) -> Joined:
+    """The key with each group (of lines of key.drawing) made one line, in the place of its first."""
+    groups = disjoint(groups)
+    lead = {min(s for s, _ in group.pieces): group for group in groups}
+    dropped = {s for group in groups for s, _ in group.pieces} - set(lead)
+    strokes, pieces = [], []
+    for i, stroke in enumerate(key.drawing.strokes):
+        if i in dropped:
+            continue
+        if i in lead:
+            group = lead[i]
+            strokes.append(joined_stroke(key.drawing, group))
+            pieces.append([(s, backwards != flip) for t, flip in group.pieces
+                           for s, backwards in (reversed(key.pieces[t]) if flip else key.pieces[t])])
+        else:
+            strokes.append(stroke)
+            pieces.append(key.pieces[i])
+    return Joined(Drawing(strokes), pieces)

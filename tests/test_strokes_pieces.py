@@ -1,0 +1,122 @@
+"""Lines drawn in one stroke in one key and in several pieces in the next: joined, so they move as one."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from nakawari.bench.strokes import curve_error
+from nakawari.jobs.strokes import run_strokes
+from nakawari.strokes import Drawing, Stroke, StrokeInbetweener, inbetween_strokes
+from nakawari.synth.strokes import stroke_suite
+
+CENTRE = np.array([200.0, 300.0])
+
+
+def _turned(points: np.ndarray, angle: float) -> np.ndarray:
+    rot = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+    return (points - CENTRE) @ rot.T + CENTRE
+
+
+def _arc(n: int = 50) -> np.ndarray:
+    t = np.linspace(0.0, 1.0, n)
+    return np.stack([200 + 150 * np.cos(np.pi * t), 300 - 150 * np.sin(np.pi * t)], axis=1)
+
+
+def _length(points: np.ndarray) -> float:
+    return float(np.linalg.norm(np.diff(points, axis=0), axis=1).sum())
+
+
+def _keys(turn: float = 0.6) -> tuple[Drawing, Drawing]:
+    """An arc and a line; in the second key the arc has turned and is drawn in two pieces (the pen lifted
+    at its 20th point)."""
+    arc = _arc()
+    line = Stroke(np.array([[100.0, 450.0], [300.0, 450.0]]), 3.0)
+    turned = _turned(arc, turn)
+    second = Drawing([Stroke(turned[:20], 3.0), line.copy(), Stroke(turned[19:], 3.0)])
+    return Drawing([Stroke(arc, 3.0), line]), second
+
+
+def test_a_line_redrawn_in_two_pieces_turns_as_one_line() -> None:
+    first, second = _keys()
+    frames, engine = inbetween_strokes([first, second], [0.0, 1.0], [0.25, 0.5, 0.75])
+    for frame, u in zip(frames, (0.25, 0.5, 0.75)):
+        assert len(frame.drawing) == 2  # the arc and the line: no piece fading in beside a shrinking arc
+        arc = next(s for s, src in zip(frame.drawing.strokes, frame.sources) if src["from"] == [0, 0])
+        assert curve_error(arc.points, _turned(_arc(), 0.6 * u), False) < 1.0
+        assert _length(arc.points) == pytest.approx(_length(_arc()), rel=0.01)
+    source = next(src for src in frames[1].sources if src["from"] == [0, 0])
+    assert source["state"] == "matched" and source["to"] == [1, 0] and source["to_pieces"] == [0, 2]
+    assert "from_pieces" not in source
+    (a, b, _), = [m for m in engine.matches(0) if m[0] == [0]]
+    assert (a, b) == ([0], [0, 2])
+    assert engine.unpaired(0) == ([], [])
+
+
+def test_without_joining_the_arc_shrinks_onto_one_piece() -> None:
+    """What joining mends (and what `join_pieces=False` keeps, for callers that name strokes as given)."""
+    first, second = _keys()
+    frames, _ = inbetween_strokes([first, second], [0.0, 1.0], [0.5], join_pieces=False)
+    assert len(frames[0].drawing) == 3
+    assert {src["state"] for src in frames[0].sources} == {"matched", "appearing"}
+
+
+def test_keys_are_reproduced_as_drawn_and_piece_order_or_direction_does_not_matter() -> None:
+    first, second = _keys()
+    reordered = Drawing([second.strokes[2].reversed(), second.strokes[1], second.strokes[0].reversed()])
+    engine = StrokeInbetweener([first, second], [0.0, 1.0])
+    other = StrokeInbetweener([first, reordered], [0.0, 1.0])
+    at_end = engine.frame(1.0)
+    assert len(at_end.drawing) == 3  # the key as given, pieces and all
+    for got, want in zip(at_end.drawing.strokes, second.strokes):
+        np.testing.assert_array_equal(got.points, want.points)
+    for u in (0.3, 0.7):
+        one = next(s for s, src in zip(engine.frame(u).drawing.strokes, engine.frame(u).sources) if src["from"] == [0, 0])
+        two = next(s for s, src in zip(other.frame(u).drawing.strokes, other.frame(u).sources) if src["from"] == [0, 0])
+        np.testing.assert_allclose(one.points, two.points, atol=1e-6)
+
+
+def test_an_outline_drawn_as_two_halves_joins_into_a_closed_line() -> None:
+    t = np.linspace(0, 2 * np.pi, 40, endpoint=False)
+    ellipse = np.stack([300 + 60 * np.cos(t), 200 + 25 * np.sin(t) + 6 * np.sin(2 * t)], axis=1)
+    moved = _turned(ellipse, 0.4) + [15.0, -10.0]
+    halves = [Stroke(moved[:21], 2.0), Stroke(np.vstack([moved[20:], moved[:1]]), 2.0)]
+    frames, engine = inbetween_strokes([Drawing([Stroke(ellipse, 2.0, closed=True)]), Drawing(halves)],
+                                       [0.0, 1.0], [0.5])
+    assert len(frames[0].drawing) == 1 and sorted(frames[0].sources[0]["to_pieces"]) == [0, 1]
+    assert engine.drawings[1].strokes[0].closed
+    truth = _turned(ellipse, 0.2) + [7.5, -5.0]
+    assert curve_error(frames[0].drawing.strokes[0].points, truth, True) < 1.5
+
+
+def test_a_stroke_touching_a_line_end_is_not_joined_when_the_line_fits_alone() -> None:
+    """A tick drawn at the end of a line (in the second key only) stays a stroke of its own and fades in."""
+    first, _ = _keys(turn=0.0)
+    arc = first.strokes[0].points
+    tick = Stroke(np.array([arc[-1], arc[-1] + [0.0, 40.0]]), 3.0)
+    second = Drawing([Stroke(arc + [5.0, 0.0], 3.0), first.strokes[1].copy(), Stroke(tick.points + [5.0, 0.0], 3.0)])
+    engine = StrokeInbetweener([first, second], [0.0, 1.0])
+    assert all(len(p) == 1 for p in engine.joined[1].pieces)
+    assert engine.unpaired(0) == ([], [2])
+
+
+def test_every_line_split_in_the_bench_suite_is_joined_and_nothing_else() -> None:
+    for case in stroke_suite(3, seed=26, shuffle=True, reverse=True, split=4):
+        engine = StrokeInbetweener(case.keys, case.key_times)
+        ids = case.key_ids[1]
+        lines = [sorted(ids[s] for s in engine.joined[1].originals(i)) for i in range(len(engine.drawings[1]))]
+        split = {c for c in ids if ids.count(c) == 2}
+        assert len(split) == 4 and all([c, c] in lines for c in split)
+        assert all(len(set(line)) == 1 for line in lines)  # pieces of two different lines never
+
+
+def test_the_json_response_names_every_piece() -> None:
+    first, second = _keys()
+    response = run_strokes({"keys": [{"strokes": [{"points": s.points.tolist()} for s in key.strokes]}
+                                     for key in (first, second)], "count": 1})
+    gap = response["matches"][0]
+    pair = next(p for p in gap["pairs"] if p["from"] == 0)
+    assert pair["to"] == 0 and pair["to_pieces"] == [0, 2] and "from_pieces" not in pair
+    assert gap["unmatched_to"] == [] and gap["unmatched_from"] == []
+    strokes = response["frames"][0]["strokes"]
+    assert len(strokes) == 2
+    assert next(s for s in strokes if s["source"]["from"] == [0, 0])["source"]["to_pieces"] == [0, 2]
