@@ -137,7 +137,7 @@ class _Pieces:
         def cost(group: Group) -> float:
             stroke = joined_stroke(drawing, group)
             return own_cost(partner, stroke, self.axes) if partner_first else own_cost(stroke, partner, self.axes)
-        group, current = line([(seed, False)]), None
+        group, current = Group([(seed, False)], False), None  # the stroke as drawn
         while len(group.pieces) < MAX_PIECES:
             pieces = group.pieces
             used = {s for s, _ in pieces}
