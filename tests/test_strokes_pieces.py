@@ -120,3 +120,21 @@ def test_the_json_response_names_every_piece() -> None:
     strokes = response["frames"][0]["strokes"]
     assert len(strokes) == 2
     assert next(s for s in strokes if s["source"]["from"] == [0, 0])["source"]["to_pieces"] == [0, 2]
+
+
+def test_a_line_in_pieces_in_the_middle_key_still_travels_on_its_arc_through_three_keys() -> None:
+    """Joined in the middle key for both gaps, the line keeps one track through all three keys: its
+    inbetweens are those of the line drawn whole there."""
+    arc, line = _arc(), Stroke(np.array([[100.0, 450.0], [300.0, 450.0]]), 3.0)
+    keys_whole = [Drawing([Stroke(_turned(arc, a) + [40.0 * a, 0.0], 3.0), line.copy()]) for a in (0.0, 0.5, 0.8)]
+    middle = keys_whole[1].strokes[0].points
+    in_pieces = Drawing([Stroke(middle[30:][::-1], 3.0), line.copy(), Stroke(middle[:31], 3.0)])
+    keys_split = [keys_whole[0], in_pieces, keys_whole[2]]
+    whole = StrokeInbetweener(keys_whole, [0.0, 1.0, 2.0])
+    split = StrokeInbetweener(keys_split, [0.0, 1.0, 2.0])
+    assert any(sorted(track.strokes) == [0, 1, 2] and len(split.joined[1].pieces[track.strokes[1][0]]) == 2
+               for track in split.tracks)
+    for t in (0.5, 1.25, 1.75):
+        (want,) = [s for s in whole.frame(t).drawing.strokes if s.n > 2]   # the arc (the line has two points)
+        (got,) = [s for s in split.frame(t).drawing.strokes if s.n > 2]
+        assert curve_error(got.points, want.points, False) < 0.5
