@@ -114,14 +114,8 @@ class StrokeInbetweener:
         with reuse_descriptors():  # each key is matched with up to three others: describe it once
             self.correspondences = self._matched(plane, order_hint)
             for _ in range(JOIN_ROUNDS if join_pieces else 0):
-                groups: list[list[Group]] = [[] for _ in self.keys]
-                for g, corr in enumerate(self.correspondences):
-                    in_first, in_second = find_joins(self.drawings[g], self.drawings[g + 1], corr, plane)
-                    groups[g] += in_first
-                    groups[g + 1] += in_second
-                if not any(groups):
+                if not self._join_pieces(plane):
                     break
-                self.joined = [join(key, found) if found else key for key, found in zip(self.joined, groups)]
                 self.correspondences = self._matched(plane, order_hint)
         self.tracks = build_tracks(self.correspondences, [len(d) for d in self.drawings])
         self._line_of = [{pieces[0][0]: i for i, pieces in enumerate(key.pieces)} for key in self.joined]
@@ -137,6 +131,17 @@ class StrokeInbetweener:
         drawings = self.drawings
         return reconcile(drawings, [match_drawings(a, b, plane, order_hint=order_hint)
                                     for a, b in zip(drawings, drawings[1:])], plane, order_hint=order_hint)
+
+    def _join_pieces(self, plane: tuple[int, int]) -> bool:
+        """Join the pieces that every gap's matches show to be one line (`pieces.find_joins`); True if any."""
+        groups: list[list[Group]] = [[] for _ in self.keys]
+        drawings = self.drawings
+        for g, corr in enumerate(self.correspondences):
+            in_first, in_second = find_joins(drawings[g], drawings[g + 1], corr, plane)
+            groups[g] += in_first
+            groups[g + 1] += in_second
+        self.joined = [join(key, found) if found else key for key, found in zip(self.joined, groups)]
+        return any(groups)
 
     def matches(self, g: int) -> list[tuple[list[int], list[int], Match]]:
         """The matches of gap g in the keys as given: the strokes of each line (several where pieces were
