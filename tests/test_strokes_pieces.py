@@ -60,6 +60,21 @@ def test_without_joining_the_arc_shrinks_onto_one_piece() -> None:
     assert {src["state"] for src in frames[0].sources} == {"matched", "appearing"}
 
 
+def test_a_piece_that_restarts_behind_where_the_pen_lifted_is_joined_without_the_retraced_part() -> None:
+    """The second piece retraces the first one's last 14 px (as a pen put down a little behind where it
+    left off): joined, the line neither doubles back there nor grows by the overlap."""
+    arc = _arc(200)  # ~2.4 px between points
+    turned = _turned(arc, 0.6)
+    line = Stroke(np.array([[100.0, 450.0], [300.0, 450.0]]), 3.0)
+    second = Drawing([Stroke(turned[:96], 3.0), line.copy(), Stroke(turned[90:], 3.0)])
+    frames, engine = inbetween_strokes([Drawing([Stroke(arc, 3.0), line]), second], [0.0, 1.0], [0.5])
+    assert sorted(engine.joined[1].originals(0)) == [0, 2]
+    (joined,) = [s for s in engine.drawings[1].strokes if s.n > 2]
+    assert _length(joined.points) == pytest.approx(_length(arc), abs=3.0)
+    (arc_now,) = [s for s in frames[0].drawing.strokes if s.n > 2]
+    assert curve_error(arc_now.points, _turned(arc, 0.3), False) < 1.0
+
+
 def test_keys_are_reproduced_as_drawn_and_piece_order_or_direction_does_not_matter() -> None:
     first, second = _keys()
     reordered = Drawing([second.strokes[2].reversed(), second.strokes[1], second.strokes[0].reversed()])

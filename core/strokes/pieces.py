@@ -5,7 +5,8 @@ two or three in the next. Matched one to one, the whole line would shrink onto o
 fade in beside it. Here, after matching, the unmatched strokes that continue a matched stroke (an end within
 reach of its end) are joined to it wherever the joined line fits the partner better (`own_cost`: length and
 shape), and unmatched pieces are joined where together they fit an unmatched stroke of the other key (an
-outline drawn as two halves closes again); the keys are then matched again with those lines whole.
+outline drawn as two halves closes again). A piece that starts a little behind where the line ended retraces
+it; the retraced points are dropped. The keys are then matched again with those lines whole.
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from .model import Drawing, Stroke
 
 JOIN_REACH = 0.02   # of the drawing's scale, and at most …
 JOIN_REACH_LENGTH = 0.1  # … this share of the keys' median stroke length: an end this close to another continues it
+RETRACE = 4         # × that reach: a piece may start this far back along the line's end, retracing it
 JOIN_GAIN = 0.1     # the pair's own cost must fall by this much for a piece to be joined
 MAX_PIECES = 4      # strokes joined into one line at most
 JOIN_MATCH = 0.6    # pieces left unmatched are joined only if they then fit an unmatched stroke this well
@@ -31,8 +33,9 @@ Piece = tuple[int, bool]  # stroke index in the key, drawn the other way round
 
 @dataclass(frozen=True)
 class Group:
-    pieces: list[Piece]   # in order along the line
-    closed: bool          # its two ends meet again (an outline drawn in pieces)
+    pieces: list[Piece]     # in order along the line
+    closed: bool            # its two ends meet again (an outline drawn in pieces)
+    retraced: tuple[int, ...] = ()  # per piece after the first: its first points that retrace the one before
 
 
 @dataclass
@@ -115,10 +118,11 @@ class _Pieces:
         return found
 
     def _touching(self, point: np.ndarray, used: set[int]) -> list[tuple[int, bool]]:
-        """Free strokes with an end within reach of the point: (stroke, whether that end is its start)."""
+        """Free strokes with an end near the point (within reach, or RETRACE × reach for one that retraces
+        the line's end): (stroke, whether that end is its start)."""
         if self.ends is None:
             return []
-        rows = self.ends.query_ball_point(point, self.reach)
+        rows = self.ends.query_ball_point(point, RETRACE * self.reach)
         return [(self.free[r // 2], r % 2 == 0) for r in sorted(rows) if self.free[r // 2] not in used]
 
     def _grow(self, seed: int, partner: Stroke, partner_first: bool) -> tuple[Group, float] | None:
@@ -129,10 +133,18 @@ class _Pieces:
         if drawing.strokes[seed].closed:
             return None
 
-        def line(pieces: list[Piece]) -> Group:
-            stroke = joined_stroke(drawing, Group(pieces, False))
+        def line(pieces: list[Piece]) -> Group | None:
+            """The pieces as one line (None where two do not meet once retracing is dropped), closed where
+            its ends meet and its partner is closed."""
+            parts = [_oriented(drawing, piece).points[:, ax] for piece in pieces]
+            retraced = tuple(_retraced(before, after, self.reach) for before, after in zip(parts, parts[1:]))
+            # Consecutive pieces meet: end to end within reach, or (retracing) a point or so beyond it.
+            if any(np.linalg.norm(after[k] - before[-1]) > (2 if k else 1) * self.reach
+                   for before, after, k in zip(parts, parts[1:], retraced)):
+                return None
+            stroke = joined_stroke(drawing, Group(pieces, False, retraced))
             closes = partner.closed and np.linalg.norm(stroke.points[0, ax] - stroke.points[-1, ax]) <= self.reach
-            return Group(pieces, bool(closes))
+            return Group(pieces, bool(closes), retraced)
 
         def cost(group: Group) -> float:
             stroke = joined_stroke(drawing, group)
@@ -144,12 +156,14 @@ class _Pieces:
             head = drawing.strokes[pieces[0][0]].points[-1 if pieces[0][1] else 0, ax]
             tail = drawing.strokes[pieces[-1][0]].points[0 if pieces[-1][1] else -1, ax]
             # A piece continues the tail from the end that touches it, or leads into the head.
-            options = ([pieces + [(s, not at_start)] for s, at_start in self._touching(tail, used)] +
-                       [[(s, at_start)] + pieces for s, at_start in self._touching(head, used)])
+            options = [line(option) for option in
+                       [pieces + [(s, not at_start)] for s, at_start in self._touching(tail, used)] +
+                       [[(s, at_start)] + pieces for s, at_start in self._touching(head, used)]]
+            options = [option for option in options if option is not None]
             if not options:
                 break
             current = cost(group) if current is None else current
-            value, grown = min(((cost(line(option)), line(option)) for option in options), key=lambda vg: vg[0])
+            value, grown = min(((cost(option), option) for option in options), key=lambda vg: vg[0])
             if value > current - JOIN_GAIN:
                 break
             current, group = value, grown
@@ -168,15 +182,30 @@ def disjoint(groups: list[Group]) -> list[Group]:
     return out
 
 
+def _oriented(drawing: Drawing, piece: Piece) -> Stroke:
+    stroke = drawing.strokes[piece[0]]
+    return stroke.reversed() if piece[1] else stroke
+
+
+def _retraced(before: np.ndarray, after: np.ndarray, tolerance: float) -> int:
+    """How many of `after`'s first points retrace the end of `before`: each lies within tolerance of a point
+    of `before` other than its last (the pen restarted a little behind where it lifted). A shared or nearby
+    end point alone is no retracing, so a corner at the junction is kept. At most half of `after`."""
+    if tolerance <= 0 or len(after) < 4 or len(before) < 2:
+        return 0
+    distance, nearest = cKDTree(before).query(after[: len(after) // 2])
+    retraces = (distance <= tolerance) & (nearest < len(before) - 1)
+    return int(np.argmin(retraces)) if not retraces.all() else len(retraces)
+
+
 def joined_stroke(drawing: Drawing, group: Group) -> Stroke:
-    """One stroke along the pieces in order (each the right way round); a point shared by two pieces once."""
-    parts = []
-    for s, backwards in group.pieces:
-        stroke = drawing.strokes[s]
-        parts.append(stroke.reversed() if backwards else stroke)
+    """One stroke along the pieces in order (each the right way round, retracing dropped); a point shared
+    by two pieces once."""
+    parts = [_oriented(drawing, piece) for piece in group.pieces]
     points, width, opacity = [parts[0].points], [parts[0].width], [parts[0].opacity]
-    for previous, part in zip(parts, parts[1:]):
-        skip = 1 if np.array_equal(previous.points[-1], part.points[0]) else 0
+    retraced = group.retraced or (0,) * (len(parts) - 1)
+    for previous, part, skip in zip(parts, parts[1:], retraced):
+        skip += 1 if skip < part.n - 1 and np.array_equal(previous.points[-1], part.points[skip]) else 0
         points.append(part.points[skip:])
         width.append(part.width[skip:])
         opacity.append(part.opacity[skip:])
