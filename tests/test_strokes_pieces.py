@@ -153,3 +153,28 @@ def test_a_line_in_pieces_in_the_middle_key_still_travels_on_its_arc_through_thr
         (want,) = [s for s in whole.frame(t).drawing.strokes if s.n > 2]   # the arc (the line has two points)
         (got,) = [s for s in split.frame(t).drawing.strokes if s.n > 2]
         assert curve_error(got.points, want.points, False) < 0.5
+
+
+def test_grease_pencil_strokes_in_the_front_plane_are_joined_too() -> None:
+    """3-D points drawn in x-z (Blender's front view, depth y): the pieces meet in that plane."""
+    first, second = _keys()
+
+    def front(drawing: Drawing) -> Drawing:
+        return Drawing([Stroke(np.column_stack([s.points[:, 0], np.full(s.n, 0.01 * i), s.points[:, 1]]), 3.0)
+                        for i, s in enumerate(drawing.strokes)])
+    frames, engine = inbetween_strokes([front(first), front(second)], [0.0, 1.0], [0.5])
+    assert engine.axes[2] == 1 and sorted(engine.joined[1].originals(0)) == [0, 2]
+    (arc,) = [s for s in frames[0].drawing.strokes if s.n > 2]
+    assert curve_error(arc.points[:, [0, 2]], _turned(_arc(), 0.3), False) < 1.0
+
+
+def test_an_outline_drawn_as_two_overlapping_halves_closes_without_doubling() -> None:
+    t = np.linspace(0, 2 * np.pi, 80, endpoint=False)
+    ellipse = np.stack([300 + 60 * np.cos(t), 200 + 25 * np.sin(t)], axis=1)
+    moved = _turned(ellipse, 0.4) + [15.0, -10.0]
+    ring = np.vstack([moved, moved])
+    halves = [Stroke(ring[0:45], 2.0), Stroke(ring[41:84], 2.0)]  # each restarts 4 points behind the other
+    _, engine = inbetween_strokes([Drawing([Stroke(ellipse, 2.0, closed=True)]), Drawing(halves)], [0.0, 1.0], [0.5])
+    (outline,) = engine.drawings[1].strokes
+    assert outline.closed and outline.n == pytest.approx(80, abs=2)
+    assert curve_error(outline.points, moved, True) < 0.5

@@ -36,6 +36,7 @@ class Group:
     pieces: list[Piece]     # in order along the line
     closed: bool            # its two ends meet again (an outline drawn in pieces)
     retraced: tuple[int, ...] = ()  # per piece after the first: its first points that retrace the one before
+    closing: int = 0                # closed: the line's first points that retrace its end
 
 
 @dataclass
@@ -142,9 +143,11 @@ class _Pieces:
             if any(np.linalg.norm(after[k] - before[-1]) > (2 if k else 1) * self.reach
                    for before, after, k in zip(parts, parts[1:], retraced)):
                 return None
-            stroke = joined_stroke(drawing, Group(pieces, False, retraced))
-            closes = partner.closed and np.linalg.norm(stroke.points[0, ax] - stroke.points[-1, ax]) <= self.reach
-            return Group(pieces, bool(closes), retraced)
+            points = joined_stroke(drawing, Group(pieces, False, retraced)).points[:, ax]
+            # Closed like its partner where the line's end meets its start (again maybe retracing it).
+            closing = _retraced(points, points, self.reach, own=True) if partner.closed else 0
+            closes = partner.closed and np.linalg.norm(points[closing] - points[-1]) <= (2 if closing else 1) * self.reach
+            return Group(pieces, bool(closes), retraced, closing if closes else 0)
 
         def cost(group: Group) -> float:
             stroke = joined_stroke(drawing, group)
@@ -187,12 +190,15 @@ def _oriented(drawing: Drawing, piece: Piece) -> Stroke:
     return stroke.reversed() if piece[1] else stroke
 
 
-def _retraced(before: np.ndarray, after: np.ndarray, tolerance: float) -> int:
+def _retraced(before: np.ndarray, after: np.ndarray, tolerance: float, own: bool = False) -> int:
     """How many of `after`'s first points retrace the end of `before`: each lies within tolerance of a point
     of `before` other than its last (the pen restarted a little behind where it lifted). A shared or nearby
-    end point alone is no retracing, so a corner at the junction is kept. At most half of `after`."""
+    end point alone is no retracing, so a corner at the junction is kept. At most half of `after`. `own`:
+    `after` is `before` itself, a line closing over its own start: only its second half counts as its end."""
     if tolerance <= 0 or len(after) < 4 or len(before) < 2:
         return 0
+    if own:
+        before = before[len(before) // 2:]
     distance, nearest = cKDTree(before).query(after[: len(after) // 2])
     retraces = (distance <= tolerance) & (nearest < len(before) - 1)
     return int(np.argmin(retraces)) if not retraces.all() else len(retraces)
@@ -210,6 +216,8 @@ def joined_stroke(drawing: Drawing, group: Group) -> Stroke:
         width.append(part.width[skip:])
         opacity.append(part.opacity[skip:])
     points, width, opacity = np.concatenate(points), np.concatenate(width), np.concatenate(opacity)
+    if group.closing:
+        points, width, opacity = points[group.closing:], width[group.closing:], opacity[group.closing:]
     if group.closed and len(points) > 2 and np.array_equal(points[0], points[-1]):
         points, width, opacity = points[:-1], width[:-1], opacity[:-1]
     first = parts[0]
