@@ -104,12 +104,14 @@ class _Pieces:
     def joins(self, seeds: list[tuple[int, Stroke, float]], *, partner_first: bool) -> list[tuple[int, Group]]:
         """For each seed (a stroke, the partner it should fit, the most that fit may cost), the seed grown
         with free pieces, where that helps and the result fits within its limit; no stroke in two groups."""
-        grown = [(seed, self._grow(seed, partner, partner_first), limit) for seed, partner, limit in seeds]
+        fits = []
+        for seed, partner, limit in seeds:
+            grown = self._grow(seed, partner, partner_first)
+            if grown is not None and grown[1] <= limit:
+                fits.append((grown[1], grown[0].pieces, seed, grown[0]))
         # Lines that fit best first: where two would take the same piece, the surer join wins (never the
         # first in drawing order, so the result does not depend on it).
-        fits = sorted(((fit, group.pieces, seed, group) for seed, (group, fit), limit in
-                       ((seed, g, limit) for seed, g, limit in grown if g is not None) if fit <= limit),
-                      key=lambda item: item[:2])
+        fits.sort(key=lambda item: item[:2])
         found, taken = [], set()
         for _, pieces, seed, group in fits:
             strokes = {s for s, _ in pieces}
