@@ -111,6 +111,8 @@ def build_parser() -> argparse.ArgumentParser:
                          "or draw on/off")
     strokes.add_argument("--order-hint", action="store_true", help="the keys' strokes were drawn in the same "
                          "order: use it to tell twin parts apart")
+    strokes.add_argument("--keep-pieces", action="store_true", help="do not join a line drawn as several strokes "
+                         "end to end in one key (join_pieces: false)")
     strokes.add_argument("--overwrite", action="store_true", help="replace an existing output file")
 
     bench = commands.add_parser("bench", help="measure quality and speed against baselines")
@@ -245,6 +247,8 @@ def _cmd_strokes(args: argparse.Namespace) -> int:
             request[option] = getattr(args, option)
     if args.order_hint:
         request["order_hint"] = True
+    if args.keep_pieces:
+        request["join_pieces"] = False
     response = run_strokes(request)
     write_response(response, args.out, overwrite=args.overwrite)
     if args.out != "-":

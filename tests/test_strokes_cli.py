@@ -67,7 +67,8 @@ def test_times_include_keys_and_bad_requests() -> None:
                          ({"times": [3]}, "outside the key range"),
                          ({"count": 2, "times": [1]}, "either 'count' or 'times'"),
                          ({"ease": "wobble"}, "unknown ease"),
-                         ({"unmatched": "pop"}, "unmatched")]:
+                         ({"unmatched": "pop"}, "unmatched"),
+                         ({"join_pieces": "yes"}, "join_pieces must be true or false")]:
         request = _request(**bad)
         with pytest.raises(BadInput, match=message):
             run_strokes(request)
@@ -108,10 +109,12 @@ def test_cli_bad_input_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture
 
 def test_cli_reads_stdin_and_writes_stdout(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setattr("sys.stdin", io.StringIO(json.dumps(_request(count=1))))
-    code, stdout, err = _run(capsys, "strokes", "-", "--out", "-", "--unmatched", "draw", "--order-hint")
+    code, stdout, err = _run(capsys, "strokes", "-", "--out", "-", "--unmatched", "draw", "--order-hint",
+                             "--keep-pieces")
     assert code == 0, err
     response = json.loads(stdout)
     assert response["unmatched"] == "draw" and response["order_hint"] and len(response["frames"]) == 1
+    assert response["join_pieces"] is False
 
 
 def _arm(path: Path, angle: float, width: int = 3) -> tuple[Path, np.ndarray]:
