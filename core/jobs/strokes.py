@@ -75,8 +75,7 @@ def run_strokes(request: dict, progress: Progress | None = None,
     return {"format": FORMAT, "version": VERSION, "kind": "inbetweens", "engine": __version__,
             "key_times": key_times, "ease": {"name": ease.name, "strength": ease.strength},
             "unmatched": unmatched, "arcs": arcs, "order_hint": order_hint, "join_pieces": join_pieces,
-            "frames": out_frames,
-            "matches": matches_to_json(engine)}
+            "frames": out_frames, "matches": matches_to_json(engine)}
 
 
 def read_request(path: str) -> dict:
