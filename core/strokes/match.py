@@ -25,10 +25,10 @@ from .descriptors import (DESCRIPTOR, MIN_TURN, Features, Neighbourhood, closed_
                           drawing_scale, features, first_minima, mapped_index, nearest_strokes, pair_turns,
                           plane_axes, shape_costs, shape_costs_and_turns)
 from .geometry import alignment_scores, complex_points, resample_many
-from .model import Drawing, Stroke
+from .model import Drawing
 from .twins import LASTING, PairingCost, untwist
 
-__all__ = ["Correspondence", "Match", "match_drawings", "own_cost", "pairing", "pairing_cost", "plane_axes",
+__all__ = ["Correspondence", "Match", "match_drawings", "own_costs", "pairing", "pairing_cost", "plane_axes",
            "repaired"]
 
 REFINE = 128              # points for the closed strokes' start-point refinement
@@ -45,7 +45,7 @@ MISMATCH_PENALTY = 0.6    # closed vs open, or another material
 UNMATCHED_COST = 1.2      # a pair costlier than two unmatched halves (2 × this) is left unmatched
 SYMMETRY = 0.05          # alignments that fit within this of the best (1 − fit) are told apart by contacts
 ROUNDS = 4               # at most, of choosing those alignments again as the neighbours' choices change
-DENSE_LIMIT = 3000        # strokes in both keys together; above, the sparse matching keeps memory bounded
+DENSE_LIMIT = 1000        # strokes in both keys together; above, the sparse matching (faster there, and memory bounded)
 _NO_EDGE = 1e6
 
 
@@ -143,7 +143,7 @@ def _pair_costs(fa: Features, fb: Features, guesses: np.ndarray, weights: np.nda
 
 
 def _own_costs(fa: Features, fb: Features, ia: np.ndarray, ib: np.ndarray, shape: np.ndarray,
-               scale: float) -> np.ndarray:
+               scale: float | np.ndarray) -> np.ndarray:
     """The part of a pair's cost that does not depend on where it is: length ratio, shape, kind."""
     tiny = 0.02 * scale
     length = np.abs(np.log((fa.length[ia] + tiny) / (fb.length[ib] + tiny)))
@@ -164,9 +164,20 @@ def _pairs_of(first: Drawing, second: Drawing, chosen: dict[int, int], axes: tup
     return fa, fb, scale, np.stack([ia, ib], axis=1), _own_costs(fa, fb, ia, ib, shape, scale), orient
 
 
-def own_cost(first: Stroke, second: Stroke, axes: tuple[int, int] = (0, 1)) -> float:
-    """What pairing these two strokes costs apart from where they are: length ratio, shape, kind."""
-    return float(_pairs_of(Drawing([first]), Drawing([second]), {0: 0}, axes)[4][0])
+def own_costs(one: Drawing, others: Drawing, axes: tuple[int, int] = (0, 1), *, one_first: bool = True
+              ) -> np.ndarray:
+    """What pairing the one stroke of `one` with each stroke of `others` costs apart from where they are
+    (length ratio, shape, kind), `one` as the first key's stroke or (one_first=False) the second's. Each
+    pair is judged at its own scale (`drawing_scale` of the two strokes), as if they were two keys."""
+    f_one, f_others = features(one, axes), features(others, axes)
+    fa, fb = (f_one, f_others) if one_first else (f_others, f_one)
+    single, each = np.zeros(len(others), np.int64), np.arange(len(others))
+    ia, ib = (single, each) if one_first else (each, single)
+    shape, _ = shape_costs(fa, fb, ia, ib)
+    # drawing_scale of two strokes: the distance of their centroids (twice their spread), half the longer.
+    apart = np.linalg.norm(fa.centroid[ia] - fb.centroid[ib], axis=1)
+    scale = np.maximum.reduce([apart, 0.5 * np.maximum(fa.length[ia], fb.length[ib]), np.ones(len(ia))])
+    return _own_costs(fa, fb, ia, ib, shape, scale)
 
 
 def pairing_cost(first: Drawing, second: Drawing, chosen: dict[int, int], axes: tuple[int, int] = (0, 1)

@@ -3,7 +3,7 @@
 Artists lift the pen in different places when they redraw a key, so a line may be one stroke in one key and
 two or three in the next. Matched one to one, the whole line would shrink onto one piece while the others
 fade in beside it. Here, after matching, the unmatched strokes that continue a matched stroke (an end within
-reach of its end) are joined to it wherever the joined line fits the partner better (`own_cost`: length and
+reach of its end) are joined to it wherever the joined line fits the partner better (`own_costs`: length and
 shape), and unmatched pieces are joined where together they fit an unmatched stroke of the other key (an
 outline drawn as two halves closes again). A piece that starts a little behind where the line ended retraces
 it; the retraced points are dropped. The keys are then matched again with those lines whole.
@@ -16,7 +16,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from .descriptors import Features, drawing_scale, features
-from .match import Correspondence, own_cost
+from .match import Correspondence, own_costs
 from .model import Drawing, Stroke
 
 JOIN_REACH = 0.02   # of the drawing's scale, and at most …
@@ -151,9 +151,11 @@ class _Pieces:
             closes = partner.closed and np.linalg.norm(points[closing] - points[-1]) <= (2 if closing else 1) * self.reach
             return Group(pieces, bool(closes), retraced, closing if closes else 0)
 
-        def cost(group: Group) -> float:
-            stroke = joined_stroke(drawing, group)
-            return own_cost(partner, stroke, self.axes) if partner_first else own_cost(stroke, partner, self.axes)
+        alone = Drawing([partner])
+
+        def costs(groups: list[Group]) -> np.ndarray:
+            lines = Drawing([joined_stroke(drawing, group) for group in groups])
+            return own_costs(alone, lines, self.axes, one_first=partner_first)
         group, current = Group([(seed, False)], False), None  # the stroke as drawn
         while len(group.pieces) < MAX_PIECES:
             pieces = group.pieces
@@ -167,8 +169,10 @@ class _Pieces:
             options = [option for option in options if option is not None]
             if not options:
                 break
-            current = cost(group) if current is None else current
-            value, grown = min(((cost(option), option) for option in options), key=lambda vg: vg[0])
+            current = float(costs([group])[0]) if current is None else current
+            values = costs(options)
+            best = int(np.argmin(values))   # the first of equally good options
+            value, grown = float(values[best]), options[best]
             if value > current - JOIN_GAIN:
                 break
             current, group = value, grown

@@ -271,7 +271,14 @@ def _chain_moves(members: list[tuple[int, int]], touching: Touching) -> list[lis
     def linked(one: tuple[int, int], other: tuple[int, int]) -> bool:
         (a, c), (x, y) = one, other
         return not {a, c} & {x, y} and ((x in near[a] and y in near[c]) or (y in near[a] and x in near[c]))
-    links = [[k for k, other in enumerate(members) if linked(one, other)] for one in members]
+    # An exchange linked to (a, c) holds a stroke touching a: look only among those (a group of thousands
+    # of look-alike strokes, hatching say, would otherwise compare every exchange with every other).
+    holding: dict[int, list[int]] = {}
+    for k, pair in enumerate(members):
+        for stroke in set(pair):
+            holding.setdefault(stroke, []).append(k)
+    links = [[k for k in sorted({k for x in near[one[0]] for k in holding.get(x, [])}) if linked(one, members[k])]
+             for one in members]
     level = {frozenset([k]) for k in range(len(members))}
     found = sorted(level, key=sorted)
     for _ in range(CHAIN_MOVE - 1):
