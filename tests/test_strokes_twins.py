@@ -98,3 +98,19 @@ def test_close_points_on_different_tracks_are_all_found(seed: int) -> None:
                 if track[p[0]] != track[p[1]]}
     found = {tuple(sorted(p)) for p in _pairs_within(points, offsets, 3.0).tolist()}
     assert found == expected
+
+
+def test_chain_links_are_every_linked_pair_of_exchanges() -> None:
+    """The links found through touching strokes only are exactly those of comparing every two exchanges."""
+    from nakawari.strokes.twins import chain_links
+    rng = np.random.default_rng(4)
+    for _ in range(20):
+        n = int(rng.integers(4, 30))
+        members = sorted({tuple(sorted(rng.choice(n, 2, replace=False).tolist())) for _ in range(n)})
+        near = {s: set(rng.choice(n, int(rng.integers(0, 4)), replace=False).tolist()) - {s} for s in range(n)}
+
+        def linked(one: tuple[int, int], other: tuple[int, int]) -> bool:
+            (a, c), (x, y) = one, other
+            return not {a, c} & {x, y} and ((x in near[a] and y in near[c]) or (y in near[a] and x in near[c]))
+        assert chain_links(members, near) == [[k for k, other in enumerate(members) if linked(one, other)]
+                                              for one in members]

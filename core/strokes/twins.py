@@ -266,19 +266,7 @@ def _descend(cost: PairingCost, members: list[tuple[int, int]]) -> bool:
 def _chain_moves(members: list[tuple[int, int]], touching: Touching) -> list[list[tuple[int, int]]]:
     """Sets of up to CHAIN_MOVE exchanges that form a twin chain (each one's strokes touch the next one's
     correspondingly) and share no stroke; at most MAX_MOVES of them, smallest first."""
-    near = _near(touching, members)
-
-    def linked(one: tuple[int, int], other: tuple[int, int]) -> bool:
-        (a, c), (x, y) = one, other
-        return not {a, c} & {x, y} and ((x in near[a] and y in near[c]) or (y in near[a] and x in near[c]))
-    # An exchange linked to (a, c) holds a stroke touching a: look only among those (a group of thousands
-    # of look-alike strokes, hatching say, would otherwise compare every exchange with every other).
-    holding: dict[int, list[int]] = {}
-    for k, pair in enumerate(members):
-        for stroke in set(pair):
-            holding.setdefault(stroke, []).append(k)
-    links = [[k for k in sorted({k for x in near[one[0]] for k in holding.get(x, [])}) if linked(one, members[k])]
-             for one in members]
+    links = chain_links(members, _near(touching, members))
     level = {frozenset([k]) for k in range(len(members))}
     found = sorted(level, key=sorted)
     for _ in range(CHAIN_MOVE - 1):
@@ -293,6 +281,22 @@ def _chain_moves(members: list[tuple[int, int]], touching: Touching) -> list[lis
         if len(found) >= MAX_MOVES or not level:
             break
     return [[members[k] for k in sorted(move)] for move in found[:MAX_MOVES]]
+
+
+def chain_links(members: list[tuple[int, int]], near: dict[int, set[int]]) -> list[list[int]]:
+    """For each exchange (a, c), the exchanges (x, y) sharing no stroke with it whose strokes touch a and c
+    correspondingly (x touches a and y touches c, or the other way round): the next links of a chain."""
+    def linked(one: tuple[int, int], other: tuple[int, int]) -> bool:
+        (a, c), (x, y) = one, other
+        return not {a, c} & {x, y} and ((x in near[a] and y in near[c]) or (y in near[a] and x in near[c]))
+    # A linked exchange holds a stroke touching a: look only among those (a group of thousands of
+    # look-alike strokes, hatching say, would otherwise compare every exchange with every other).
+    holding: dict[int, list[int]] = {}
+    for k, pair in enumerate(members):
+        for stroke in set(pair):
+            holding.setdefault(stroke, []).append(k)
+    return [[k for k in sorted({k for x in near[one[0]] for k in holding.get(x, [])}) if linked(one, members[k])]
+            for one in members]
 
 
 def edges_by_stroke(edges: np.ndarray) -> Touching:
