@@ -7,6 +7,7 @@ rendering, and vectorisation of clean raster line art.
   descriptors.py  what matching knows of a stroke: arc-length descriptor, length, contacts
   twins.py        twin parts (left and right limbs) told apart by where they join the rest
   triples.py      three keys or more: the direct match of keys k and k+2 settles which gap is at odds
+  pieces.py       a line drawn as several strokes end to end in one key, joined to match and move as one
   interpolate.py  turn-scale-shift + residual between two keys; Catmull-Rom arcs through 3+ keys
   render.py       anti-aliased rendering at each stroke's width and opacity
   vectorize.py    clean raster line art → skeleton → strokes with measured width
