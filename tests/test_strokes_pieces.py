@@ -178,3 +178,20 @@ def test_an_outline_drawn_as_two_overlapping_halves_closes_without_doubling() ->
     (outline,) = engine.drawings[1].strokes
     assert outline.closed and outline.n == pytest.approx(80, abs=2)
     assert curve_error(outline.points, moved, True) < 0.5
+
+
+def test_shuffling_and_reversing_the_pieces_key_does_not_change_the_inbetweens() -> None:
+    case = stroke_suite(2, seed=27, shuffle=True, reverse=True, split=4)[1]
+    first, second = case.keys
+    rng = np.random.default_rng(0)
+    order = rng.permutation(len(second))
+    redrawn = Drawing([second.strokes[i].reversed() if rng.random() < 0.5 else second.strokes[i] for i in order])
+    times = case.times
+    frames, engine = inbetween_strokes([first, second], case.key_times, times)
+    again, other = inbetween_strokes([first, redrawn], case.key_times, times)
+    assert sum(len(p) > 1 for p in engine.joined[1].pieces) == sum(len(p) > 1 for p in other.joined[1].pieces) > 0
+    for one, two in zip(frames, again):
+        by_first = {src["from"][1]: s for s, src in zip(two.drawing.strokes, two.sources) if src["state"] == "matched"}
+        for stroke, src in zip(one.drawing.strokes, one.sources):
+            if src["state"] == "matched":
+                assert curve_error(stroke.points, by_first[src["from"][1]].points, stroke.closed) < 1e-6
