@@ -73,12 +73,12 @@ def find_joins(first: Drawing, second: Drawing, corr: Correspondence, axes: tupl
                 for b in _nearby(fb, corr.unmatched_b, fa.centroid[a] + moved, NEAR * scale)]
     grown_b = _Pieces(second, corr.unmatched_b, axes, reach).joins(seeds_b, partner_first=True)
     # The first key's strokes are grown against their partners as joined in the second key.
-    lines_b = {seed: joined_stroke(second, group) for seed, group in grown_b}
+    lines_b = {seed: line for seed, _, line in grown_b}
     seeds_a = [(m.a, lines_b.get(m.b, second.strokes[m.b]), np.inf) for m in corr.matches]
     seeds_a += [(a, second.strokes[b], JOIN_MATCH) for b in corr.unmatched_b
                 for a in _nearby(fa, corr.unmatched_a, fb.centroid[b] - moved, NEAR * scale)]
     grown_a = _Pieces(first, corr.unmatched_a, axes, reach).joins(seeds_a, partner_first=False)
-    return [group for _, group in grown_a], [group for _, group in grown_b]
+    return [group for _, group, _ in grown_a], [group for _, group, _ in grown_b]
 
 
 def _nearby(f: Features, free: list[int], where: np.ndarray, length: float) -> list[int]:
@@ -101,24 +101,21 @@ class _Pieces:
         ends = np.array([drawing.strokes[s].points[[0, -1]][:, self.ax] for s in self.free]).reshape(-1, 2)
         self.ends = cKDTree(ends) if len(ends) else None   # row 2k: start of free[k], 2k + 1: its end
 
-    def joins(self, seeds: list[tuple[int, Stroke, float]], *, partner_first: bool) -> list[tuple[int, Group]]:
+    def joins(self, seeds: list[tuple[int, Stroke, float]], *, partner_first: bool
+              ) -> list[tuple[int, Group, Stroke]]:
         """For each seed (a stroke, the partner it should fit, the most that fit may cost), the seed grown
-        with free pieces, where that helps and the result fits within its limit; no stroke in two groups."""
+        with free pieces, where that helps and the result fits within its limit, and the joined line; no
+        stroke in two groups."""
         fits = []
         for seed, partner, limit in seeds:
             grown = self._grow(seed, partner, partner_first)
-            if grown is not None and grown[1] <= limit:
-                fits.append((grown[1], grown[0].pieces, seed, grown[0]))
+            if grown is not None and grown[2] <= limit:
+                fits.append((grown[2], grown[0].pieces, seed, grown[0], grown[1]))
         # Lines that fit best first: where two would take the same piece, the surer join wins (never the
         # first in drawing order, so the result does not depend on it).
         fits.sort(key=lambda item: item[:2])
-        found, taken = [], set()
-        for _, pieces, seed, group in fits:
-            strokes = {s for s, _ in pieces}
-            if not strokes & taken:
-                found.append((seed, group))
-                taken |= strokes
-        return found
+        kept = {id(group) for group in disjoint([group for *_, group, _ in fits])}
+        return [(seed, group, line) for _, _, seed, group, line in fits if id(group) in kept]
 
     def _touching(self, point: np.ndarray, used: set[int]) -> list[tuple[int, bool]]:
         """Free strokes with an end near the point (within reach, or RETRACE × reach for one that retraces
@@ -128,35 +125,39 @@ class _Pieces:
         rows = self.ends.query_ball_point(point, RETRACE * self.reach)
         return [(self.free[r // 2], r % 2 == 0) for r in sorted(rows) if self.free[r // 2] not in used]
 
-    def _grow(self, seed: int, partner: Stroke, partner_first: bool) -> tuple[Group, float] | None:
+    def _grow(self, seed: int, partner: Stroke, partner_first: bool) -> tuple[Group, Stroke, float] | None:
         """The seed stroke extended, one free piece at a time at either end, while that makes it fit its
-        partner better by JOIN_GAIN, and what that fit costs; None if no piece helps. The line closes where
-        its ends meet and its partner is closed."""
+        partner better by JOIN_GAIN: the group, the joined line and what its fit costs; None if no piece
+        helps. The line closes where its ends meet and its partner is closed."""
         drawing, ax = self.drawing, self.ax
         if drawing.strokes[seed].closed:
             return None
 
-        def line(pieces: list[Piece]) -> Group | None:
-            """The pieces as one line (None where two do not meet once retracing is dropped), closed where
-            its ends meet and its partner is closed."""
+        def line(pieces: list[Piece]) -> tuple[Group, Stroke] | None:
+            """The pieces as one line, and its stroke (None where two do not meet once retracing is
+            dropped), closed where its ends meet and its partner is closed."""
             parts = [_oriented(drawing, piece).points[:, ax] for piece in pieces]
             retraced = tuple(_retraced(before, after, self.reach) for before, after in zip(parts, parts[1:]))
             # Consecutive pieces meet: end to end within reach, or (retracing) a point or so beyond it.
             if any(np.linalg.norm(after[k] - before[-1]) > (2 if k else 1) * self.reach
                    for before, after, k in zip(parts, parts[1:], retraced)):
                 return None
-            points = joined_stroke(drawing, Group(pieces, False, retraced)).points[:, ax]
+            opened = Group(pieces, False, retraced)
+            stroke = joined_stroke(drawing, opened)
+            points = stroke.points[:, ax]
             # Closed like its partner where the line's end meets its start (again maybe retracing it).
             closing = _retraced(points, points, self.reach, own=True) if partner.closed else 0
-            closes = partner.closed and np.linalg.norm(points[closing] - points[-1]) <= (2 if closing else 1) * self.reach
-            return Group(pieces, bool(closes), retraced, closing if closes else 0)
+            if not (partner.closed and
+                    np.linalg.norm(points[closing] - points[-1]) <= (2 if closing else 1) * self.reach):
+                return opened, stroke
+            closed = Group(pieces, True, retraced, closing)
+            return closed, joined_stroke(drawing, closed)
 
         alone = Drawing([partner])
 
-        def costs(groups: list[Group]) -> np.ndarray:
-            lines = Drawing([joined_stroke(drawing, group) for group in groups])
-            return own_costs(alone, lines, self.axes, one_first=partner_first)
-        group, current = Group([(seed, False)], False), None  # the stroke as drawn
+        def costs(lines: list[Stroke]) -> np.ndarray:
+            return own_costs(alone, Drawing(lines), self.axes, one_first=partner_first)
+        group, stroke, current = Group([(seed, False)], False), drawing.strokes[seed], None  # as drawn
         while len(group.pieces) < MAX_PIECES:
             pieces = group.pieces
             used = {s for s, _ in pieces}
@@ -169,14 +170,13 @@ class _Pieces:
             options = [option for option in options if option is not None]
             if not options:
                 break
-            current = float(costs([group])[0]) if current is None else current
-            values = costs(options)
+            current = float(costs([stroke])[0]) if current is None else current
+            values = costs([joined for _, joined in options])
             best = int(np.argmin(values))   # the first of equally good options
-            value, grown = float(values[best]), options[best]
-            if value > current - JOIN_GAIN:
+            if values[best] > current - JOIN_GAIN:
                 break
-            current, group = value, grown
-        return (group, current) if len(group.pieces) > 1 and current is not None else None
+            current, (group, stroke) = float(values[best]), options[best]
+        return (group, stroke, current) if len(group.pieces) > 1 and current is not None else None
 
 
 def disjoint(groups: list[Group]) -> list[Group]:
