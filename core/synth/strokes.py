@@ -93,9 +93,8 @@ def _split(stroke: Stroke, rng: np.random.Generator) -> list[Stroke]:
     if stroke.closed:
         cut = int(rng.integers(0, n))
         half = int(rng.integers(max(2, n // 3), n - max(2, n // 3) + 1))
-        ring = np.r_[np.arange(n), 0]
-        order = np.roll(ring[:-1], -cut)
-        parts = [np.r_[order[:half + 1]], np.r_[order[half:], order[:1]]]
+        order = np.roll(np.arange(n), -cut)
+        parts = [order[:half + 1], np.r_[order[half:], order[:1]]]
     else:
         cut = int(rng.integers(n // 3, n - n // 3))
         parts = [np.arange(cut + 1), np.arange(cut, n)]
