@@ -9,7 +9,8 @@ two by the motion of each stroke's matched neighbours, so a hand that swung far 
 Last, twins (left and right forearm) are told apart by where they join the rest (`twins.py`).
 
 A match carries the point correspondence as a parameter map u_b = start + sign·u_a (mod 1 for closed
-strokes; u is the arc-length fraction), refined at full resolution, and a confidence in [0, 1].
+strokes; u is the arc-length fraction), refined at full resolution, and a confidence in [0, 1]: low for a
+costly pair, for one with a nearly as cheap alternative, and for twins whose exchange would cost little more.
 """
 from __future__ import annotations
 
@@ -45,6 +46,7 @@ MISMATCH_PENALTY = 0.6    # closed vs open, or another material
 UNMATCHED_COST = 1.2      # a pair costlier than two unmatched halves (2 × this) is left unmatched
 SYMMETRY = 0.05          # alignments that fit within this of the best (1 − fit) are told apart by contacts
 ROUNDS = 4               # at most, of choosing those alignments again as the neighbours' choices change
+DOUBT = 1.0              # twins: an exchange costing this much more than the choice made leaves 63 % of its confidence
 DENSE_LIMIT = 1000        # strokes in both keys together; above, the sparse matching (faster there, and memory bounded)
 _NO_EDGE = 1e6
 
@@ -110,8 +112,10 @@ def match_drawings(first: Drawing, second: Drawing, axes: tuple[int, int] = (0, 
         touching = contact_edges(fa, near, scale)
         cost = PairingCost(pairs, own, orient, cache.turns(pairs, orient), touching, _contacts(fb, scale), fa, fb,
                            scale, [(m.a, m.b) for m in result.matches])
-        if untwist(cost):
+        margins: dict[int, float] = {}
+        if untwist(cost, margins):
             result = _exchanged(result, cost)
+        result = _doubted(result, margins)
         result = _settle_alignments(fa, fb, result, touching, points_b, scale)
     _refine_starts(first, second, axes, result)
     return result
@@ -373,6 +377,16 @@ def _exchanged(result: Correspondence, cost: PairingCost) -> Correspondence:
         sign, start = cost.orient[slot]
         b = cost.partner(m.a)
         matches.append(m if b == m.b else Match(m.a, b, float(cost.own[slot]), m.confidence, int(sign), float(start)))
+    return Correspondence(matches, result.unmatched_a, result.unmatched_b)
+
+
+def _doubted(result: Correspondence, margins: dict[int, float]) -> Correspondence:
+    """The matches of the first-key strokes in `margins` with their confidence lowered by how little more
+    (in pairing cost) the other choice they had would cost: a toss-up between twins is not a sure pair."""
+    if not margins:
+        return result
+    matches = [Match(m.a, m.b, m.cost, m.confidence * float(1.0 - np.exp(-margins[m.a] / DOUBT)), m.sign, m.start)
+               if m.a in margins else m for m in result.matches]
     return Correspondence(matches, result.unmatched_a, result.unmatched_b)
 
 

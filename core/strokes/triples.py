@@ -19,7 +19,7 @@ import numpy as np
 from .match import Correspondence, match_drawings, pairing, repaired
 from .model import Drawing
 
-CLEAR = 0.5      # the pairing corrected must cost at most this share of what the next cheapest fix costs
+CLEAR = 0.65     # the pairing corrected must cost at most this share of what the next cheapest fix costs
 W_LASTING = 2.0  # weight of the joints (lasting from the first key to the last) a gap's fix breaks in the middle
 
 

@@ -164,23 +164,27 @@ class PairingCost:
             self.owner[int(self.pairs[slot, 1])] = a
 
 
-def untwist(cost: PairingCost) -> bool:
-    """Exchange the partners of twins wherever that lowers the cost; True if any pair changed."""
+def untwist(cost: PairingCost, margins: dict[int, float] | None = None) -> bool:
+    """Exchange the partners of twins wherever that lowers the cost; True if any pair changed. `margins`
+    (if given) receives, per first-key stroke of a twin group, how much more the cheapest other choice
+    for it would cost: near 0, the stroke's partner is a toss-up between twins."""
     groups = _twin_groups(cost)
     changed = False
     for members in groups:
         if len(members) > MAX_JOINT_SWAPS:  # bounded: 2^n combinations; larger groups by chains of exchanges
-            changed |= _descend(cost, members)
+            changed |= _descend(cost, members, margins)
             continue
         strokes = {a for pair in members for a in pair}
         start = {a: cost.slots[a] for a in strokes}
         best, best_cost = 0, cost.of(strokes) - 1e-6
+        tried = [(start, best_cost + 1e-6)]
         for mask in range(1, 1 << len(members)):
             chosen = [pair for bit, pair in enumerate(members) if mask >> bit & 1]
             used = [a for pair in chosen for a in pair]
             if len(used) != len(set(used)):
                 continue
             value = cost.of(strokes) if all([cost.swap(a, c) for a, c in chosen]) else np.inf
+            tried.append(({a: cost.slots[a] for a in strokes}, value))
             cost.restore(start)
             if value < best_cost:
                 best, best_cost = mask, value
@@ -189,6 +193,13 @@ def untwist(cost: PairingCost) -> bool:
                 if best >> bit & 1:
                     cost.swap(a, c)
             changed = True
+        if margins is not None:
+            final = {a: cost.slots[a] for a in strokes}
+            least = min(value for _, value in tried)
+            for slots, value in tried:
+                for a in strokes:
+                    if slots[a] != final[a]:
+                        margins[a] = min(margins.get(a, np.inf), value - least)
     return changed
 
 
@@ -243,22 +254,31 @@ def _near(touching: Touching, members: list[tuple[int, int]]) -> dict[int, set[i
     return {a: {j for j, *_ in touching.get(a, [])} for pair in members for a in pair}
 
 
-def _descend(cost: PairingCost, members: list[tuple[int, int]]) -> bool:
+def _descend(cost: PairingCost, members: list[tuple[int, int]], margins: dict[int, float] | None = None
+             ) -> bool:
     """Large groups: keep any set of exchanges along a twin chain (a shin with its foot and their details)
     that lowers the cost, until none does (bounded rounds)."""
     moves = _chain_moves(members, cost.touching_a)
     changed = False
     for _ in range(DESCENT_ROUNDS):
         improved = False
+        rises: dict[int, float] = {}
         for move in moves:
             strokes = {a for pair in move for a in pair}
             start = {a: cost.slots[a] for a in strokes}
             before = cost.of(strokes)
-            if all([cost.swap(a, c) for a, c in move]) and cost.of(strokes) < before - 1e-6:
+            swapped = all([cost.swap(a, c) for a, c in move])
+            after = cost.of(strokes) if swapped else np.inf
+            if after < before - 1e-6:
                 improved = changed = True
             else:
                 cost.restore(start)
-        if not improved:
+                for a in strokes:
+                    rises[a] = min(rises.get(a, np.inf), after - before)
+        if not improved:  # every move was tried from where the descent ended
+            if margins is not None:
+                for a, rise in rises.items():
+                    margins[a] = min(margins.get(a, np.inf), rise)
             break
     return changed
 
