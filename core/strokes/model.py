@@ -14,7 +14,7 @@ import numpy as np
 from ..errors import BadInput
 
 # Bounded cost: matching is about quadratic in the stroke count, interpolation linear in the points.
-MAX_STROKES = 5_000           # per key (two keys of 5 000 scattered strokes match in about 11 s)
+MAX_STROKES = 5_000           # per key (two keys of 5 000 scattered strokes match in about 7 s)
 MAX_POINTS = 2_000_000        # per key, all strokes together
 DEFAULT_WIDTH = 3.0           # px, when a stroke gives none
 
