@@ -69,6 +69,7 @@ def test_twins_that_could_be_exchanged_at_little_cost_are_flagged_as_doubtful() 
     matches = match_drawings(first, second).matches
     crossed = [m.confidence for m in matches if truth.get(m.a) != m.b]
     kept = [m.confidence for m in matches if truth.get(m.a) == m.b]
+    assert all(0.0 <= c <= 1.0 for c in crossed + kept)
     assert len(crossed) == 8      # shin, foot and their details, both legs
     assert max(crossed) < 0.1
     assert np.median(kept) > 0.5

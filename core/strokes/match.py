@@ -385,8 +385,9 @@ def _doubted(result: Correspondence, margins: dict[int, float]) -> Correspondenc
     (in pairing cost) the other choice they had would cost: a toss-up between twins is not a sure pair."""
     if not margins:
         return result
-    matches = [Match(m.a, m.b, m.cost, m.confidence * float(1.0 - np.exp(-margins[m.a] / DOUBT)), m.sign, m.start)
-               if m.a in margins else m for m in result.matches]
+    sure = {a: float(1.0 - np.exp(-max(margin, 0.0) / DOUBT)) for a, margin in margins.items()}  # ties: ±1e-6
+    matches = [Match(m.a, m.b, m.cost, m.confidence * sure[m.a], m.sign, m.start) if m.a in sure else m
+               for m in result.matches]
     return Correspondence(matches, result.unmatched_a, result.unmatched_b)
 
 
