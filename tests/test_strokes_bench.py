@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from nakawari.bench import SUITES
-from nakawari.bench.strokes import blender_method, curve_error, nakawari_method, score
+from nakawari.bench.strokes import DOUBTFUL, blender_method, curve_error, flagged_share, nakawari_method, score
 from nakawari.strokes import Drawing, Stroke
 from nakawari.synth.figures import articulated_motion
 from nakawari.synth.strokes import EXTRA, pose_strokes, speed_keys, stroke_case
@@ -52,3 +52,8 @@ def test_speed_keys_and_registration() -> None:
     first, second = speed_keys(np.random.default_rng(0), n_strokes=20, n_points=30)
     assert len(first) == len(second) == 20 and all(s.n == 30 for s in first.strokes)
     assert SUITES["strokes"] == "strokes:bench_strokes"
+
+
+def test_flagged_share_counts_pairs_below_the_doubtful_confidence() -> None:
+    assert flagged_share([DOUBTFUL / 2, DOUBTFUL, 0.9, 0.0]) == 0.5
+    assert flagged_share([]) == 0.0

@@ -29,6 +29,7 @@ PIECES = "2 keys, shuffled + reversed, 4 lines drawn in two pieces"
 TARGET_CORRESPONDENCE = 0.98     # on shuffled / reversed keys
 TARGET_ARC_RATIO = 1 / 3         # three keys on arcs: mean point error ≤ 1/3 of the baseline's
 TARGET_SPEED_S = 0.050           # 200 strokes × 100 points × 7 inbetweens
+DOUBTFUL = 0.1                   # a confidence a host might flag a pair below
 METRIC_SAMPLES = 64
 CLOSED_SAMPLES = 256
 
@@ -117,6 +118,10 @@ class Scores:
         return self.correct / max(self.total, 1)
 
 
+def flagged_share(confidences: list[float]) -> float:
+    return sum(c < DOUBTFUL for c in confidences) / max(len(confidences), 1)
+
+
 def score(cases: Sequence[StrokeCase], method: Method) -> Scores:
     scores = Scores()
     for case in cases:
@@ -190,6 +195,10 @@ def bench_strokes(*, quick: bool = False, device: str = "auto") -> int:
                            f"inbetweens each, {cases[0].size[0]}x{cases[0].size[1]}", header,
                            [s.row(name, results[title][BASELINE]) for name, s in results[title].items()]))
         print()
+    right = [c for scores in results.values() for c in scores[OURS].confidence_right]
+    wrong = [c for scores in results.values() for c in scores[OURS].confidence_wrong]
+    print(f"doubtful pairs (confidence < {DOUBTFUL}, what a host would flag), {OURS}, all suites: "
+          f"{flagged_share(right):.0%} of {len(right)} right pairs, {flagged_share(wrong):.0%} of {len(wrong)} wrong ones\n")
     speed = time_speed()
 
     def verdict(ok: bool) -> str:
