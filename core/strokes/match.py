@@ -112,10 +112,8 @@ def match_drawings(first: Drawing, second: Drawing, axes: tuple[int, int] = (0, 
         touching = contact_edges(fa, near, scale)
         cost = PairingCost(pairs, own, orient, cache.turns(pairs, orient), touching, _contacts(fb, scale), fa, fb,
                            scale, [(m.a, m.b) for m in result.matches])
-        margins: dict[int, float] = {}
-        if untwist(cost, margins):
-            result = _exchanged(result, cost)
-        result = _doubted(result, margins)
+        margins = untwist(cost)
+        result = _doubted(_exchanged(result, cost), margins)
         result = _settle_alignments(fa, fb, result, touching, points_b, scale)
     _refine_starts(first, second, axes, result)
     return result

@@ -164,15 +164,13 @@ class PairingCost:
             self.owner[int(self.pairs[slot, 1])] = a
 
 
-def untwist(cost: PairingCost, margins: dict[int, float] | None = None) -> bool:
-    """Exchange the partners of twins wherever that lowers the cost; True if any pair changed. `margins`
-    (if given) receives, per first-key stroke of a twin group, how much more the cheapest other choice
-    for it would cost: near 0, the stroke's partner is a toss-up between twins."""
-    groups = _twin_groups(cost)
-    changed = False
-    for members in groups:
+def untwist(cost: PairingCost) -> dict[int, float]:
+    """Exchange the partners of twins wherever that lowers the cost. Returns, per first-key stroke of a twin
+    group, how much more the cheapest other choice for it would cost: near 0, its partner is a toss-up."""
+    margins: dict[int, float] = {}
+    for members in _twin_groups(cost):
         if len(members) > MAX_JOINT_SWAPS:  # bounded: 2^n combinations; larger groups by chains of exchanges
-            changed |= _descend(cost, members, margins)
+            _descend(cost, members, margins)
             continue
         strokes = {a for pair in members for a in pair}
         start = {a: cost.slots[a] for a in strokes}
@@ -188,19 +186,16 @@ def untwist(cost: PairingCost, margins: dict[int, float] | None = None) -> bool:
             cost.restore(start)
             if value < best_cost:
                 best, best_cost = mask, value
-        if best:
-            for bit, (a, c) in enumerate(members):
-                if best >> bit & 1:
-                    cost.swap(a, c)
-            changed = True
-        if margins is not None:
-            final = {a: cost.slots[a] for a in strokes}
-            least = min(value for _, value in tried)
-            for slots, value in tried:
-                for a in strokes:
-                    if slots[a] != final[a]:
-                        margins[a] = min(margins.get(a, np.inf), value - least)
-    return changed
+        for bit, (a, c) in enumerate(members):
+            if best >> bit & 1:
+                cost.swap(a, c)
+        final = {a: cost.slots[a] for a in strokes}
+        least = min(value for _, value in tried)
+        for slots, value in tried:
+            for a in strokes:
+                if slots[a] != final[a]:
+                    margins[a] = min(margins.get(a, np.inf), value - least)
+    return margins
 
 
 def _twin_groups(cost: PairingCost) -> list[list[tuple[int, int]]]:
@@ -254,12 +249,11 @@ def _near(touching: Touching, members: list[tuple[int, int]]) -> dict[int, set[i
     return {a: {j for j, *_ in touching.get(a, [])} for pair in members for a in pair}
 
 
-def _descend(cost: PairingCost, members: list[tuple[int, int]], margins: dict[int, float] | None = None
-             ) -> bool:
+def _descend(cost: PairingCost, members: list[tuple[int, int]], margins: dict[int, float]) -> None:
     """Large groups: keep any set of exchanges along a twin chain (a shin with its foot and their details)
-    that lowers the cost, until none does (bounded rounds)."""
+    that lowers the cost, until none does (bounded rounds); `margins` as `untwist` gives them, from the
+    last round (every move tried from where the descent ended)."""
     moves = _chain_moves(members, cost.touching_a)
-    changed = False
     for _ in range(DESCENT_ROUNDS):
         improved = False
         rises: dict[int, float] = {}
@@ -267,20 +261,17 @@ def _descend(cost: PairingCost, members: list[tuple[int, int]], margins: dict[in
             strokes = {a for pair in move for a in pair}
             start = {a: cost.slots[a] for a in strokes}
             before = cost.of(strokes)
-            swapped = all([cost.swap(a, c) for a, c in move])
-            after = cost.of(strokes) if swapped else np.inf
+            after = cost.of(strokes) if all([cost.swap(a, c) for a, c in move]) else np.inf
             if after < before - 1e-6:
-                improved = changed = True
+                improved = True
             else:
                 cost.restore(start)
                 for a in strokes:
                     rises[a] = min(rises.get(a, np.inf), after - before)
-        if not improved:  # every move was tried from where the descent ended
-            if margins is not None:
-                for a, rise in rises.items():
-                    margins[a] = min(margins.get(a, np.inf), rise)
+        if not improved:
+            for a, rise in rises.items():
+                margins[a] = min(margins.get(a, np.inf), rise)
             break
-    return changed
 
 
 def _chain_moves(members: list[tuple[int, int]], touching: Touching) -> list[list[tuple[int, int]]]:
