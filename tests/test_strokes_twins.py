@@ -104,7 +104,7 @@ def test_close_points_on_different_tracks_are_all_found(seed: int) -> None:
     exactly the reach included: points on an integer grid)."""
     from scipy.spatial import cKDTree
 
-    from nakawari.strokes.interpolate import _pairs_within
+    from nakawari.strokes.hinges import pairs_within
     rng = np.random.default_rng(seed)
     counts = rng.integers(1, 30, size=12)
     offsets = np.concatenate([[0], np.cumsum(counts)])
@@ -112,7 +112,7 @@ def test_close_points_on_different_tracks_are_all_found(seed: int) -> None:
     track = np.repeat(np.arange(len(counts)), counts)
     expected = {tuple(p) for p in cKDTree(points).query_pairs(3.0, output_type="ndarray").tolist()
                 if track[p[0]] != track[p[1]]}
-    found = {tuple(sorted(p)) for p in _pairs_within(points, offsets, 3.0).tolist()}
+    found = {tuple(sorted(p)) for p in pairs_within(points, offsets, 3.0).tolist()}
     assert found == expected
 
 
