@@ -9,6 +9,7 @@ rendering, and vectorisation of clean raster line art.
   triples.py      three keys or more: the direct match of keys k and k+2 settles which gap is at odds
   pieces.py       a line drawn as several strokes end to end in one key, joined to match and move as one
   interpolate.py  turn-scale-shift + residual between two keys; Catmull-Rom arcs through 3+ keys
+  hinges.py       pivots (the joint a part swings about) and hinged parts moving relative to their parent
   render.py       anti-aliased rendering at each stroke's width and opacity
   vectorize.py    clean raster line art → skeleton → strokes with measured width
   raster.py       vector mode for raster keys (`nakawari inbetween --mode vector|auto`)
