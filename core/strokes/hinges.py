@@ -31,7 +31,7 @@ PIVOT_PRIOR = 0.15 ** 2  # a turn much below 0.15 rad between keys does not plac
 
 
 def hinge_parents(data: np.ndarray, available: np.ndarray, offsets: np.ndarray, counts: Sequence[int],
-                   a: np.ndarray, shift: np.ndarray) -> np.ndarray:
+                  a: np.ndarray, shift: np.ndarray) -> np.ndarray:
     """For every track, the track it hangs on (−1: none): strokes that touch at a point that stays
     together in every key of the window are parts joined at a hinge, and so are touching strokes that turn
     about a point at their contact (two outlines round an elbow: no drawn point stays put, the elbow's
@@ -180,7 +180,7 @@ def relative_motion(parent: np.ndarray, log_a: np.ndarray, shift: np.ndarray) ->
 
 
 def pivots(available: np.ndarray, log_a: np.ndarray, shift: np.ndarray, centre: np.ndarray
-            ) -> tuple[np.ndarray, np.ndarray]:
+           ) -> tuple[np.ndarray, np.ndarray]:
     """Per track, the point its key poses turn about (least squares: shift_k ≈ p·(1 − a_k), pulled towards
     the stroke's centre when it hardly turns) and what is left of each shift, r_k = shift_k − p·(1 − a_k)."""
     turn = np.where(available, 1.0 - np.exp(log_a), 0.0)
