@@ -86,6 +86,8 @@ def build_parser() -> argparse.ArgumentParser:
     douga.add_argument("--raw", action="store_true", help="skip the fixed-width post-processor")
     douga.add_argument("--book", metavar="LAYER", help="the shot's static foreground layer (RGBA, frame size): "
                        "its pixels become book lines and fills")
+    douga.add_argument("--strokes", action="store_true",
+                       help="also write <stem>.strokes.json: the douga as vector strokes, one material per class")
     douga.add_argument("--list-classes", action="store_true", help="print the classes and their colours, then exit")
     douga.add_argument("--overwrite", action="store_true", help="replace existing output files")
     douga.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -128,11 +130,14 @@ def build_parser() -> argparse.ArgumentParser:
     learn.add_argument("--steps", type=int, default=3000, help="optimiser steps in all (default 3000)")
     learn.add_argument("--batch-size", type=int, default=8)
     learn.add_argument("--seed", type=int, default=0)
-    learn.add_argument("--long-side", type=int, default=256, help="network working size, long side in px")
+    learn.add_argument("--long-side", type=int, default=480, help="network working size, long side in px (default 480)")
     learn.add_argument("--render-size", default="960x540", help="synthetic frames drawn at WxH (default 960x540)")
     learn.add_argument("--lr", type=float, default=2e-3)
     learn.add_argument("--threads", type=int, default=1, help="torch CPU threads (default 1)")
     learn.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
+    learn.add_argument("--pool", type=int, default=64, help="training samples held, partly renewed each step")
+    learn.add_argument("--workers", type=int, default=0,
+                       help="processes making samples beside training (default 0: repeatable to the bit)")
     export = targets.add_parser("export", help="checkpoint → ONNX + weights + manifest (sha256) in --out")
     export.add_argument("checkpoint", help="checkpoint.pt from nakawari train inbetween")
     export.add_argument("--out", required=True, help="folder for inbetween.onnx, inbetween.npz, inbetween.json")
@@ -209,7 +214,8 @@ def _cmd_douga(args: argparse.Namespace) -> int:
     bar = TerminalProgress("douga", enabled=False if args.quiet else None)
     try:
         manifest = run_douga(DougaJob(frames=args.frames, out=args.out, line_width=args.line_width, raw=args.raw,
-                                      overwrite=args.overwrite, book=args.book), progress=bar)
+                                      overwrite=args.overwrite, book=args.book, strokes=args.strokes),
+                             progress=bar)
     finally:
         bar.close()
     print(f"wrote douga of {len(manifest['frames'])} frames to {args.out}")
@@ -281,10 +287,12 @@ def _cmd_train(args: argparse.Namespace) -> int:
         width, height = (int(v) for v in args.render_size.lower().split("x"))
     except ValueError:
         raise BadInput(f"--render-size must look like 960x540, got '{args.render_size}'") from None
-    if min(args.steps, args.batch_size, args.long_side, width, height, args.threads) < 1:
-        raise BadInput("--steps, --batch-size, --long-side, --render-size and --threads must be positive")
+    if min(args.steps, args.batch_size, args.long_side, width, height, args.threads, args.pool) < 1 or args.workers < 0:
+        raise BadInput("--steps, --batch-size, --long-side, --render-size, --threads and --pool must be positive, "
+                       "--workers zero or more")
     recipe = Recipe(steps=args.steps, batch_size=args.batch_size, seed=args.seed, long_side=args.long_side,
-                    render_size=(width, height), lr=args.lr, threads=args.threads, device=args.device)
+                    render_size=(width, height), lr=args.lr, threads=args.threads, device=args.device,
+                    pool=args.pool, workers=args.workers)
     try:
         record = train(Path(args.out), recipe)
     except ValueError as error:

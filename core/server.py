@@ -31,6 +31,7 @@ JOB_APIS = {
     "inbetween": ("nakawari.jobs.inbetween", "run_inbetween"),
     "strokes.inbetween": ("nakawari.jobs.strokes", "run_strokes"),
     "douga": ("nakawari.jobs.douga", "run_douga"),
+    "douga.strokes": ("nakawari.jobs.douga", "run_douga_strokes"),
     "cels": ("nakawari.jobs.cels", "run_cels"),
 }
 
@@ -83,6 +84,15 @@ def _douga(params: dict[str, Any], progress: Progress, cancel: Cancel) -> dict[s
     return run_douga(job, progress=progress, cancel=cancel)
 
 
+def _douga_strokes(params: dict[str, Any], progress: Progress, cancel: Cancel) -> dict[str, Any]:
+    """One frame → its douga as strokes, returned inline (vectors, not pixels): see douga/strokes.py."""
+    from .jobs.douga import run_douga_strokes
+
+    p = _params(params, ("frame",), ("line_width", "raw", "fills", "book"))
+    return run_douga_strokes(p["frame"], line_width=float(p.get("line_width", 3.0)), raw=bool(p.get("raw", False)),
+                             fills=bool(p.get("fills", True)), book=p.get("book"), progress=progress, cancel=cancel)
+
+
 def _cels(params: dict[str, Any], progress: Progress, cancel: Cancel) -> dict[str, Any]:
     from .jobs.cels import CelsJob, run_cels
 
@@ -102,6 +112,7 @@ JOBS: dict[str, Callable[[dict[str, Any], Progress, Cancel], dict[str, Any]]] = 
     "inbetween": _inbetween,
     "strokes.inbetween": _strokes,
     "douga": _douga,
+    "douga.strokes": _douga_strokes,
     "cels": _cels,
 }
 

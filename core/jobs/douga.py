@@ -2,9 +2,11 @@
 indices) and manifest.json in an output folder."""
 from __future__ import annotations
 
+import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import numpy as np
 from PIL import Image
@@ -27,6 +29,7 @@ class DougaJob:
     raw: bool = False
     overwrite: bool = False
     book: str | Path | None = None  # the shot's static foreground layer (RGBA), for book lines and fills
+    strokes: bool = False  # also write `<stem>.strokes.json`: the douga as strokes (douga/strokes.py)
 
 
 def output_names(path: str | Path) -> tuple[str, str]:
@@ -34,11 +37,19 @@ def output_names(path: str | Path) -> tuple[str, str]:
     return f"{stem}.douga.png", f"{stem}.classes.png"
 
 
+def strokes_name(path: str | Path) -> str:
+    return f"{Path(path).stem}.strokes.json"
+
+
+def _check_width(line_width: float) -> None:
+    if not 0.5 <= line_width <= 50:
+        raise BadInput(f"--line-width must be between 0.5 and 50 px, got {line_width:g}")
+
+
 def _check(job: DougaJob) -> list[Path]:
     if not job.frames:
         raise BadInput("douga needs at least one frame")
-    if not 0.5 <= job.line_width <= 50:
-        raise BadInput(f"--line-width must be between 0.5 and 50 px, got {job.line_width:g}")
+    _check_width(job.line_width)
     paths = [Path(frame) for frame in job.frames]
     stems = [Path(p).stem for p in paths]
     for path, stem in zip(paths, stems):
@@ -74,17 +85,34 @@ def _load_book(path: str | Path | None) -> np.ndarray | None:
     return layer.rgba
 
 
+def _classes_of(path: Path, book: np.ndarray | None, book_path: str | Path | None, line_width: float,
+                raw: bool) -> np.ndarray:
+    """One frame's class indices (HxW uint8), post-processed to `line_width` unless `raw`."""
+    from ..douga.extract import extract
+    from ..douga.postprocess import postprocess
+
+    _refuse_too_large(path, _header_size(path))
+    raster = read_image(path)
+    _refuse_too_large(path, raster.size)
+    width, height = raster.size
+    if book is not None and book.shape[:2] != raster.rgba.shape[:2]:
+        raise BadInput(f"is {width}x{height} but the book layer {book_path} is "
+                       f"{book.shape[1]}x{book.shape[0]}", path)
+    classes = extract(raster.rgba, book)
+    return classes if raw else postprocess(classes, line_width)
+
+
 def run_douga(job: DougaJob, progress: Progress | None = None,
               cancel: Callable[[], bool] | None = None) -> dict[str, Any]:
     """Classify every frame and write the folder; returns the manifest. Nothing is written unless every
     frame succeeded (bad input → BadInput, cancel → Cancelled)."""
-    from ..douga.extract import extract
-    from ..douga.postprocess import postprocess
     from ..douga.schema import class_table, index_png, palette_png
+    from ..douga.strokes import douga_strokes, strokes_result
 
     paths = _check(job)
     with StagedOutput(job.out, overwrite=job.overwrite) as output:
-        output.refuse_existing([name for path in paths for name in output_names(path)])
+        output.refuse_existing([name for path in paths for name in output_names(path)]
+                               + ([strokes_name(path) for path in paths] if job.strokes else []))
         book = _load_book(job.book)
         entries = []
         for number, path in enumerate(paths):
@@ -92,21 +120,19 @@ def run_douga(job: DougaJob, progress: Progress | None = None,
                 raise Cancelled()
             if progress is not None:
                 progress(number, len(paths), f"douga {path.name}")
-            _refuse_too_large(path, _header_size(path))
-            raster = read_image(path)
-            _refuse_too_large(path, raster.size)
-            width, height = raster.size
-            if book is not None and book.shape[:2] != raster.rgba.shape[:2]:
-                raise BadInput(f"is {width}x{height} but the book layer {job.book} is "
-                               f"{book.shape[1]}x{book.shape[0]}", path)
-            classes = extract(raster.rgba, book)
-            if not job.raw:
-                classes = postprocess(classes, job.line_width)
+            classes = _classes_of(path, book, job.book, job.line_width, job.raw)
+            height, width = classes.shape
             douga_name, classes_name = output_names(path)
             output.write_bytes(douga_name, palette_png(classes))
             output.write_bytes(classes_name, index_png(classes))
-            entries.append({"source": str(path), "douga": douga_name, "classes": classes_name,
-                            "width": width, "height": height})
+            entry = {"source": str(path), "douga": douga_name, "classes": classes_name,
+                     "width": width, "height": height}
+            if job.strokes:
+                result = strokes_result(douga_strokes(classes, job.line_width), (width, height), job.line_width,
+                                        str(path))
+                output.write_bytes(strokes_name(path), json.dumps(result).encode("utf-8"))
+                entry["strokes"] = strokes_name(path)
+            entries.append(entry)
         if progress is not None:
             progress(len(paths), len(paths), "done")
         manifest = {"command": "douga", "engine": __version__, "raw": job.raw,
@@ -115,3 +141,28 @@ def run_douga(job: DougaJob, progress: Progress | None = None,
                     "frames": entries}
         output.commit(manifest)
     return manifest
+
+
+def run_douga_strokes(frame: str | Path, *, line_width: float = 3.0, raw: bool = False, fills: bool = True,
+                      book: str | Path | None = None, progress: Progress | None = None,
+                      cancel: Callable[[], bool] | None = None) -> dict[str, Any]:
+    """One colour frame → its douga as strokes (the JSON-RPC `douga.strokes` result; nothing is written).
+    Each stroke's material is its class index; the result's "classes" name and colour them."""
+    from ..douga.strokes import douga_strokes, strokes_result
+
+    _check_width(line_width)
+    path = Path(frame)
+    if progress is not None:
+        progress(0, 2, f"douga {path.name}")
+    classes = _classes_of(path, _load_book(book), book, line_width, raw)
+    if cancel is not None and cancel():
+        raise Cancelled()
+    if progress is not None:
+        progress(1, 2, f"strokes {path.name}")
+    drawing = douga_strokes(classes, line_width, fills=fills, cancel=cancel)
+    if cancel is not None and cancel():
+        raise Cancelled()
+    if progress is not None:
+        progress(2, 2, "done")
+    height, width = classes.shape
+    return strokes_result(drawing, (width, height), line_width, str(path))
