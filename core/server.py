@@ -88,9 +88,10 @@ def _douga_strokes(params: dict[str, Any], progress: Progress, cancel: Cancel) -
     """One frame → its douga as strokes, returned inline (vectors, not pixels): see douga/strokes.py."""
     from .jobs.douga import run_douga_strokes
 
-    p = _params(params, ("frame",), ("line_width", "raw", "fills", "book"))
+    p = _params(params, ("frame",), ("line_width", "raw", "fills", "book", "input"))
     return run_douga_strokes(p["frame"], line_width=float(p.get("line_width", 3.0)), raw=bool(p.get("raw", False)),
-                             fills=bool(p.get("fills", True)), book=p.get("book"), progress=progress, cancel=cancel)
+                             fills=bool(p.get("fills", True)), book=p.get("book"),
+                             input_kind=str(p.get("input", "frame")), progress=progress, cancel=cancel)
 
 
 def _cels(params: dict[str, Any], progress: Progress, cancel: Cancel) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from nakawari.client import EngineClient, EngineError
 from nakawari.douga import schema as S
 from nakawari.douga.postprocess import postprocess
 from nakawari.douga.strokes import douga_strokes
+from nakawari.errors import BadInput
 from nakawari.jobs.douga import run_douga_strokes
 from nakawari.strokes.model import Drawing
 from nakawari.strokes.render import render_coverage
@@ -133,6 +134,18 @@ def test_engine_protocol_douga_strokes(frame, tmp_path):
         with pytest.raises(EngineError) as refused:
             client.call("douga.strokes", {"frame": str(tmp_path / "missing.png")}, timeout=60)
         assert "missing.png" in refused.value.message
+
+
+def test_a_douga_in_class_colours_is_read_as_it_is(tmp_path):
+    """input "douga": an image already in class colours (an artist's douga) is decoded, not classified."""
+    classes = _scene()
+    path = tmp_path / "drawn.png"
+    Image.fromarray(S.encode(classes)).save(path)
+    result = run_douga_strokes(path, line_width=LINE, input_kind="douga")
+    expected = douga_strokes(postprocess(classes, LINE), LINE)
+    assert [s["material"] for s in result["strokes"]] == [s.material for s in expected.strokes]
+    with pytest.raises(BadInput, match="input must be one of frame, douga"):
+        run_douga_strokes(path, input_kind="sketch")
 
 
 def test_cli_douga_strokes_writes_json_and_never_overwrites(frame, tmp_path, capsys):

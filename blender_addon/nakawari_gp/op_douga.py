@@ -1,5 +1,280 @@
-"""Douga to strokes: an image → the engine's douga → Grease Pencil strokes, one material per class.
+"""Douga to Strokes: an image (a file, or the image open in an Image Editor) → the engine's douga
+(`douga.strokes`: ten line and fill classes as vector strokes) → Grease Pencil strokes on a new layer of the
+active Grease Pencil object, at the current frame, with one material per class named after it.
 
-Placeholder so the add-on's registration imports; the operator lands next.
+Where the strokes land: the image stands upright in the object's X-Z plane (Blender's front view, where
+Grease Pencil draws by default), centred on the object's origin, `height` units tall. Line classes become
+open or closed strokes `line_width` image pixels wide (the same width relative to the image as the douga's
+lines); fill classes become closed strokes drawn as fills (their materials show fill, not line), below the
+lines (see `core/douga/strokes.py`). The layer and the materials are written at the end, in one go, so the
+operator's one undo step removes them. As in Generate, the engine works on a thread while a modal timer shows
+progress and Esc cancels; in background mode (scripts, tests) `invoke` runs it synchronously.
 """
-CLASSES: tuple = ()
+# No `from __future__ import annotations`: Blender reads the property annotations of these classes.
+import os
+import shutil
+import struct
+import tempfile
+import threading
+import zlib
+from pathlib import Path
+from typing import Any
+
+import bpy
+import numpy as np
+
+from . import engine
+from .gp_data import NotGreasePencil, adapter_for
+
+TIMER_S = 0.1
+METHOD = "douga.strokes"
+WIDTH_PER_UNIT = 1000.0  # a stroke width of 1000 is one unit wide (GPv3 radius = width / 2000: gp_data)
+
+
+class DougaError(Exception):
+    """A problem the artist can fix (no image, no Grease Pencil object, an engine without douga strokes)."""
+
+
+def image_from_editors(context: Any) -> Any:
+    """The image of the Image Editor the operator runs in, else of the first Image Editor showing one."""
+    space = getattr(context, "space_data", None)
+    if space is not None and space.type == "IMAGE_EDITOR" and space.image is not None:
+        return space.image
+    screen = getattr(context, "screen", None)
+    for area in screen.areas if screen is not None else ():
+        if area.type == "IMAGE_EDITOR" and area.spaces.active.image is not None:
+            return area.spaces.active.image
+    return None
+
+
+def image_file(image: Any, folder: str) -> str:
+    """A PNG (or the image's own file) the engine can read: the file on disk when the image is an unchanged
+    file, else its pixels as they are in `folder` (Blender's own image writers would apply the scene's view
+    transform; douga colours must stay exact)."""
+    if image.source == "FILE" and image.packed_file is None and not image.is_dirty:
+        path = bpy.path.abspath(image.filepath, library=image.library)
+        if os.path.isfile(path):
+            return path
+    width, height = image.size
+    if width == 0 or height == 0:
+        raise DougaError(f"The image '{image.name}' has no pixels")
+    pixels = np.empty(width * height * 4, np.float32)
+    image.pixels.foreach_get(pixels)
+    path = os.path.join(folder, f"{bpy.path.clean_name(image.name)}.png")
+    Path(path).write_bytes(png_bytes(pixels.reshape(height, width, 4)))
+    return path
+
+
+def png_bytes(pixels: Any) -> bytes:
+    """RGBA float pixels (H, W, 4), bottom row first as Blender keeps them → an 8-bit RGBA PNG."""
+    height, width = pixels.shape[:2]
+    values = np.clip(np.rint(pixels[::-1] * 255.0), 0, 255).astype(np.uint8)  # PNG rows run top to bottom
+    rows = np.concatenate([np.zeros((height, 1), np.uint8), values.reshape(height, 4 * width)], axis=1)
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows.tobytes()))
+            + chunk(b"IEND", b""))
+
+
+def host_strokes(result: dict[str, Any], height: float, line_width: float) -> list[dict[str, Any]]:
+    """The engine's strokes (image pixels, y down) → stroke dicts in object space (X right, Z up, image
+    centred on the origin, `height` units tall); material = class index, mapped to slots by `write_douga`."""
+    scale = height / float(result["height"])
+    cx, cy = float(result["width"]) / 2.0, float(result["height"]) / 2.0
+    width_factor = scale * WIDTH_PER_UNIT  # image px → stroke width, so lines keep their width on the image
+    engine_width = float(result.get("line_width") or line_width)
+    strokes = []
+    for stroke in result["strokes"]:
+        width = stroke.get("width", engine_width)
+        widths = [w * width_factor for w in width] if isinstance(width, list) else width * width_factor
+        strokes.append({"points": [[(x - cx) * scale, 0.0, (cy - y) * scale] for x, y in stroke["points"]],
+                        "width": widths, "opacity": stroke.get("opacity", 1.0),
+                        "closed": bool(stroke.get("closed", False)), "material": int(stroke["material"])})
+    return strokes
+
+
+def class_material(gp: Any, douga_class: dict[str, Any]) -> int:
+    """The slot of the class's material (made if missing): its name and colour; fill classes fill, lines
+    draw lines."""
+    rgba = [c / 255.0 for c in douga_class["rgb"]] + [1.0]
+    index = gp.ensure_material(douga_class["name"], rgba)
+    style = gp.data.materials[index].grease_pencil
+    if douga_class["line"]:
+        style.show_stroke, style.show_fill = True, False
+    else:
+        style.show_stroke, style.show_fill = False, True
+        style.fill_color = rgba
+    return index
+
+
+def write_douga(obj: Any, result: dict[str, Any], frame: int, name: str, height: float,
+                line_width: float) -> tuple[str, int]:
+    """A new layer on `obj` holding the douga's strokes at `frame`; (layer name, strokes written)."""
+    gp = adapter_for(obj)
+    strokes = host_strokes(result, height, line_width)
+    classes = {c["index"]: c for c in result["classes"]}
+    slots = {index: class_material(gp, classes[index]) for index in sorted({s["material"] for s in strokes})}
+    for stroke in strokes:
+        stroke["material"] = slots[stroke["material"]]
+    layer = gp.new_layer(name)
+    gp.write_frame(layer, frame, strokes, "KEYFRAME")
+    return layer, len(strokes)
+
+
+class _Job:
+    """The one engine call on a worker thread; the main thread polls it and alone touches Blender data."""
+
+    def __init__(self, client: Any, params: dict[str, Any]) -> None:
+        self.client, self.params = client, params
+        self.fraction, self.message = 0.0, "starting the engine"
+        self.result: dict[str, Any] | None = None
+        self.error: str | None = None
+        self.cancelled = False
+        self.done = threading.Event()
+        threading.Thread(target=self._run, name="nakawari-douga", daemon=True).start()
+
+    def _progress(self, done: int, total: int, message: str) -> None:
+        self.fraction, self.message = (done / total if total else 0.0), message
+
+    def _run(self) -> None:
+        try:
+            if not self.client.has(METHOD):
+                version = (self.client.info or {}).get("version", "?")
+                raise DougaError(f"This nakawari engine ({version}) cannot turn douga into strokes; update it")
+            self.result = self.client.call(METHOD, self.params, progress=self._progress)
+        except engine.EngineCancelled:
+            self.cancelled = True
+        except engine.EngineError as failure:
+            details = f" (details: {failure.log})" if failure.log else ""
+            self.error = failure.message.splitlines()[0] + details
+        except DougaError as failure:
+            self.error = str(failure)
+        except Exception as failure:  # noqa: BLE001 - report it; never leave Blender waiting
+            self.error = f"unexpected error talking to the engine: {failure}"
+        self.done.set()
+
+    def cancel(self) -> None:
+        self.cancelled = True
+        self.client.cancel()
+
+
+class NAKAWARI_OT_douga_to_strokes(bpy.types.Operator):
+    """Turn an image into douga strokes (ten line and fill classes) on a new layer of the active Grease Pencil
+    object, one material per class"""
+
+    bl_idname = "nakawari.douga_to_strokes"
+    bl_label = "Douga to Strokes"
+    bl_options = {"REGISTER", "UNDO"}  # noqa: RUF012 - Blender reads this class attribute
+
+    filepath: bpy.props.StringProperty(
+        name="Image", subtype="FILE_PATH",
+        description="A colour frame or douga image; empty: the image open in an Image Editor")
+    filter_image: bpy.props.BoolProperty(default=True, options={"HIDDEN", "SKIP_SAVE"})
+    filter_folder: bpy.props.BoolProperty(default=True, options={"HIDDEN", "SKIP_SAVE"})
+    source: bpy.props.EnumProperty(
+        name="Image is", default="FRAME",
+        items=(("FRAME", "Colour frame", "A finished colour frame: the engine finds its lines and fill areas"),
+               ("DOUGA", "Douga", ("A douga already in the ten class colours (drawn by an artist, or made by "
+                                  "`nakawari douga`)"))))
+    line_width: bpy.props.FloatProperty(
+        name="Line width", default=3.0, min=0.5, max=50.0,
+        description="Width of the douga lines in image pixels; the strokes keep that width on the image")
+    height: bpy.props.FloatProperty(name="Height", default=5.0, min=0.001, soft_max=100.0, subtype="DISTANCE",
+                                    description="Height of the image in the object's space")
+    fills: bpy.props.BoolProperty(name="Fills", default=True,
+                                  description="Fill areas as filled shapes below the lines (else lines only)")
+
+    _running = False  # one conversion at a time (class-wide: Blender makes a new instance per call)
+
+    @classmethod
+    def poll(cls, context: Any) -> bool:
+        obj = context.active_object
+        return obj is not None and obj.type in ("GPENCIL", "GREASEPENCIL") and not cls._running
+
+    def invoke(self, context: Any, event: Any) -> set[str]:
+        if not self.filepath and image_from_editors(context) is None and not bpy.app.background:
+            context.window_manager.fileselect_add(self)  # no image open: ask for a file, then `execute`
+            return {"RUNNING_MODAL"}
+        return self.execute(context)
+
+    def _start(self, context: Any) -> bool:
+        try:
+            obj = context.active_object
+            adapter_for(obj)
+            self._object_name, self._frame = obj.name, context.scene.frame_current
+            self._folder = tempfile.mkdtemp(prefix="nakawari-douga-")
+            if self.filepath:
+                path = bpy.path.abspath(self.filepath)
+                if not os.path.isfile(path):
+                    raise DougaError(f"{path}: no such image file")
+            else:
+                image = image_from_editors(context)
+                if image is None:
+                    raise DougaError("No image: choose an image file, or open one in an Image Editor")
+                path = image_file(image, self._folder)
+            self._name = f"douga {Path(path).stem}"
+            client = engine.get_client(engine.engine_setting(context))
+        except (DougaError, NotGreasePencil, engine.EngineError) as error:
+            self.report({"ERROR"}, str(error))
+            return False
+        self._job = _Job(client, {"frame": path, "line_width": self.line_width, "fills": self.fills,
+                                  "input": self.source.lower()})
+        return True
+
+    def execute(self, context: Any) -> set[str]:
+        if not self._start(context):
+            return {"CANCELLED"}
+        if bpy.app.background or context.window is None:
+            self._job.done.wait()
+            return self._finish(context)
+        type(self)._running = True
+        wm = context.window_manager
+        self._timer = wm.event_timer_add(TIMER_S, window=context.window)
+        wm.progress_begin(0, 100)
+        wm.modal_handler_add(self)
+        return {"RUNNING_MODAL"}
+
+    def modal(self, context: Any, event: Any) -> set[str]:
+        if event.type == "ESC" and event.value == "PRESS":
+            self._job.cancel()
+            return {"RUNNING_MODAL"}
+        if event.type != "TIMER":
+            return {"PASS_THROUGH"}  # Blender stays usable while the engine works
+        context.window_manager.progress_update(int(100 * self._job.fraction))
+        context.workspace.status_text_set(f"nakawari: {self._job.message} ({self._job.fraction:.0%}) — Esc cancels")
+        if not self._job.done.is_set():
+            return {"RUNNING_MODAL"}
+        context.window_manager.event_timer_remove(self._timer)
+        context.window_manager.progress_end()
+        context.workspace.status_text_set(None)
+        type(self)._running = False
+        return self._finish(context)
+
+    def _finish(self, context: Any) -> set[str]:
+        job = self._job
+        shutil.rmtree(self._folder, ignore_errors=True)
+        if job.cancelled:
+            self.report({"WARNING"}, "Douga to strokes cancelled; nothing was changed")
+            return {"CANCELLED"}
+        if job.error is not None or job.result is None:
+            self.report({"ERROR"}, job.error or "the engine returned nothing")
+            return {"CANCELLED"}
+        obj = bpy.data.objects.get(self._object_name)  # looked up again: the artist may have changed things
+        if obj is None:
+            self.report({"ERROR"}, f"The object '{self._object_name}' is gone; nothing was written")
+            return {"CANCELLED"}
+        try:
+            layer, count = write_douga(obj, job.result, self._frame, self._name, self.height, self.line_width)
+        except (NotGreasePencil, RuntimeError, ValueError) as error:
+            self.report({"ERROR"}, str(error))
+            return {"CANCELLED"}
+        self.report({"INFO"}, f"{count} douga strokes on layer '{layer}', frame {self._frame}")
+        if context.area is not None:
+            context.area.tag_redraw()
+        return {"FINISHED"}
+
+
+CLASSES = (NAKAWARI_OT_douga_to_strokes,)

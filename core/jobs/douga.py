@@ -86,8 +86,9 @@ def _load_book(path: str | Path | None) -> np.ndarray | None:
 
 
 def _classes_of(path: Path, book: np.ndarray | None, book_path: str | Path | None, line_width: float,
-                raw: bool) -> np.ndarray:
-    """One frame's class indices (HxW uint8), post-processed to `line_width` unless `raw`."""
+                raw: bool, decode: bool = False) -> np.ndarray:
+    """One frame's class indices (HxW uint8), post-processed to `line_width` unless `raw`. `decode`: the image
+    is already a douga in class colours (an artist's, or `<stem>.douga.png`), read by nearest class colour."""
     from ..douga.extract import extract
     from ..douga.postprocess import postprocess
 
@@ -98,7 +99,14 @@ def _classes_of(path: Path, book: np.ndarray | None, book_path: str | Path | Non
     if book is not None and book.shape[:2] != raster.rgba.shape[:2]:
         raise BadInput(f"is {width}x{height} but the book layer {book_path} is "
                        f"{book.shape[1]}x{book.shape[0]}", path)
-    classes = extract(raster.rgba, book)
+    if decode:
+        from ..douga.schema import decode as decode_colours
+
+        # An artist's colour-coded douga: transparent pixels are paper (flat area, white).
+        alpha = raster.rgba[..., 3:4]
+        classes = decode_colours(raster.rgba[..., :3] * alpha + (1.0 - alpha))
+    else:
+        classes = extract(raster.rgba, book)
     return classes if raw else postprocess(classes, line_width)
 
 
@@ -143,18 +151,24 @@ def run_douga(job: DougaJob, progress: Progress | None = None,
     return manifest
 
 
+INPUTS = ("frame", "douga")
+
+
 def run_douga_strokes(frame: str | Path, *, line_width: float = 3.0, raw: bool = False, fills: bool = True,
-                      book: str | Path | None = None, progress: Progress | None = None,
+                      book: str | Path | None = None, input_kind: str = "frame", progress: Progress | None = None,
                       cancel: Callable[[], bool] | None = None) -> dict[str, Any]:
-    """One colour frame → its douga as strokes (the JSON-RPC `douga.strokes` result; nothing is written).
+    """One image → its douga as strokes (the JSON-RPC `douga.strokes` result; nothing is written). `input_kind`:
+    "frame", a colour frame (classified as `douga` does), or "douga", an image already in class colours.
     Each stroke's material is its class index; the result's "classes" name and colour them."""
     from ..douga.strokes import douga_strokes, strokes_result
 
     _check_width(line_width)
+    if input_kind not in INPUTS:
+        raise BadInput(f"input must be one of {', '.join(INPUTS)}, got {input_kind!r}")
     path = Path(frame)
     if progress is not None:
         progress(0, 2, f"douga {path.name}")
-    classes = _classes_of(path, _load_book(book), book, line_width, raw)
+    classes = _classes_of(path, _load_book(book), book, line_width, raw, decode=input_kind == "douga")
     if cancel is not None and cancel():
         raise Cancelled()
     if progress is not None:
