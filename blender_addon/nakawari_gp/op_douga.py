@@ -96,10 +96,17 @@ def host_strokes(result: dict[str, Any], height: float, line_width: float) -> li
     return strokes
 
 
+def linear(srgb_byte: int) -> float:
+    """An sRGB value (0..255) as Blender's scene-linear colour properties hold it (material colours are
+    linear: the class colours, given in sRGB, then look as they are named)."""
+    c = srgb_byte / 255.0
+    return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+
 def class_material(gp: Any, douga_class: dict[str, Any]) -> int:
     """The slot of the class's material (made if missing): its name and colour; fill classes fill, lines
     draw lines."""
-    rgba = [c / 255.0 for c in douga_class["rgb"]] + [1.0]
+    rgba = [linear(c) for c in douga_class["rgb"]] + [1.0]
     index = gp.ensure_material(douga_class["name"], rgba)
     style = gp.data.materials[index].grease_pencil
     if douga_class["line"]:
