@@ -18,6 +18,7 @@ from nakawari.errors import BadInput
 from nakawari.jobs.douga import run_douga_strokes
 from nakawari.strokes.model import Drawing
 from nakawari.strokes.render import render_coverage
+from nakawari.strokes.vectorize import vectorize
 from nakawari.synth.douga import douga_case
 from PIL import Image
 
@@ -77,6 +78,19 @@ def test_fills_are_closed_shapes_reaching_under_their_lines_drawn_below_them(dra
     # The colour fill's edge runs under the ring's line (radius 40 ± half the 3 px line), not inside it.
     assert np.abs(_distance(colour.points, BIG[0]) - BIG[1]).max() <= 1.6
     assert np.abs(_distance(shade.points, BIG[0]) - 15).max() <= 2.6
+
+
+def test_a_short_mark_of_spurs_keeps_a_stroke():
+    """The vectoriser drops branches shorter than a few line widths as spurs; a little three-armed tick of
+    colour edge made only of such branches (it gets no stroke there) still becomes one stroke across it."""
+    classes = np.zeros((40, 40), np.uint8)
+    for end in ((20, 15), (16, 23), (24, 23)):
+        cv2.line(classes, (20, 20), end, S.COLOR_EDGE, 3)
+    assert not vectorize((classes > 0).astype(np.float32), LINE)[0].strokes
+    (tick,) = douga_strokes(classes, LINE).strokes
+    assert tick.material == S.COLOR_EDGE and not tick.closed and np.all(tick.width == LINE)
+    assert np.all(classes[tick.points[:, 1].astype(int), tick.points[:, 0].astype(int)] == S.COLOR_EDGE)
+    assert np.linalg.norm(tick.points[0] - tick.points[-1]) >= 5
 
 
 def test_without_fills_only_lines(drawing):

@@ -3,7 +3,8 @@
 What each class becomes:
 - **Line classes** (visible, shading, colour-edge, highlight, book line): the centre lines of that class's
   pixels (`strokes.vectorize`), open or closed polylines at the douga's line width. Solid ink (pupils,
-  filled blacks) keeps its measured thickness per point, as the vectoriser reports it.
+  filled blacks) keeps its measured thickness per point, as the vectoriser reports it. A short mark the
+  vectoriser drops whole (its skeleton is all spur) still gets one stroke.
 - **Fill classes** (shading, colour, highlight, book fill): every connected area of the class becomes one
   closed stroke along its outer edge, grown by half a line width so it reaches under the lines that bound
   it (no paper showing between a fill and its line). A host draws it as a filled shape (Grease Pencil: a
@@ -25,6 +26,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from ..lines import skeletonize
 from ..strokes.model import Drawing, Stroke
 from ..strokes.vectorize import vectorize
 from . import schema as S
@@ -52,10 +54,59 @@ def douga_strokes(classes: np.ndarray, line_width: float = 3.0, *, fills: bool =
         if not mask.any():
             continue
         drawing, _ = vectorize(mask.astype(np.float32), line_width)
-        for stroke in drawing.strokes:
+        for stroke in [*drawing.strokes, *_missed_marks(mask, drawing, line_width)]:
             stroke.material = c
             strokes.append(stroke)
     return Drawing(strokes)
+
+
+def _missed_marks(mask: np.ndarray, drawing: Drawing, line_width: float) -> list[Stroke]:
+    """A stroke for each mark of the class that the vectoriser left without one: it drops branches shorter
+    than a few line widths as thinning spurs, so a short thick mark (a tick of colour edge, a highlight dash)
+    whose skeleton is only such branches would vanish. Each gets the longest path through its skeleton."""
+    count, labels = cv2.connectedComponents(mask.astype(np.uint8), connectivity=8)
+    drawn = np.zeros(count, bool)
+    for stroke in drawing.strokes:
+        cols = np.clip(np.rint(stroke.points[:, 0]).astype(int), 0, mask.shape[1] - 1)
+        rows = np.clip(np.rint(stroke.points[:, 1]).astype(int), 0, mask.shape[0] - 1)
+        drawn[labels[rows, cols]] = True
+    missed = []
+    skeleton = skeletonize(mask)
+    for label in np.flatnonzero(~drawn[1:]) + 1:
+        pixels = np.argwhere(skeleton & (labels == label))
+        if len(pixels) == 0:
+            pixels = np.argwhere(labels == label)[:1]
+        path = _longest_path(pixels)[:, ::-1].astype(np.float64)  # (row, col) → (x, y)
+        missed.append(Stroke(path, np.full(len(path), line_width), 1.0, False, 0))
+    return missed
+
+
+def _longest_path(pixels: np.ndarray) -> np.ndarray:
+    """The longest of the shortest 8-connected paths through a small set of pixels (two breadth-first
+    searches: the farthest pixel from any pixel is one end of it)."""
+    index = {tuple(p): i for i, p in enumerate(pixels.tolist())}
+
+    def farthest(start: int) -> tuple[int, list[int]]:
+        previous = {start: -1}
+        queue, head = [start], 0
+        while head < len(queue):
+            r, c = pixels[queue[head]]
+            head += 1
+            for dr in (-1, 0, 1):
+                for dc in (-1, 0, 1):
+                    j = index.get((int(r) + dr, int(c) + dc))
+                    if j is not None and j not in previous:
+                        previous[j] = queue[head - 1]
+                        queue.append(j)
+        end, chain = queue[-1], []
+        while end != -1:
+            chain.append(end)
+            end = previous[end]
+        return queue[-1], chain
+
+    one_end, _ = farthest(0)
+    _, chain = farthest(one_end)
+    return pixels[chain]
 
 
 def _fill_strokes(classes: np.ndarray, line_width: float) -> list[Stroke]:
