@@ -217,12 +217,13 @@ class NAKAWARI_OT_douga_to_strokes(bpy.types.Operator):
                 path = bpy.path.abspath(self.filepath)
                 if not os.path.isfile(path):
                     raise DougaError(f"{path}: no such image file")
+                self._name = f"douga {Path(path).stem}"
             else:
                 image = image_from_editors(context)
                 if image is None:
                     raise DougaError("No image: choose an image file, or open one in an Image Editor")
                 path = image_file(image, self._folder)
-            self._name = f"douga {Path(path).stem}"
+                self._name = f"douga {Path(image.name).stem}"
             client = engine.get_client(engine.engine_setting(context))
         except (DougaError, NotGreasePencil, engine.EngineError) as error:
             self.report({"ERROR"}, str(error))
