@@ -202,10 +202,13 @@ class NAKAWARI_OT_douga_to_strokes(bpy.types.Operator):
         return obj is not None and obj.type in ("GPENCIL", "GREASEPENCIL") and not cls._running
 
     def invoke(self, context: Any, event: Any) -> set[str]:
-        if not self.filepath and image_from_editors(context) is None and not bpy.app.background:
-            context.window_manager.fileselect_add(self)  # no image open: ask for a file, then `execute`
+        if bpy.app.background or context.window is None:
+            return self.execute(context)
+        if not self.filepath and image_from_editors(context) is None:
+            self._browsing = True  # no image open: ask for a file; Blender then calls `execute`
+            context.window_manager.fileselect_add(self)
             return {"RUNNING_MODAL"}
-        return self.execute(context)
+        return self._run_modal(context)
 
     def _start(self, context: Any) -> bool:
         try:
@@ -233,11 +236,19 @@ class NAKAWARI_OT_douga_to_strokes(bpy.types.Operator):
         return True
 
     def execute(self, context: Any) -> set[str]:
+        """Synchronous (scripts, background, the Adjust Last Operation panel's redo, which must not go modal),
+        except right after this instance's file browser, where the artist is waiting in the interface."""
+        if getattr(self, "_browsing", False) and not bpy.app.background and context.window is not None:
+            return self._run_modal(context)
         if not self._start(context):
             return {"CANCELLED"}
-        if bpy.app.background or context.window is None:
-            self._job.done.wait()
-            return self._finish(context)
+        self._job.done.wait()
+        return self._finish(context)
+
+    def _run_modal(self, context: Any) -> set[str]:
+        """The engine on its thread; a timer polls it, Esc cancels, Blender stays usable meanwhile."""
+        if not self._start(context):
+            return {"CANCELLED"}
         type(self)._running = True
         wm = context.window_manager
         self._timer = wm.event_timer_add(TIMER_S, window=context.window)
