@@ -1,0 +1,217 @@
+"""What Generate inbetweens does, as plain Python (no bpy), so it is tested without Blender.
+
+Reading the scene gives, per layer, its frames (number → keyframe type) and the strokes of its keys as
+stroke dicts (`gp_data`); this module picks the gaps and frames to fill, builds the engine's
+`strokes.inbetween` requests, and turns the engine's answers back into stroke dicts for the empty frames,
+keeping what the engine does not carry (line width, vertex colours, fill colour) through the answer's
+`source` (which key stroke each generated stroke came from and went to).
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import pairwise
+from typing import Any
+
+# Blender enum items: (identifier, label, description)
+SCOPES = (("GAP", "Gap around current frame", "Fill the gap between the keys around the current frame"),
+          ("RANGE", "Every gap in scene range", "Fill every gap between keys within the scene's frame range"))
+LAYER_CHOICES = (("ACTIVE", "Active layer", "Only the active layer"),
+                 ("ALL", "All layers", "Every visible, unlocked layer"))
+FILLS = (("ONES", "Ones", "A drawing on every frame"),
+         ("TWOS", "Twos", "A drawing every second frame"),
+         ("THREES", "Threes", "A drawing every third frame"),
+         ("COUNT", "Count", "A number of drawings per gap, evenly timed"))
+EASES = (("linear", "Even", "Even spacing"),
+         ("ease-in", "Ease in", "Slow out of the first key"),
+         ("ease-out", "Ease out", "Slow into the next key"),
+         ("ease-in-out", "Ease in and out", "Slow at both keys"),
+         ("favour-first", "Favour first key", "Halves towards the first key"),
+         ("favour-last", "Favour next key", "Halves towards the next key"),
+         ("favour-both", "Favour both keys", "Halves towards both keys"))
+STEPS = {"ONES": 1, "TWOS": 2, "THREES": 3}
+GENERATED = "BREAKDOWN"        # keyframe type of the frames we make; such frames are not keys
+ENGINE_FIELDS = ("points", "width", "opacity", "closed", "material")  # what the engine reads of a stroke
+
+
+class UserError(Exception):
+    """A problem the artist can fix (no keys, nothing to fill, …): reported as it is."""
+
+
+@dataclass(frozen=True)
+class Options:
+    scope: str = "RANGE"
+    fill: str = "ONES"
+    count: int = 1
+    ease: str = "linear"
+    arcs: bool = True
+
+
+@dataclass(frozen=True)
+class Gap:
+    first: int                 # key frame before the gap
+    last: int                  # key frame after it
+    slots: tuple[int, ...]     # frames the spacing asks for
+    frames: tuple[int, ...]    # the slots that are empty: the only ones written (the artist's frames stay)
+
+
+@dataclass(frozen=True)
+class LayerPlan:
+    layer: str
+    keys: tuple[int, ...]      # key frames sent to the engine: the gaps' keys and, for arcs, one more each side
+    gaps: tuple[Gap, ...]
+
+    @property
+    def frames(self) -> list[int]:
+        return [frame for gap in self.gaps for frame in gap.frames]
+
+
+@dataclass(frozen=True)
+class Request:
+    """One engine call of a layer: the request and the gaps whose frames it fills."""
+    layer: str
+    params: dict[str, Any]
+    gaps: tuple[Gap, ...]
+
+
+def slot_frames(first: int, last: int, fill: str, count: int) -> tuple[int, ...]:
+    """The frames a gap gets by the spacing: on ones / twos / threes, or `count` evenly timed drawings."""
+    if fill in STEPS:
+        return tuple(range(first + STEPS[fill], last, STEPS[fill]))
+    if fill == "COUNT":
+        if count < 1:
+            raise UserError(f"The number of inbetweens per gap must be at least 1 (got {count})")
+        span = last - first
+        return tuple(sorted({round(first + span * i / (count + 1)) for i in range(1, count + 1)} - {first, last}))
+    raise UserError(f"Unknown spacing '{fill}'; choose one of {', '.join(name for name, _, _ in FILLS)}")
+
+
+def key_frames(frame_types: dict[int, str]) -> list[int]:
+    """Keys are the layer's frames that we did not generate (breakdowns are inbetweens, ours or the artist's)."""
+    return sorted(number for number, kind in frame_types.items() if kind != GENERATED)
+
+
+def plan_layer(layer: str, frame_types: dict[int, str], options: Options, current: int,
+               scene_range: tuple[int, int]) -> LayerPlan:
+    """The gaps of one layer to fill; UserError says why there is nothing to do."""
+    keys = key_frames(frame_types)
+    if len(keys) < 2:
+        found = f"one, at frame {keys[0]}" if keys else "none"
+        raise UserError(f"Layer '{layer}' needs two keyframes to inbetween (found {found})")
+    pairs = list(pairwise(keys))
+    if options.scope == "GAP":
+        chosen = [(a, b) for a, b in pairs if a <= current < b]
+        if not chosen:
+            raise UserError(f"Frame {current} is not between two keys of layer '{layer}' "
+                            f"(keys at {', '.join(map(str, keys))})")
+    elif options.scope == "RANGE":
+        start, end = scene_range
+        chosen = [(a, b) for a, b in pairs if start <= a and b <= end]
+        if not chosen:
+            raise UserError(f"No two keys of layer '{layer}' lie within the scene range {start}–{end}")
+    else:
+        raise UserError(f"Unknown scope '{options.scope}'")
+    gaps = []
+    for a, b in chosen:
+        slots = slot_frames(a, b, options.fill, options.count)
+        gaps.append(Gap(a, b, slots, tuple(t for t in slots if t not in frame_types)))
+    if not any(gap.frames for gap in gaps):
+        raise UserError(f"Layer '{layer}' has no empty frame to fill between its keys "
+                        f"{', '.join(f'{g.first}–{g.last}' for g in gaps)} with this spacing")
+    gaps = [gap for gap in gaps if gap.frames]
+    # Arcs go through the neighbouring keys, so send one more key on each side of the filled gaps.
+    lo, hi = keys.index(gaps[0].first), keys.index(gaps[-1].last)
+    if options.arcs:
+        lo, hi = max(lo - 1, 0), min(hi + 1, len(keys) - 1)
+    return LayerPlan(layer, tuple(keys[lo:hi + 1]), tuple(gaps))
+
+
+def engine_stroke(stroke: dict[str, Any]) -> dict[str, Any]:
+    """The fields the engine reads (the host's extras stay home and come back through `source`)."""
+    return {name: stroke[name] for name in ENGINE_FIELDS if name in stroke}
+
+
+def requests(plan: LayerPlan, key_strokes: dict[int, list[dict[str, Any]]], options: Options) -> list[Request]:
+    """The engine calls for one layer. Even spacing asks for the exact frames (`times`); an ease is defined per
+    drawing count, so eased gaps are asked for by `count`, one call per distinct count."""
+    base = {"format": "nakawari.strokes", "version": 1, "arcs": options.arcs,
+            "keys": [{"time": float(k), "strokes": [engine_stroke(s) for s in key_strokes[k]]} for k in plan.keys]}
+    if options.ease == "linear":
+        return [Request(plan.layer, {**base, "times": [float(t) for t in plan.frames]}, plan.gaps)]
+    by_count: dict[int, list[Gap]] = {}
+    for gap in plan.gaps:
+        by_count.setdefault(len(gap.slots), []).append(gap)
+    return [Request(plan.layer, {**base, "count": count, "ease": options.ease}, tuple(gaps))
+            for count, gaps in sorted(by_count.items())]
+
+
+def placements(request: Request, response: dict[str, Any]) -> list[tuple[int, dict[str, Any]]]:
+    """(frame number, engine frame) for every empty frame of the request's gaps. The engine's inbetweens of a
+    gap, in time order, go to the gap's slots in order (with a count and an ease their times are fractions
+    of the gap; the order is what counts)."""
+    made = [f for f in response.get("frames", []) if not f.get("key")]
+    out = []
+    for gap in request.gaps:
+        inside = sorted((f for f in made if gap.first < f["time"] < gap.last), key=lambda f: f["time"])
+        if len(inside) != len(gap.slots):
+            raise RuntimeError(f"the engine returned {len(inside)} inbetweens for the {len(gap.slots)} frames "
+                               f"between keys {gap.first} and {gap.last}")
+        out += [(slot, frame) for slot, frame in zip(gap.slots, inside) if slot in gap.frames]
+    return out
+
+
+def _per_point(value: Any, n: int) -> list[float]:
+    return [float(v) for v in value] if isinstance(value, list) else [float(value)] * n
+
+
+def _resampled(values: Sequence[Sequence[float]], n: int, flip: bool) -> list[list[float]]:
+    """Per-point values (colours) of a source stroke spread over n points by their place along the stroke."""
+    if not values:
+        return []
+    values = list(values)[::-1] if flip else list(values)
+    last = len(values) - 1
+    return [list(values[round(i * last / (n - 1)) if n > 1 else 0]) for i in range(n)]
+
+
+def _mix(a: Sequence[float], b: Sequence[float], u: float) -> list[float]:
+    return [(1.0 - u) * x + u * y for x, y in zip(a, b)]
+
+
+def reversed_pairs(response: dict[str, Any]) -> set[tuple[int, int, int]]:
+    """(gap, from stroke, to stroke) of the pairs the engine found drawn the other way."""
+    return {(m["gap"], p["from"], p["to"]) for m in response.get("matches", []) for p in m.get("pairs", [])
+            if p.get("reversed")}
+
+
+def host_strokes(frame: dict[str, Any], keys: Sequence[int], key_strokes: dict[int, list[dict[str, Any]]],
+                 flipped: set[tuple[int, int, int]]) -> list[dict[str, Any]]:
+    """The engine's strokes of one frame as stroke dicts for the host: points, width (pressure or radius),
+    opacity, closed and material from the engine; line width, vertex colours and fill colour from the key
+    strokes it came from and goes to (blended by how far the frame lies between them)."""
+    out = []
+    for stroke in frame["strokes"]:
+        source = stroke.get("source") or {}
+        ends = [(k, i) for k, i in (source.get("from") or (None, None), source.get("to") or (None, None))
+                if k is not None]
+        n = len(stroke["points"])
+        made: dict[str, Any] = {"points": stroke["points"], "width": _per_point(stroke.get("width", 3.0), n),
+                                "opacity": _per_point(stroke.get("opacity", 1.0), n),
+                                "closed": bool(stroke.get("closed", False)), "material": int(stroke.get("material", 0))}
+        olds = [key_strokes[keys[k]][i] for k, i in ends]
+        if olds:
+            made["line_width"] = olds[0].get("line_width")
+            u, flip = 0.0, False
+            if len(ends) == 2:
+                t0, t1 = keys[ends[0][0]], keys[ends[1][0]]
+                u = min(max((frame["position"] - t0) / (t1 - t0), 0.0), 1.0)
+                flip = (ends[0][0], ends[0][1], ends[1][1]) in flipped
+            colours = [_resampled(old.get("vertex_color", []), n, j == 1 and flip)
+                       for j, old in enumerate(olds)]
+            if all(colours):
+                made["vertex_color"] = ([_mix(a, b, u) for a, b in zip(*colours)] if len(colours) == 2
+                                        else colours[0])
+            fills = [old["fill_color"] for old in olds if "fill_color" in old]
+            if fills:
+                made["fill_color"] = _mix(fills[0], fills[-1], u)
+        out.append({k: v for k, v in made.items() if v is not None})
+    return out

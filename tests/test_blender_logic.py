@@ -1,0 +1,149 @@
+"""The Blender add-on's plain-Python parts, without Blender: what to generate (`plan`), the engine calls on a
+thread (`task`, with the real engine) and finding the client from the source tree (`engine`)."""
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from engine_helpers import engine_executable
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "blender_addon"))
+from nakawari_gp import (  # the package imports outside Blender: it registers nothing
+    engine,
+    plan,
+    task,
+)
+
+KEYS = {1: "KEYFRAME", 9: "KEYFRAME", 17: "KEYFRAME"}
+
+
+def _stroke(x: float, n: int = 4, **extra) -> dict:
+    return {"points": [[x + i, 0.0, 0.5 * i] for i in range(n)], "width": [3.0] * n, "opacity": [1.0] * n,
+            "closed": False, "material": 1, **extra}
+
+
+def test_spacing_gives_the_frames_of_each_gap():
+    assert plan.slot_frames(1, 9, "ONES", 0) == (2, 3, 4, 5, 6, 7, 8)
+    assert plan.slot_frames(1, 9, "TWOS", 0) == (3, 5, 7)
+    assert plan.slot_frames(1, 9, "THREES", 0) == (4, 7)
+    assert plan.slot_frames(1, 9, "COUNT", 3) == (3, 5, 7)
+    assert plan.slot_frames(1, 3, "COUNT", 5) == (2,)  # more drawings than frames: each frame once
+    with pytest.raises(plan.UserError, match="at least 1"):
+        plan.slot_frames(1, 9, "COUNT", 0)
+
+
+def test_the_gap_around_the_current_frame_or_every_gap_in_range():
+    options = plan.Options(scope="GAP", arcs=False)
+    one = plan.plan_layer("L", KEYS, options, 12, (1, 17))
+    assert (one.keys, [g.frames for g in one.gaps]) == ((9, 17), [tuple(range(10, 17))])
+    with_arcs = plan.plan_layer("L", KEYS, plan.Options(scope="GAP"), 12, (1, 17))
+    assert with_arcs.keys == (1, 9, 17)  # the neighbouring key shapes the arc
+    every = plan.plan_layer("L", KEYS, plan.Options(), 1, (1, 17))
+    assert every.frames == [*range(2, 9), *range(10, 17)]
+    assert plan.plan_layer("L", KEYS, plan.Options(), 1, (1, 10)).frames == list(range(2, 9))
+
+
+def test_existing_frames_are_never_planned_and_breakdowns_are_not_keys():
+    frames = {**KEYS, 5: "BREAKDOWN", 6: "KEYFRAME"}
+    layer = plan.plan_layer("L", frames, plan.Options(arcs=False), 1, (1, 17))
+    assert layer.keys == (1, 6, 9, 17)
+    assert layer.frames == [2, 3, 4, 7, 8, *range(10, 17)]  # 5 (a breakdown) and the keys stay as they are
+
+
+@pytest.mark.parametrize(("frames", "options", "current", "message"), [
+    ({1: "KEYFRAME"}, plan.Options(), 1, r"needs two keyframes to inbetween \(found one, at frame 1\)"),
+    (KEYS, plan.Options(scope="GAP"), 20, "Frame 20 is not between two keys"),
+    (KEYS, plan.Options(), 1, "No two keys of layer 'L' lie within the scene range 2–8"),
+    ({1: "KEYFRAME", 2: "KEYFRAME"}, plan.Options(), 1, "has no empty frame to fill"),
+])
+def test_nothing_to_do_is_a_readable_error(frames, options, current, message):
+    scene_range = (2, 8) if "range" in message else (1, 17)
+    with pytest.raises(plan.UserError, match=message):
+        plan.plan_layer("L", frames, options, current, scene_range)
+
+
+def test_requests_send_the_engine_only_what_it_reads():
+    layer = plan.plan_layer("L", KEYS, plan.Options(), 1, (1, 17))
+    strokes = {k: [_stroke(k, line_width=4, vertex_color=[[1, 0, 0, 1]] * 4)] for k in KEYS}
+    (even,) = plan.requests(layer, strokes, plan.Options())
+    assert even.params["times"] == [float(t) for t in layer.frames]
+    assert [k["time"] for k in even.params["keys"]] == [1.0, 9.0, 17.0]
+    assert set(even.params["keys"][0]["strokes"][0]) == set(plan.ENGINE_FIELDS)
+    uneven = plan.plan_layer("L", {1: "KEYFRAME", 9: "KEYFRAME", 13: "KEYFRAME"}, plan.Options(fill="TWOS"), 1,
+                             (1, 17))
+    eased = plan.requests(uneven, {k: [_stroke(k)] for k in (1, 9, 13)}, plan.Options(fill="TWOS", ease="ease-in"))
+    assert [(r.params["count"], r.params["ease"], [(g.first, g.last) for g in r.gaps]) for r in eased] == [
+        (1, "ease-in", [(9, 13)]), (3, "ease-in", [(1, 9)])]
+
+
+def test_engine_frames_go_to_their_slots_in_time_order():
+    gap = plan.Gap(1, 9, (3, 5, 7), (3, 7))  # 5 holds the artist's drawing
+    request = plan.Request("L", {}, (gap,))
+    response = {"frames": [{"time": t, "key": False, "strokes": []} for t in (7.0, 3.0, 5.0, 12.0)]}
+    assert [(frame, made["time"]) for frame, made in plan.placements(request, response)] == [(3, 3.0), (7, 7.0)]
+    with pytest.raises(RuntimeError, match="returned 2 inbetweens for the 3 frames"):
+        plan.placements(request, {"frames": response["frames"][:2]})
+
+
+def test_what_the_engine_does_not_carry_comes_back_from_the_source_strokes():
+    red, blue = [[1.0, 0.0, 0.0, 1.0]] * 4, [[0.0, 0.0, 1.0, 1.0]] * 3 + [[0.0, 1.0, 0.0, 1.0]]
+    keys = {1: [_stroke(0, line_width=5, vertex_color=red, fill_color=[1, 1, 1, 1])],
+            9: [_stroke(0, line_width=7, vertex_color=blue, fill_color=[0, 0, 0, 1])]}
+    frame = {"time": 3.0, "position": 3.0, "strokes": [
+        {"points": [[0, 0, 0]] * 4, "width": 2.5, "opacity": [1, 1, 0.5, 0.5], "closed": True, "material": 2,
+         "source": {"state": "matched", "from": [0, 0], "to": [1, 0]}}]}
+    (straight,) = plan.host_strokes(frame, [1, 9], keys, set())
+    assert straight["line_width"] == 5 and straight["width"] == [2.5] * 4 and straight["material"] == 2
+    assert straight["closed"] and straight["opacity"] == [1, 1, 0.5, 0.5]
+    assert straight["vertex_color"][0] == pytest.approx([0.75, 0.0, 0.25, 1.0])  # a quarter of the way
+    assert straight["fill_color"] == pytest.approx([0.75, 0.75, 0.75, 1.0])
+    (flipped,) = plan.host_strokes(frame, [1, 9], keys, {(0, 0, 0)})  # drawn the other way in the next key
+    assert flipped["vertex_color"][0] == pytest.approx([0.75, 0.25, 0.0, 1.0])
+    frame["strokes"][0]["source"] = {"state": "vanishing", "from": [0, 0], "to": None}
+    (vanishing,) = plan.host_strokes(frame, [1, 9], keys, set())
+    assert vanishing["vertex_color"] == red
+
+
+def _layer_request() -> list[plan.Request]:
+    strokes = {k: [_stroke(10.0 * s + k, 30) for s in range(60)] for k in KEYS}
+    layer = plan.plan_layer("L", KEYS, plan.Options(), 1, (1, 17))
+    return plan.requests(layer, strokes, plan.Options())
+
+
+def test_the_job_runs_the_engine_on_a_thread(tmp_path):
+    client = engine.EngineClient(engine_executable(), log_dir=tmp_path)
+    try:
+        state = task.GenerationJob(client, _layer_request()).start().wait(120)
+    finally:
+        client.close()
+    assert state.finished and state.error is None and not state.cancelled
+    assert state.fraction == 1.0 and len(state.responses) == 1
+    assert [f["time"] for f in state.responses[0]["frames"]] == [float(t) for t in [*range(2, 9), *range(10, 17)]]
+
+
+def test_cancel_stops_the_engine_and_returns_nothing(tmp_path):
+    client = engine.EngineClient(engine_executable(), log_dir=tmp_path)
+    try:
+        job = task.GenerationJob(client, _layer_request() * 20).start()
+        deadline = time.monotonic() + 60
+        while not job.state().responses and time.monotonic() < deadline:  # cancel once the engine is working
+            time.sleep(0.05)
+        job.cancel()
+        state = job.wait(60)
+    finally:
+        client.close()
+    assert state.finished and state.cancelled and state.error is None
+    assert 0 < len(state.responses) < 20
+
+
+def test_no_engine_is_an_error_that_names_the_setting(tmp_path):
+    client = engine.EngineClient(str(tmp_path / "no-engine"), log_dir=tmp_path)
+    state = task.GenerationJob(client, _layer_request()).start().wait(30)
+    assert state.finished and not state.responses
+    assert "engine set in the add-on setting was not found" in state.error
+
+
+def test_the_source_tree_add_on_uses_the_engines_client():
+    assert Path(engine.client.__file__).resolve() == Path(__file__).resolve().parents[1] / "core" / "client.py"
