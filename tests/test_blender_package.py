@@ -1,0 +1,274 @@
+"""`nakawari package`'s Blender zip: its layout, reproducible bytes, Blender's own extension validator, and
+installs in real Blender the way an artist installs it (a 4.2+ extension; a legacy add-on), then Generate
+Inbetweens and Douga to Strokes run from the installed copy (tests/hosts/blender/package_scenario.py)."""
+from __future__ import annotations
+
+import ast
+import json
+import re
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from engine_helpers import engine_executable
+from nakawari import __version__
+from nakawari.douga import schema as S
+from nakawari.douga.postprocess import postprocess
+from nakawari.jobs.douga import run_douga_strokes
+from nakawari.package import BLENDER_ADDON, blender_zip_bytes
+from nakawari.strokes.model import Drawing, Stroke
+from nakawari.strokes.render import render_coverage
+from nakawari.synth.douga import douga_case
+from PIL import Image
+
+sys.path.insert(0, str(Path(__file__).parent / "hosts" / "blender"))
+import blender_runtimes as runtimes
+import blender_scene as figure_scene
+
+SCENARIO = runtimes.HERE / "package_scenario.py"
+ROOT = Path(__file__).resolve().parent.parent
+PX_PER_UNIT = figure_scene.SCALE  # the scene's units: 100 px of the synthetic 960 × 540 frame each
+FRAME_SIZE = (960, 540)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("dist")
+    done = subprocess.run([engine_executable(), "package", "--out", str(out)], capture_output=True, text=True,
+                          check=False)
+    assert done.returncode == 0, done.stderr
+    path = out / f"nakawari-blender-{__version__}.zip"
+    assert str(path) in done.stdout.splitlines()
+    assert json.loads((out / "manifest.json").read_text())["blender"] == path.name
+    return path
+
+
+def test_one_folder_with_bl_info_and_the_extension_manifest(built):
+    archive = zipfile.ZipFile(built)
+    names = archive.namelist()
+    assert {name.split("/")[0] for name in names} == {"nakawari_gp"}  # the legacy installer unpacks one package
+    packaged = {name for name in names if name.endswith(".py")}
+    in_checkout = {f"nakawari_gp/{p.name}" for p in (BLENDER_ADDON / "nakawari_gp").glob("*.py")}
+    assert packaged == in_checkout | {"nakawari_gp/client.py"}
+    assert not any("__pycache__" in name or name.endswith(".pyc") for name in names)
+    init = ast.parse(archive.read("nakawari_gp/__init__.py"))
+    (bl_info,) = [ast.literal_eval(node.value) for node in init.body if isinstance(node, ast.Assign)
+                  and any(getattr(t, "id", None) == "bl_info" for t in node.targets)]
+    assert bl_info["version"] == tuple(int(part) for part in __version__.split("."))
+    manifest = archive.read("nakawari_gp/blender_manifest.toml").decode("utf-8")
+    assert re.search(r'^id = "nakawari_gp"$', manifest, re.MULTILINE)
+    assert re.search(rf'^version = "{re.escape(__version__)}"$', manifest, re.MULTILINE)
+
+
+def test_client_is_the_engine_client_and_bytes_are_reproducible(built):
+    assert zipfile.ZipFile(built).read("nakawari_gp/client.py") == (ROOT / "core" / "client.py").read_bytes()
+    assert built.read_bytes() == blender_zip_bytes() == blender_zip_bytes()
+
+
+def test_a_manifest_version_other_than_the_engine_is_refused(tmp_path):
+    from nakawari.errors import BadInput
+
+    copy = tmp_path / "nakawari_gp"
+    copy.mkdir()
+    for source in (BLENDER_ADDON / "nakawari_gp").glob("*.py"):
+        (copy / source.name).write_bytes(source.read_bytes())
+    manifest = (BLENDER_ADDON / "nakawari_gp" / "blender_manifest.toml").read_text()
+    (copy / "blender_manifest.toml").write_text(re.sub(r'^version = ".*"$', 'version = "9.9.9"', manifest,
+                                                       flags=re.MULTILINE))
+    with pytest.raises(BadInput, match=r"blender_manifest.toml: version is 9.9.9, the engine is"):
+        blender_zip_bytes(tmp_path)
+
+
+def _validator(runtime: str) -> Path:
+    found = sorted((runtimes.VENVS[runtime] / "lib").glob(
+        "python3*/site-packages/bpy/*/scripts/addons_core/bl_pkg/cli/blender_ext.py"))
+    assert found, f"{runtime} has no extension CLI"
+    return found[0]
+
+
+BPY_RUNTIMES = [pytest.param(r, marks=pytest.mark.skipif(runtimes.command(r) is None, reason=f"{r} not installed"))
+                for r in ("bpy-4.2", "bpy-5.0")]
+
+
+@pytest.mark.parametrize("runtime", BPY_RUNTIMES)
+def test_blender_extension_validator_accepts_it(built, runtime, tmp_path):
+    python = runtimes.command(runtime)[0]
+    done = subprocess.run([python, str(_validator(runtime)), "validate", str(built)], capture_output=True, check=False,
+                          text=True, timeout=120)
+    assert done.returncode == 0 and "Success" in done.stdout, done.stdout + done.stderr
+    # The validator can say no: the same files without the manifest are not an extension.
+    bare = tmp_path / "bare.zip"
+    with zipfile.ZipFile(built) as source, zipfile.ZipFile(bare, "w") as target:
+        for name in source.namelist():
+            if not name.endswith("blender_manifest.toml"):
+                target.writestr(name, source.read(name))
+    refused = subprocess.run([python, str(_validator(runtime)), "validate", str(bare)], capture_output=True, check=False,
+                             text=True, timeout=120)
+    assert refused.returncode != 0 and "no manifest" in refused.stdout + refused.stderr
+
+
+@pytest.fixture(scope="module")
+def douga_image(tmp_path_factory) -> tuple[Path, dict]:
+    """A douga in class colours (a figure's post-processed ground truth) and what the engine makes of it."""
+    path = tmp_path_factory.mktemp("douga") / "figure.png"
+    classes = postprocess(douga_case(3, 0, size=FRAME_SIZE, backdrop="paper").classes, 3.0)
+    Image.fromarray(S.encode(classes)).save(path)
+    return path, run_douga_strokes(path, line_width=3.0, input_kind="douga")
+
+
+@pytest.fixture(scope="module")
+def scene_file(tmp_path_factory) -> tuple[Path, dict]:
+    """One articulated figure, keys on 1, 9 and 17 with strokes shuffled and reversed between keys."""
+    scene = figure_scene.build_scene(figures=1)
+    path = tmp_path_factory.mktemp("scene") / "scene.json"
+    path.write_text(json.dumps({"materials": scene["materials"], "keys": scene["keys"]}))
+    return path, scene
+
+
+def _linear(byte: int) -> float:
+    c = byte / 255.0
+    return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+
+def _to_px(points: list, scale: float, size: tuple[int, int]) -> np.ndarray:
+    """Object-space (x, z) → picture pixels (y down), the origin at the picture's centre."""
+    xz = np.asarray(points, np.float64).reshape(-1, 2)
+    return np.column_stack([xz[:, 0] * scale + size[0] / 2, size[1] / 2 - xz[:, 1] * scale])
+
+
+def _drawing(strokes: list[dict], scale: float, size: tuple[int, int]) -> Drawing:
+    """Strokes as read back from Blender → the engine's strokes in picture pixels (a Blender stroke width of
+    1000 is one unit wide: gp_data's conversion)."""
+    return Drawing([Stroke(_to_px(s["points"], scale, size), np.asarray(s["width"], np.float64) * scale / 1000.0,
+                           1.0, bool(s.get("closed", False))) for s in strokes])
+
+
+def onion_skin(drawn: dict[str, list[dict]], keys: tuple[int, ...]) -> np.ndarray:
+    """The frames over each other, as an animator's light table shows them: the keys in black, the generated
+    breakdowns in colours running from blue (first) to orange (last); float RGB (H, W, 3)."""
+    picture = np.ones(FRAME_SIZE[::-1] + (3,), np.float32)
+    frames = sorted(int(f) for f in drawn)
+    generated = [f for f in frames if f not in keys]
+    for f in [*generated, *keys]:  # keys on top
+        t = generated.index(f) / max(len(generated) - 1, 1) if f in generated else 0.0
+        colour = np.array([0.0, 0.0, 0.0] if f in keys else [0.15 + 0.8 * t, 0.45, 0.95 - 0.8 * t], np.float32)
+        alpha = 1.0 if f in keys else 0.6
+        coverage = render_coverage(_drawing(drawn[str(f)], PX_PER_UNIT, FRAME_SIZE), FRAME_SIZE)[..., None]
+        picture = picture * (1 - alpha * coverage) + colour * alpha * coverage
+    return picture
+
+
+def douga_picture(strokes: list[dict], height_units: float) -> np.ndarray:
+    """The Douga to Strokes layer as read back from Blender, fills below lines, each in its class colour."""
+    scale = FRAME_SIZE[1] / height_units
+    picture = np.ones(FRAME_SIZE[::-1] + (3,), np.float32)
+    colours = {c.name: np.array(c.rgb, np.float32) / 255 for c in S.CLASSES}
+    lines = {c.name for c in S.CLASSES if c.is_line}
+    for stroke in strokes:
+        if stroke["class"] not in lines:
+            polygon = np.round(_to_px(stroke["points"], scale, FRAME_SIZE) * 16).astype(np.int32)
+            mask = np.zeros(FRAME_SIZE[::-1], np.uint8)
+            cv2.fillPoly(mask, [polygon], 255, cv2.LINE_AA, 4)
+            coverage = (mask.astype(np.float32) / 255)[..., None]
+            picture = picture * (1 - coverage) + colours[stroke["class"]] * coverage
+    for name in sorted(lines):
+        drawing = _drawing([s for s in strokes if s["class"] == name], scale, FRAME_SIZE)
+        coverage = render_coverage(drawing, FRAME_SIZE)[..., None]
+        picture = picture * (1 - coverage) + colours[name] * coverage
+    return picture
+
+
+def _cropped(picture: np.ndarray, margin: int = 24) -> np.ndarray:
+    ys, xs = np.nonzero((picture < 0.9).any(axis=2))
+    return picture[max(ys.min() - margin, 0):ys.max() + margin, max(xs.min() - margin, 0):xs.max() + margin]
+
+
+def side_by_side(left: np.ndarray, right: np.ndarray, height: int = 420) -> np.ndarray:
+    """Both pictures cropped to what is drawn, at one height, with a thin gap."""
+    parts = []
+    for picture in (_cropped(left), _cropped(right)):
+        width = round(picture.shape[1] * height / picture.shape[0])
+        parts += [cv2.resize(picture, (width, height), interpolation=cv2.INTER_AREA),
+                  np.full((height, 12, 3), 0.85, np.float32)]
+    return np.concatenate(parts[:-1], axis=1)
+
+
+INSTALLS = [pytest.param(runtime, mode, marks=pytest.mark.skipif(runtimes.command(runtime) is None,
+                                                                 reason=f"{runtime} not installed"))
+            for runtime, mode in (("bpy-5.0", "extension"), ("bpy-4.2", "extension"), ("bpy-4.2", "legacy"),
+                                  ("blender-3.4", "legacy"))]
+
+
+@pytest.mark.parametrize(("runtime", "mode"), INSTALLS)
+def test_installs_in_blender_and_its_operators_run(built, douga_image, scene_file, runtime, mode, tmp_path):
+    image, expected = douga_image
+    work = tmp_path / "work"
+    work.mkdir()
+    result_path = tmp_path / "result.json"
+    done = runtimes.run_script(runtime, SCENARIO, [mode, str(built), str(result_path), engine_executable(),
+                                                   str(image), str(work), str(scene_file[0])], tmp_path / "home",
+                                 tmp_path / "log.txt")
+    log = (tmp_path / "log.txt").read_text(errors="replace")
+    assert result_path.exists(), log[-3000:]
+    result = json.loads(result_path.read_text())
+    assert "error" not in result and done.returncode == 0, result.get("error") or log[-3000:]
+    assert result["install"] == ["FINISHED"] and result["enabled"]
+    assert {"__init__.py", "client.py", "op_douga.py"} <= set(result["installed_files"])
+    # Installed where that kind of install goes, inside the isolated user folders.
+    assert ("extensions/user_default/nakawari_gp" if mode == "extension" else "addons/nakawari_gp") in \
+        result["installed_in"] and str(tmp_path / "home") in result["installed_in"]
+    assert result["model"] == ("GPv3" if runtime == "bpy-5.0" else "legacy")
+    # Generate Inbetweens from the installed copy: every frame between the keys on 1, 9 and 17, on ones.
+    assert result["generate"] == ["FINISHED"]
+    keys = figure_scene.KEY_FRAMES
+    assert result["frames"] == {str(f): "KEYFRAME" if f in keys else "BREAKDOWN" for f in range(1, 18)}
+    key_strokes = len(scene_file[1]["keys"][keys[0]])
+    assert all(len(result["drawn"][str(f)]) == key_strokes for f in range(1, 18))
+    # Douga to Strokes: every stroke the engine made, on a new layer at the current frame, one material per
+    # class named after it, in the class colour; fills fill, lines draw lines.
+    assert result["douga"] == ["FINISHED"]
+    layer = result["douga_layer"]
+    assert layer["frames"] == [9] and layer["strokes"] == len(expected["strokes"]) > 50
+    assert layer["materials"] == sorted(expected["counts"])
+    assert len(layer["materials"]) >= 5
+    assert -1.35 <= layer["z_range"][0] < layer["z_range"][1] <= 1.35  # the image, 2.7 units tall
+    # The picture for README: the first gap's frames (keys 1 and 9, breakdowns 2-8) as an onion skin beside the
+    # douga strokes, both drawn from what Blender holds. Each of those frames must show on it.
+    first_gap = {f: strokes for f, strokes in result["drawn"].items() if int(f) <= keys[1]}
+    skin = onion_skin(first_gap, keys[:2])
+    strokes_picture = douga_picture(layer["drawn"], 2.7)
+    for f in range(keys[0], keys[1] + 1):
+        frame_alone = render_coverage(_drawing(result["drawn"][str(f)], PX_PER_UNIT, FRAME_SIZE), FRAME_SIZE)
+        assert (skin[frame_alone > 0.5] < 0.9).any(axis=1).mean() > 0.95, f"frame {f} is not on the picture"
+    Image.fromarray(np.round(side_by_side(skin, strokes_picture) * 255).astype(np.uint8)).save(
+        tmp_path / "blender_frames.png")
+    # Drawn from Blender's strokes, the douga looks as the engine's strokes do: placed, sized, coloured and
+    # ordered by the operator as the engine meant them (the image 2.7 units tall, centred, y up).
+    scale, (w, h) = 2.7 / expected["height"], (expected["width"], expected["height"])
+    engine_meant = [{"points": [[(x - w / 2) * scale, (h / 2 - y) * scale] for x, y in s["points"]],
+                     "width": np.broadcast_to(s["width"], len(s["points"])) * scale * 1000, "closed": s["closed"],
+                     "class": S.CLASSES[s["material"]].name} for s in expected["strokes"]]
+    differs = np.abs(douga_picture(engine_meant, 2.7) - strokes_picture).max(axis=2) > 0.1
+    assert differs.mean() < 0.001, f"{differs.sum()} pixels differ"
+    source = np.asarray(Image.open(image).convert("RGB"))
+    drawn, inked = (strokes_picture < 0.9).any(axis=2), (source < 230).any(axis=2)
+    assert drawn.mean() > 0.8 * inked.mean() > 0.005  # and there is a drawing, as large as the douga's
+    for c in S.CLASSES:
+        if c.name in layer["materials"]:
+            material = result["materials"][c.name]
+            assert material["color"][:3] == pytest.approx([_linear(v) for v in c.rgb], abs=1e-4), c.name
+            assert (material["line"], material["fill"]) == (c.is_line, not c.is_line), c.name
+    # The same image shown in an Image Editor (packed: its pixels go to the engine) gives the same strokes.
+    assert result["douga_editor"] == ["FINISHED"]
+    assert result["douga_editor_layer"]["strokes"] == len(expected["strokes"])
+    editor_layer = result["douga_editor_layer"]["name"]
+    assert editor_layer != layer["name"] and editor_layer.startswith(layer["name"])  # "douga figure.001"
+    assert "missing.png" in result["missing_error"] and "no such image file" in result["missing_error"]
+    assert result["layers_after_error"] == sorted(["Ink", layer["name"]])  # a failed run adds nothing
+    roundtrip = result["image_roundtrip"]
+    assert roundtrip["size"] == [3, 2] and roundtrip["read"] == roundtrip["written"]
+    assert result["disabled"]
