@@ -25,8 +25,8 @@ import numpy as np
 
 from . import engine
 from .gp_data import NotGreasePencil, adapter_for
+from .modal import EngineModal
 
-TIMER_S = 0.1
 METHOD = "douga.strokes"
 WIDTH_PER_UNIT = 1000.0  # a stroke width of 1000 is one unit wide (GPv3 radius = width / 2000: gp_data)
 
@@ -168,7 +168,7 @@ class _Job:
         self.client.cancel()
 
 
-class NAKAWARI_OT_douga_to_strokes(bpy.types.Operator):
+class NAKAWARI_OT_douga_to_strokes(EngineModal, bpy.types.Operator):
     """Turn an image into douga strokes (ten line and fill classes) on a new layer of the active Grease Pencil
     object, one material per class"""
 
@@ -193,8 +193,6 @@ class NAKAWARI_OT_douga_to_strokes(bpy.types.Operator):
                                     description="Height of the image in the object's space")
     fills: bpy.props.BoolProperty(name="Fills", default=True,
                                   description="Fill areas as filled shapes below the lines (else lines only)")
-
-    _running = False  # one conversion at a time (class-wide: Blender makes a new instance per call)
 
     @classmethod
     def poll(cls, context: Any) -> bool:
@@ -246,30 +244,18 @@ class NAKAWARI_OT_douga_to_strokes(bpy.types.Operator):
         return self._finish(context)
 
     def _run_modal(self, context: Any) -> set[str]:
-        """The engine on its thread; a timer polls it, Esc cancels, Blender stays usable meanwhile."""
+        """The engine on its thread; `EngineModal` polls it, Esc cancels, Blender stays usable meanwhile."""
         if not self._start(context):
             return {"CANCELLED"}
-        type(self)._running = True
-        wm = context.window_manager
-        self._timer = wm.event_timer_add(TIMER_S, window=context.window)
-        wm.progress_begin(0, 100)
-        wm.modal_handler_add(self)
-        return {"RUNNING_MODAL"}
+        return self.go_modal(context)
 
-    def modal(self, context: Any, event: Any) -> set[str]:
-        if event.type == "ESC" and event.value == "PRESS":
-            self._job.cancel()
-            return {"RUNNING_MODAL"}
-        if event.type != "TIMER":
-            return {"PASS_THROUGH"}  # Blender stays usable while the engine works
-        context.window_manager.progress_update(int(100 * self._job.fraction))
-        context.workspace.status_text_set(f"nakawari: {self._job.message} ({self._job.fraction:.0%}) — Esc cancels")
-        if not self._job.done.is_set():
-            return {"RUNNING_MODAL"}
-        context.window_manager.event_timer_remove(self._timer)
-        context.window_manager.progress_end()
-        context.workspace.status_text_set(None)
-        type(self)._running = False
+    def poll_work(self) -> tuple:
+        return self._job.fraction, self._job.message, self._job.done.is_set()
+
+    def cancel_work(self) -> None:
+        self._job.cancel()
+
+    def finish(self, context: Any) -> set[str]:
         return self._finish(context)
 
     def _finish(self, context: Any) -> set[str]:
