@@ -267,6 +267,9 @@ def test_installs_in_blender_and_its_operators_run(built, douga_image, scene_fil
     assert result["douga_editor_layer"]["strokes"] == len(expected["strokes"])
     editor_layer = result["douga_editor_layer"]["name"]
     assert editor_layer != layer["name"] and editor_layer.startswith(layer["name"])  # "douga figure.001"
+    # Its one undo step removed it and nothing else; the class materials stay (the first run uses them).
+    assert result["after_undo"]["layers"] == sorted(["Ink", layer["name"]])
+    assert set(layer["materials"]) <= set(result["after_undo"]["materials"])
     assert "missing.png" in result["missing_error"] and "no such image file" in result["missing_error"]
     assert result["layers_after_error"] == sorted(["Ink", layer["name"]])  # a failed run adds nothing
     roundtrip = result["image_roundtrip"]

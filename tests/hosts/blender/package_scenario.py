@@ -119,13 +119,18 @@ def douga_from_image_editor(obj, module):
     image.pack()
     area.spaces.active.image = image
     before = set(obj.data.layers.keys())
+    bpy.ops.ed.undo_push(message="image in the editor")
     with bpy.context.temp_override(screen=screen, active_object=obj, object=obj):
-        # As the panel's button calls it (invoke; in background it runs at once).
-        out["douga_editor"] = sorted(bpy.ops.nakawari.douga_to_strokes("INVOKE_DEFAULT", source="DOUGA",
+        # As the panel's button calls it (invoke; in background it runs at once), with its undo step.
+        out["douga_editor"] = sorted(bpy.ops.nakawari.douga_to_strokes("INVOKE_DEFAULT", True, source="DOUGA",
                                                                        line_width=3.0, height=2.7))
     gp = importlib.import_module(module + ".gp_data").adapter_for(obj)
     (layer,) = set(obj.data.layers.keys()) - before
     out["douga_editor_layer"] = {"name": layer, "strokes": len(gp.read_strokes(layer, DOUGA_FRAME))}
+    bpy.ops.ed.undo()  # one undo takes the whole conversion away
+    obj = bpy.data.objects["Figure"]  # fetched anew: references do not survive an undo
+    out["after_undo"] = {"layers": sorted(obj.data.layers.keys()),
+                         "materials": sorted(m.name for m in obj.data.materials if m is not None)}
 
 
 def generated_image(module):
