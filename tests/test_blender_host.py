@@ -24,6 +24,7 @@ import blender_scene
 from nakawari.bench.strokes import curve_error
 
 SCRIPT = runtimes.HERE / "blender_scenario.py"
+WINDOW_SCRIPT = runtimes.HERE / "blender_gui_scenario.py"
 MODELS = {"blender-3.4": "legacy", "bpy-4.2": "legacy", "bpy-5.0": "GPv3"}
 MAX_MEAN_ERROR_PX = 3.0      # mean distance of a generated stroke from its true inbetween (960 × 540 frame)
 MIN_CORRECT_PAIRS = 0.95     # strokes whose two keys' strokes are the same part of the figure
@@ -212,3 +213,24 @@ def test_nakawari_beats_blenders_interpolate_sequence(gpv3_run, scene, capsys):
               f"Blender's Interpolate Sequence {theirs:.2f} px ({len(errors)} strokes, "
               f"{run['blender_interpolate_s']:.2f} s)")
     assert ours < theirs
+
+
+def test_in_a_window_the_engine_works_modally_undoes_in_one_step_and_esc_cancels(scene, tmp_path):
+    """Blender 3.4 with a real window (Xvfb): the invoke → modal timer → apply path of an artist's click."""
+    if not runtimes.window_available():
+        pytest.skip("Debian's blender or xvfb-run is not installed (.ci/run installs both)")
+    out, log = tmp_path / "window.json", tmp_path / "blender.log"
+    done = runtimes.run_window_script(WINDOW_SCRIPT, [scene["path"], str(out), str(runtimes.ADDON_SOURCE),
+                                                      engine_executable()], tmp_path, log)
+    assert out.exists(), f"Blender wrote no results (exit {done.returncode}); log:\n{log.read_text()[-3000:]}"
+    window = json.loads(out.read_text())
+    assert "crash" not in window, window["crash"] + "\n" + log.read_text()[-3000:]
+    assert window.get("done"), window
+    assert window["invoked"] == ["RUNNING_MODAL"]
+    assert window["ticks_while_running"] >= 2, "Blender's own timers stopped while the engine worked"
+    assert window["after"] == sorted(KEYS + GENERATED)
+    assert window["after_undo"] == KEYS
+    assert window["invoked_again"] == ["RUNNING_MODAL"] and window["running_before_esc"]
+    assert not window["running_after_esc"] and window["after_esc"] == KEYS
+    assert window["panel_popup"] == window["menu_popup"] == ["INTERFACE"]  # shown
+    assert "Traceback" not in log.read_text()  # nor in drawing the panel and the menu entries

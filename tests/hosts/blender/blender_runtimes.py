@@ -3,7 +3,8 @@
 - "blender-3.4": Debian's `blender` package (legacy Grease Pencil), `blender -b --factory-startup -P`;
 - "bpy-4.2" / "bpy-5.0": Blender as a Python module (PyPI `bpy`), each in its own virtual environment under
   `.hosts/` of the checkout (`.ci/run` makes them): 4.2 is the last legacy Grease Pencil, 5.0 is GPv3.
-A runtime that is not installed is absent (its tests skip); `.ci/run` installs all three.
+A runtime that is not installed is absent (its tests skip); `.ci/run` installs all three. Debian's blender
+also runs with a window under Xvfb (the modal path an artist's click takes).
 """
 from __future__ import annotations
 
@@ -34,9 +35,9 @@ def isolated_env(home: Path, **extra: str) -> dict[str, str]:
     """Blender's user folders (preferences, add-ons, extensions) in a fresh folder, not the machine's."""
     env = {key: value for key, value in os.environ.items()
            if not key.startswith(("BLENDER_", "PYTHON", "VIRTUAL_ENV"))}
-    for name in ("resources", "scripts", "config"):
+    for name in ("resources", "scripts", "config", "tmp"):
         (home / name).mkdir(parents=True, exist_ok=True)
-    env.update(HOME=str(home), BLENDER_USER_RESOURCES=str(home / "resources"),
+    env.update(HOME=str(home), TMPDIR=str(home / "tmp"), BLENDER_USER_RESOURCES=str(home / "resources"),
                BLENDER_USER_SCRIPTS=str(home / "scripts"), BLENDER_USER_CONFIG=str(home / "config"))
     env.update(extra)
     return env
@@ -49,3 +50,21 @@ def run_script(runtime: str, script: Path, args: list[str], home: Path, log: Pat
     with open(log, "w") as handle:
         return subprocess.run([*base, str(script), "--", *args], env=isolated_env(home, **env), cwd=home, check=False,
                               stdout=handle, stderr=subprocess.STDOUT, timeout=timeout)
+
+
+XVFB = ["xvfb-run", "-a", "-s", "-screen 0 1280x1024x24"]
+
+
+def window_available() -> bool:
+    """Debian's blender with a window: under Xvfb (Mesa's software OpenGL is enough for Blender 3.4)."""
+    return command("blender-3.4") is not None and shutil.which("xvfb-run") is not None
+
+
+def run_window_script(script: Path, args: list[str], home: Path, log: Path, timeout: float = 300
+                      ) -> subprocess.CompletedProcess:
+    """A script in Blender 3.4 with a real window, events simulated (`--enable-event-simulate`)."""
+    blender = shutil.which("blender")
+    with open(log, "w") as handle:
+        return subprocess.run([*XVFB, blender, "--factory-startup", "--enable-event-simulate", "-P", str(script),
+                               "--", *args], env=isolated_env(home), cwd=home, check=False, stdout=handle,
+                              stderr=subprocess.STDOUT, timeout=timeout)

@@ -1,0 +1,135 @@
+"""Runs INSIDE Blender with a window (Debian's blender under Xvfb, `--enable-event-simulate`): the path an
+artist's click takes, which background mode cannot show. Generate Inbetweens is invoked in the 3D View and
+goes modal (the engine on its thread, a window timer polling it); this script's own timer keeps running
+meanwhile (Blender is not frozen); the frames arrive; one undo removes them; a second run is cancelled with
+a simulated Esc and leaves the keys alone; the sidebar panel and a Grease Pencil menu draw. Results go to a JSON file for tests/test_blender_host.py.
+
+    blender --factory-startup --enable-event-simulate -P blender_gui_scenario.py -- SCENE.json OUT.json ADDON ENGINE
+"""
+import json
+import sys
+import time
+import traceback
+
+import bpy
+
+ARGS = sys.argv[sys.argv.index("--") + 1:]
+SCENE_PATH, OUT_PATH, ADDON_SOURCE, ENGINE = ARGS[:4]
+out = {"blender": bpy.app.version_string, "ticks_while_running": 0}
+LAYER = OBJECT = "Figure"
+
+
+def view3d():
+    window = bpy.context.window_manager.windows[0]
+    area = next(a for a in window.screen.areas if a.type == "VIEW_3D")
+    region = next(r for r in area.regions if r.type == "WINDOW")
+    return window, area, region
+
+
+def frames():
+    from nakawari_gp.gp_data import adapter_for
+
+    return sorted(adapter_for(bpy.data.objects[OBJECT]).frame_types(LAYER))
+
+
+def running():
+    from nakawari_gp.op_generate import NAKAWARI_OT_generate_inbetweens
+
+    return NAKAWARI_OT_generate_inbetweens._running
+
+
+def setup():
+    import addon_utils
+
+    sys.path.insert(0, ADDON_SOURCE)
+    addon_utils.enable("nakawari_gp", default_set=True, handle_error=None)
+    bpy.context.preferences.addons["nakawari_gp"].preferences.engine_path = ENGINE
+    from nakawari_gp.gp_data import adapter_for
+
+    with open(SCENE_PATH) as handle:
+        scene = json.load(handle)
+    data = bpy.data.grease_pencils.new(OBJECT)
+    obj = bpy.data.objects.new(OBJECT, data)
+    bpy.context.scene.collection.objects.link(obj)
+    gp = adapter_for(obj)
+    gp.new_layer(LAYER)
+    data.layers.active = data.layers[0]
+    for name, rgba in scene["materials"]:
+        gp.ensure_material(name, rgba)
+    for frame, strokes in scene["keys"].items():
+        gp.write_frame(LAYER, int(frame), strokes, "KEYFRAME")
+    bpy.context.scene.frame_start, bpy.context.scene.frame_end = 1, 17
+    window, area, region = view3d()
+    with bpy.context.temp_override(window=window, area=area, region=region):
+        for other in list(bpy.context.scene.objects):
+            other.select_set(other is obj)
+        bpy.context.view_layer.objects.active = obj
+        bpy.ops.ed.undo_push(message="scene built")
+
+
+def invoke():
+    window, area, region = view3d()
+    with bpy.context.temp_override(window=window, area=area, region=region):
+        return sorted(bpy.ops.nakawari.generate_inbetweens("INVOKE_DEFAULT", scope="RANGE", layers="ACTIVE",
+                                                            fill="ONES", ease="linear", arcs=True))
+
+
+def script():
+    """The steps, each a generator step resumed by the timer (Blender runs its event loop in between)."""
+    setup()
+    out["keys"] = frames()
+    started = time.perf_counter()
+    out["invoked"] = invoke()
+    while running():
+        out["ticks_while_running"] += 1
+        yield 0.1
+    out["modal_s"] = time.perf_counter() - started
+    out["after"] = frames()
+    window, area, region = view3d()
+    with bpy.context.temp_override(window=window, area=area, region=region):
+        bpy.ops.ed.undo()
+    yield 0.2
+    out["after_undo"] = frames()
+    out["invoked_again"] = invoke()
+    yield 0.3
+    out["running_before_esc"] = running()
+    window = bpy.context.window_manager.windows[0]
+    window.event_simulate(type="ESC", value="PRESS")
+    window.event_simulate(type="ESC", value="RELEASE")
+    deadline = time.perf_counter() + 60
+    while running() and time.perf_counter() < deadline:
+        yield 0.1
+    out["running_after_esc"] = running()
+    out["after_esc"] = frames()
+    # Last (a popup would take the Esc above): the sidebar panel and a Grease Pencil menu draw our entries.
+    window, area, region = view3d()
+    with bpy.context.temp_override(window=window, area=area, region=region):
+        out["panel_popup"] = sorted(bpy.ops.wm.call_panel(name="NAKAWARI_PT_sidebar"))
+        bpy.ops.object.mode_set(mode="EDIT_GPENCIL")  # the Grease Pencil menu of Edit mode (polls the mode)
+        out["menu_popup"] = sorted(bpy.ops.wm.call_menu(name="VIEW3D_MT_edit_gpencil"))
+    yield 0.5
+
+
+steps = None
+
+
+def tick():
+    global steps
+    try:
+        if steps is None:
+            steps = script()
+        return next(steps)
+    except StopIteration:
+        out["done"] = True
+    except Exception:  # noqa: BLE001 - written to the result file for the test to show
+        out["crash"] = traceback.format_exc()
+    with open(OUT_PATH, "w") as handle:
+        json.dump(out, handle)
+    import addon_utils
+
+    addon_utils.disable("nakawari_gp", default_set=True)
+    bpy.ops.wm.quit_blender()
+    return None
+
+
+bpy.app.timers.register(tick, first_interval=1.0)
