@@ -275,3 +275,30 @@ def test_installs_in_blender_and_its_operators_run(built, douga_image, scene_fil
     roundtrip = result["image_roundtrip"]
     assert roundtrip["size"] == [3, 2] and roundtrip["read"] == roundtrip["written"]
     assert result["disabled"]
+
+
+WINDOW_SCENARIO = runtimes.HERE / "package_gui_scenario.py"
+
+
+def test_in_a_window_douga_to_strokes_runs_modally_undoes_in_one_step_and_esc_cancels(built, douga_image,
+                                                                                        tmp_path):
+    """Blender 3.4 with a real window (Xvfb), the zip installed as a legacy add-on: an artist's click."""
+    if not runtimes.window_available():
+        pytest.skip("Debian's blender or xvfb-run is not installed (.ci/run installs both)")
+    slow = tmp_path / "slow.png"  # a 1080p colour frame: the engine takes a second or two, time to press Esc
+    Image.fromarray(douga_case(3, 0, size=(1920, 1080), backdrop="paper").rgb).save(slow)
+    out, log = tmp_path / "window.json", tmp_path / "blender.log"
+    done = runtimes.run_window_script(WINDOW_SCENARIO, [str(built), str(out), engine_executable(),
+                                                        str(douga_image[0]), str(slow)], tmp_path / "home", log)
+    assert out.exists(), f"Blender wrote no results (exit {done.returncode}); log:\n{log.read_text()[-3000:]}"
+    window = json.loads(out.read_text())
+    assert "crash" not in window, window["crash"] + "\n" + log.read_text()[-3000:]
+    assert window.get("done"), window
+    assert window["install"] == window["enable"] == ["FINISHED"]
+    assert window["invoked"] == ["RUNNING_MODAL"]
+    assert window["ticks_while_running"] >= 2, "Blender's own timers stopped while the engine worked"
+    assert window["after"] == ["Ink", "douga figure"] and window["after_frames"] == 1
+    assert window["after_undo"] == ["Ink"]
+    assert window["invoked_again"] == ["RUNNING_MODAL"] and window["running_before_esc"]
+    assert not window["running_after_esc"] and window["after_esc"] == ["Ink"]
+    assert "Traceback" not in log.read_text()
