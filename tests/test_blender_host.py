@@ -1,5 +1,6 @@
 """The Grease Pencil add-on inside REAL Blender: Debian's blender 3.4 and bpy 4.2 (legacy Grease Pencil),
-bpy 5.0 (GPv3). `.ci/run` installs all three, so in CI these never skip; a runtime not installed here skips.
+bpy 4.5 LTS and 5.0 (GPv3). `.ci/run` installs all four, so in CI these never skip; a runtime not installed
+here skips.
 
 One Blender session per runtime (tests/hosts/blender/blender_scenario.py) draws the test scene — four
 articulated figures, 148 strokes, keys on frames 1, 9 and 17 with strokes shuffled and drawn the other way
@@ -25,7 +26,7 @@ from nakawari.bench.strokes import curve_error
 
 SCRIPT = runtimes.HERE / "blender_scenario.py"
 WINDOW_SCRIPT = runtimes.HERE / "blender_gui_scenario.py"
-MODELS = {"blender-3.4": "legacy", "bpy-4.2": "legacy", "bpy-5.0": "GPv3"}
+MODELS = {"blender-3.4": "legacy", "bpy-4.2": "legacy", "bpy-4.5": "GPv3", "bpy-5.0": "GPv3"}
 MAX_MEAN_ERROR_PX = 3.0      # mean distance of a generated stroke from its true inbetween (960 × 540 frame)
 MIN_CORRECT_PAIRS = 0.95     # strokes whose two keys' strokes are the same part of the figure
 GENERATED = [*range(2, 9), *range(10, 17)]
@@ -67,9 +68,9 @@ def run(request, scene, tmp_path_factory) -> dict:
     return _run(request.param, scene, tmp_path_factory.mktemp(f"blender-{request.param}"))
 
 
-@pytest.fixture
-def gpv3_run(scene, tmp_path_factory) -> dict:
-    return _run("bpy-5.0", scene, tmp_path_factory.mktemp("blender-bpy-5.0"))
+@pytest.fixture(params=[runtime for runtime in runtimes.RUNTIMES if MODELS[runtime] == "GPv3"])
+def gpv3_run(request, scene, tmp_path_factory) -> dict:
+    return _run(request.param, scene, tmp_path_factory.mktemp(f"blender-{request.param}"))
 
 
 def _position(frame: int) -> float:
@@ -192,7 +193,8 @@ def test_the_saved_blend_reloads_with_the_inbetweens(run):
 
 
 def test_nakawari_beats_blenders_interpolate_sequence(gpv3_run, scene, capsys):
-    """On GPv3 (bpy 5.0), where Blender's Interpolate Sequence runs headless (the legacy one needs a window)."""
+    """On GPv3 (bpy 4.5 and 5.0), where Blender's Interpolate Sequence runs headless (the legacy one needs a
+    window)."""
     run = gpv3_run
     assert run["model"] == "GPv3"
     blender = run["interpolate_sequence"]

@@ -1,9 +1,10 @@
 """The real Blenders the host tests run in, and how to start a script in one of them.
 
 - "blender-3.4": Debian's `blender` package (legacy Grease Pencil), `blender -b --factory-startup -P`;
-- "bpy-4.2" / "bpy-5.0": Blender as a Python module (PyPI `bpy`), each in its own virtual environment under
-  `.hosts/` of the checkout (`.ci/run` makes them): 4.2 is the last legacy Grease Pencil, 5.0 is GPv3.
-A runtime that is not installed is absent (its tests skip); `.ci/run` installs all three. Debian's blender
+- "bpy-4.2" / "bpy-4.5" / "bpy-5.0": Blender as a Python module (PyPI `bpy`), each in its own virtual
+  environment under `.hosts/` of the checkout (`.ci/run` makes them): 4.2 is the last legacy Grease Pencil;
+  4.5 LTS is GPv3 under its 4.3–4.5 name (`bpy.data.grease_pencils_v3`), 5.0 under its new one.
+A runtime that is not installed is absent (its tests skip); `.ci/run` installs all four. Debian's blender
 also runs with a window under Xvfb (the modal path an artist's click takes).
 """
 from __future__ import annotations
@@ -16,8 +17,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[2]
 ADDON_SOURCE = ROOT / "blender_addon"
-VENVS = {"bpy-4.2": ROOT / ".hosts" / "bpy42", "bpy-5.0": ROOT / ".hosts" / "bpy50"}
-RUNTIMES = ("blender-3.4", "bpy-4.2", "bpy-5.0")
+VENVS = {"bpy-4.2": ROOT / ".hosts" / "bpy42", "bpy-4.5": ROOT / ".hosts" / "bpy45",
+         "bpy-5.0": ROOT / ".hosts" / "bpy50"}
+RUNTIMES = ("blender-3.4", "bpy-4.2", "bpy-4.5", "bpy-5.0")
 
 
 def command(runtime: str) -> list[str] | None:

@@ -43,8 +43,8 @@ def dump(frames=None):
 
 def new_gp_object():
     v3 = bpy.app.version >= (4, 3, 0)
-    collection = (getattr(bpy.data, "grease_pencils_v3", None) if hasattr(bpy.data, "grease_pencils_v3")
-                  else bpy.data.grease_pencils)
+    # GPv3 data is `grease_pencils_v3` in 4.3–4.5 and `grease_pencils` from 5.0 (an empty one is falsy)
+    collection = bpy.data.grease_pencils_v3 if hasattr(bpy.data, "grease_pencils_v3") else bpy.data.grease_pencils
     data = collection.new(OBJECT)
     obj = bpy.data.objects.new(OBJECT, data)
     bpy.context.scene.collection.objects.link(obj)
