@@ -138,6 +138,9 @@ def build_parser() -> argparse.ArgumentParser:
     learn.add_argument("--pool", type=int, default=64, help="training samples held, partly renewed each step")
     learn.add_argument("--workers", type=int, default=0,
                        help="processes making samples beside training (default 0: repeatable to the bit)")
+    learn.add_argument("--seconds", type=float, default=0.0,
+                       help="also stop after this many seconds, the learning rate decaying over them (default: no limit)")
+    learn.add_argument("--log-every", type=int, default=25, help="log (and validate) every this many steps")
     export = targets.add_parser("export", help="checkpoint → ONNX + weights + manifest (sha256) in --out")
     export.add_argument("checkpoint", help="checkpoint.pt from nakawari train inbetween")
     export.add_argument("--out", required=True, help="folder for inbetween.onnx, inbetween.npz, inbetween.json")
@@ -292,7 +295,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
                        "--workers zero or more")
     recipe = Recipe(steps=args.steps, batch_size=args.batch_size, seed=args.seed, long_side=args.long_side,
                     render_size=(width, height), lr=args.lr, threads=args.threads, device=args.device,
-                    pool=args.pool, workers=args.workers)
+                    pool=args.pool, workers=args.workers, seconds=max(0.0, args.seconds), log_every=max(1, args.log_every))
     try:
         record = train(Path(args.out), recipe)
     except ValueError as error:

@@ -54,12 +54,13 @@ def test_export_parity_and_ir_version(tiny_run: Path, tmp_path: Path) -> None:
     rng = np.random.default_rng(1)
     # Sizes other than the export's dummy inputs: the graph's sizes are dynamic.
     rep = [rng.random((2, 5, 48, 80), dtype=np.float32) for _ in range(2)]
-    rep.append(0.1 * rng.standard_normal((2, 4, 48, 80), dtype=np.float32))  # prior flows
+    rep.append(np.concatenate([0.1 * rng.standard_normal((2, 4, 48, 80)), rng.random((2, 2, 48, 80))], 1).astype(np.float32))  # prior: flows, reliabilities
     keys = [rng.random((2, 5, 150, 250), dtype=np.float32) for _ in range(2)]
     t = np.array([[0.3], [0.8]], np.float32)
     a, b = onnx_run(*rep, *keys, t), torch_run(*rep, *keys, t)
     assert a.shape == (2, OUT_CHANNELS, 150, 250)
-    assert float(np.abs(a - b).max()) < 1e-4
+    # Random pixels change by up to 1 per pixel: float32 rounding of the sampling positions shows as ~1e-4.
+    assert float(np.abs(a - b).max()) < 1e-3 and float(np.abs(a - b).mean()) < 1e-5
     # Bands (the 4K path) join without seams: the same frame as in one piece.
     torch_run.band_rows, torch_run.band_above = 40, 0
     assert float(np.abs(torch_run(*rep, *keys, t) - b).max()) < 1e-5

@@ -75,15 +75,16 @@ def nakawari_learned(device: str) -> Method:
 
 def learned_gpu_rates(keys: Sequence[np.ndarray], seconds: float = 3.0) -> dict[str, float]:
     """1080p inbetweens per second of the learned model on the GPU, per backend that can run there:
-    the network and the full-size warps, MAX_BATCH t values per call; the CPU line post-processor and
-    the key preparation (once per pair) are not in it."""
+    the network, the full-size warps and the copy back, MAX_BATCH t values per call. Not in it: the CPU work around
+    the network — flow mode's prior (its preparation once per pair, its flow reversal per frame) and
+    the line post-processor per frame; the bench's 1080p CPU times include them."""
+    from ..inbetween.pair import KeyBank, working_scale
     from ..inbetween.represent import analyse_keys
     from ..learned import runtime
 
     files = runtime.load_model_files()
-    style = analyse_keys(list(keys))
-    inks = [runtime.key_ink(k, style) for k in keys]
-    inputs = runtime.pair_inputs(keys, inks, style, 0, files.long_side, None)
+    bank = KeyBank(keys=list(keys), times=[0.0, 1.0], style=analyse_keys(list(keys)), scale=working_scale(keys[0].shape))
+    inputs = runtime.pair_inputs(bank, 0, files.long_side, None)
     n = runtime.MAX_BATCH
     feeds = inputs.batch(list(np.linspace(0.2, 0.8, n)))
     runners: dict[str, Callable[..., np.ndarray]] = {}
@@ -217,7 +218,7 @@ def bench_inbetween(*, quick: bool = False, device: str = "auto") -> int:
         print(f"learned model: {learned_note}\n")
     elif device == "cuda":
         gpu_rates = learned_gpu_rates(pair.keys[:2])
-        print(format_table("learned model on the GPU, 1920x1080 (network + warps; CPU line post-processor excluded)",
+        print(format_table("learned model on the GPU, 1920x1080 (network, warps, copy back; CPU prior and line post-processor excluded)",
                            ["backend", "inbetweens per second"], [[name, rate] for name, rate in gpu_rates.items()]))
         print()
     else:

@@ -209,8 +209,9 @@ class PairInbetweener:
         return (flowmod.extend_from_drawing(disp_a, bank.nearest_drawing(i)),
                 flowmod.extend_from_drawing(disp_b, bank.nearest_drawing(i + 1)))
 
-    def backward_flows(self, t: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Full-size flows from the frame at t into a and b, plus each side's reliability."""
+    def working_backward_flows(self, t: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Flows from the frame at t into a and b at working resolution (in working pixels), plus each
+        side's reliability: what the learned model starts from (learned/prepare.py)."""
         disp_a, disp_b = self.displacements(t)
         fill = 0.01 * max(disp_a.shape[:2])
         back_a = flowmod.reverse_flow(disp_a, self.splat_w[0], fill)
@@ -218,6 +219,11 @@ class PairInbetweener:
         # Reliability of what each key contributes, seen from time t.
         valid_a = flowmod.warp_field(self.flow.valid_a, back_a)
         valid_b = flowmod.warp_field(self.flow.valid_b, back_b)
+        return back_a, back_b, valid_a, valid_b
+
+    def backward_flows(self, t: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Full-size flows from the frame at t into a and b, plus each side's reliability."""
+        back_a, back_b, valid_a, valid_b = self.working_backward_flows(t)
         h, w = self.bank.keys[0].shape[:2]
         return (warp.upsample_flow(back_a, (w, h)), warp.upsample_flow(back_b, (w, h)),
                 _resize(valid_a, (w, h)), _resize(valid_b, (w, h)))

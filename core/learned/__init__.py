@@ -1,6 +1,6 @@
 """Learned inbetweening: a compact time-conditioned network trained on core/synth data.
 
-  prepare.py       keys → working-size representations, DIS prior, full-size key tensors (numpy)
+  prepare.py       keys → working-size representations, flow mode prior, full-size key tensors (numpy)
   runtime.py       manifest + sha256 check, the onnxruntime session factory, `--mode learned` (no torch)
   network.py       the network and the exported full-frame graph (torch)
   data.py          synthetic training samples (numpy)

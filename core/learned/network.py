@@ -1,13 +1,15 @@
 """The learned inbetweening network (torch; training, export and the torch backend import it).
 
-Compact and time-conditioned: one pass gives the frame at any t in [0, 1].
+Compact and time-conditioned: one pass gives the frame at any t in [0, 1]. It refines flow mode.
 
   rep0, rep1 (working size, prepare.py) ──► shared encoder, 4 levels (1/2 … 1/16)
-  prior (DIS flows both ways, prepare.prior) ──► base estimate: flows from the frame at t back into
-  each key of −t·F01 and −(1 − t)·F10, mask from time alone
-  coarse-to-fine: at 1/16 a block sees both keys' features warped by the base, the estimate and t,
-  and predicts corrections to the flows and the occlusion/fusion mask; each finer level warps the
-  features by the current flows and predicts further corrections.
+  prior (flow mode's backward flows at t and both keys' reliabilities, prepare.FlowPrior) ──► base
+  state: the two flows as they are, and the mask logit of flow mode's own blend weights
+  (fuse.blend_weights), so an untrained network reproduces flow mode's frame.
+  coarse-to-fine corrections: at 1/16 a block sees both keys' features warped by the base (pooled to
+  that level), the estimate and t, and predicts a correction to the flows and the occlusion/fusion
+  mask; each finer level warps by base + correction so far and refines the correction. The base keeps
+  its full detail (per-part motions); only the correction is smooth.
   fuse(): flows and mask are upsampled to any image size (flows are in normalised coordinates, so
   upsampling needs no rescaling) and applied to that image pair — the working-size representations
   in training, the full-size keys at run time. The last channel is ink; it comes out as the line
@@ -24,12 +26,13 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..inbetween.fuse import RELIABILITY_FLOOR
 from .prepare import REP_CHANNELS
 
 # Feature widths of the encoder levels (1/2, 1/4, 1/8, 1/16 of the working size) and the flow
-# blocks' width. Small on purpose: the whole model is a few hundred kB and trains on one CPU thread.
-ENCODER_WIDTHS = (16, 24, 32, 48)
-BLOCK_WIDTH = 48
+# blocks' width: about 0.9 M parameters (3.5 MB), trained on a GPU, still fast on a CPU at 480 px.
+ENCODER_WIDTHS = (24, 32, 48, 64)
+BLOCK_WIDTH = 64
 # Outputs of a block: two flows (4), mask logit. (A line gate was tried as a sixth output: trained with
 # an L1 loss it learned to erase lines, blank being cheaper than a misplaced stroke.)
 BLOCK_OUT = 5
@@ -92,6 +95,15 @@ def _up(x: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
     return F.interpolate(x, size=like.shape[-2:], mode="bilinear", align_corners=False)
 
 
+def base_state(prior: torch.Tensor) -> torch.Tensor:
+    """Flow mode's estimate as a state: its flows, and the mask logit that with the time term in fuse()
+    gives fuse.blend_weights (time weighting, scaled down where a key's motion is doubted)."""
+    floor = RELIABILITY_FLOOR
+    trust0 = floor + (1.0 - floor) * prior[:, 4:5]
+    trust1 = floor + (1.0 - floor) * prior[:, 5:6]
+    return torch.cat([prior[:, 0:4], torch.log(trust0 / trust1)], 1)
+
+
 class InbetweenNet(nn.Module):
     """rep0, rep1 (N, REP_CHANNELS, h, w), prior (N, PRIOR_CHANNELS, h, w), t (N, 1) → state
     (N, BLOCK_OUT, h, w) at working size: two flows (normalised) and the mask logit."""
@@ -104,15 +116,16 @@ class InbetweenNet(nn.Module):
     def forward(self, rep0: torch.Tensor, rep1: torch.Tensor, prior: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
         t = t.reshape(-1, 1, 1, 1)
         feats0, feats1 = self.encoder(rep0), self.encoder(rep1)
-        base = torch.cat([-t * prior[:, 0:2], -(1.0 - t) * prior[:, 2:4], torch.zeros_like(prior[:, :1])], 1)
-        state = F.avg_pool2d(base, 2 ** len(ENCODER_WIDTHS))  # to the coarsest level (sizes are multiples of 16)
+        base = base_state(prior)
+        correction = torch.zeros_like(F.avg_pool2d(base, 2 ** len(ENCODER_WIDTHS)))
         for level in range(len(self.blocks) - 1, -1, -1):
             f0, f1 = feats0[level], feats1[level]
-            state = _up(state, f0)
+            here = F.avg_pool2d(base, 2 ** (level + 1))  # sizes are multiples of 16: exact
+            state = here + _up(correction, f0)
             # Features seen from time t through the current flows.
             f0, f1 = warp(f0, state[:, 0:2]), warp(f1, state[:, 2:4])
-            state = self.blocks[level](f0, f1, state, t)
-        return _up(state, rep0)
+            correction = self.blocks[level](f0, f1, state, t) - here
+        return base + _up(correction, rep0)
 
 
 def fuse(state: torch.Tensor, img0: torch.Tensor, img1: torch.Tensor, t: torch.Tensor,

@@ -11,10 +11,12 @@ Representation of a key at the network's working size (channels first, float32):
 Full-size key: straight RGBA plus the same ink (5 channels), warped by the upsampled flows.
 The ink channel is last in both, so one fusion rule handles both.
 
-Prior: flow mode's dense motion (DIS on the distance fields, both ways) at the working size, in
-normalised units: the network starts from the textbook t-scaled flows and learns the corrections
-(reversal to time t, occlusion, arcs) instead of learning motion estimation from nothing — which one
-CPU thread could not train in the time there was. It costs one DIS pair per key pair, on the CPU.
+Prior: flow mode's own motion at the frame's time t — its backward flows into each key (rigid parts,
+matched areas and arcs through neighbouring keys included: pair.PairInbetweener.working_backward_flows)
+and how much each key's contribution is trusted — at the working size, flows in normalised units. The
+network starts exactly at flow mode's frame and learns corrections (misplaced parts, occlusion, the
+fusion weights) instead of motion estimation from nothing. It costs flow mode's preparation once per
+gap and its flow reversal per frame, on the CPU.
 """
 
 from __future__ import annotations
@@ -22,11 +24,11 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from ..inbetween.flow import estimate_flow
+from ..inbetween.pair import PairInbetweener
 from ..inbetween.represent import KeyStyle, flow_image, ink_map, outline_map
 
 REP_CHANNELS = 5
-PRIOR_CHANNELS = 4
+PRIOR_CHANNELS = 6  # flows at t into key 0 and key 1 (normalised), and each key's reliability
 KEY_CHANNELS = 5
 # Sizes are multiples of this: the network halves the resolution four times.
 SIZE_MULTIPLE = 16
@@ -77,11 +79,19 @@ def full_key(key: np.ndarray, ink: np.ndarray) -> np.ndarray:
     return np.concatenate([key.transpose(2, 0, 1), ink[None]]).astype(np.float32)
 
 
-def prior(rep0: np.ndarray, rep1: np.ndarray) -> np.ndarray:
-    """(PRIOR_CHANNELS, h, w): DIS flows 0→1 and 1→0 on the keys' distance fields, normalised
-    (x by w/2, y by h/2, the units of grid_sample)."""
-    fields = [np.clip(np.rint(r[0] * 255.0), 0, 255).astype(np.uint8) for r in (rep0, rep1)]
-    h, w = fields[0].shape
-    norm = np.array([2.0 / w, 2.0 / h], np.float32)
-    flows = [estimate_flow(fields[0], fields[1]) * norm, estimate_flow(fields[1], fields[0]) * norm]
-    return np.concatenate([f.transpose(2, 0, 1) for f in flows]).astype(np.float32)
+class FlowPrior:
+    """Flow mode's motion for one gap (``pair``), at any t, as the network's prior at ``size``."""
+
+    def __init__(self, pair: PairInbetweener, size: tuple[int, int]) -> None:
+        self.pair, self.size = pair, size
+
+    def at(self, t: float) -> np.ndarray:
+        """(PRIOR_CHANNELS, h, w) float32: flows from the frame at t into each key in grid_sample units
+        (x by w/2, y by h/2), then the two reliabilities."""
+        back_a, back_b, valid_a, valid_b = self.pair.working_backward_flows(float(t))
+        h, w = back_a.shape[:2]
+        norm = np.array([2.0 / w, 2.0 / h], np.float32)
+        stacked = np.dstack([back_a * norm, back_b * norm, valid_a, valid_b]).astype(np.float32)
+        if stacked.shape[1::-1] != self.size:
+            stacked = cv2.resize(stacked, self.size, interpolation=cv2.INTER_LINEAR)
+        return np.ascontiguousarray(stacked.transpose(2, 0, 1))

@@ -24,9 +24,10 @@ import numpy as np
 
 from ..errors import BadInput, Cancelled
 from ..files import sha256_file
+from ..inbetween.pair import KeyBank, PairInbetweener, working_scale
 from ..inbetween.represent import KeyStyle, analyse_keys
 from ..timing import gap_of
-from .prepare import full_key, key_ink, prior, represent, working_size
+from .prepare import FlowPrior, full_key, represent, working_size
 
 MODEL_DIR = Path(__file__).resolve().parent.parent / "models"
 MANIFEST_NAME = "inbetween.json"
@@ -128,7 +129,7 @@ class OnnxRunner:
         self.backend = f"onnxruntime {self.provider}"
 
     def __call__(self, *arrays: np.ndarray) -> np.ndarray:
-        return self.session.run(["frame"], dict(zip(INPUTS, arrays)))[0]
+        return self.session.run(["frame"], {name: np.ascontiguousarray(a) for name, a in zip(INPUTS, arrays)})[0]
 
 
 def make_runner(files: ModelFiles, device: str) -> Callable[..., np.ndarray]:
@@ -150,26 +151,28 @@ def make_runner(files: ModelFiles, device: str) -> Callable[..., np.ndarray]:
 
 @dataclass
 class PairInputs:
-    arrays: tuple[np.ndarray, ...]  # rep0, rep1, prior, key0, key1: batch of one (INPUTS but t)
+    reps: tuple[np.ndarray, np.ndarray]  # both keys' working-size representations, batch of one
+    keys: tuple[np.ndarray, np.ndarray]  # both full-size keys (prepare.full_key), batch of one
+    flow: FlowPrior                      # flow mode's motion for this gap, at any t
     width: float
 
     def batch(self, ts: Sequence[float]) -> list[np.ndarray]:
-        """The model's inputs for several t at once."""
+        """The model's inputs (INPUTS) for several t at once. The keys' rows repeat: they are read-only
+        broadcast views (stride 0), which the torch backend sends to the GPU once."""
         n = len(ts)
-        return [np.repeat(a, n, axis=0) for a in self.arrays] + [np.array([[t] for t in ts], np.float32)]
+        reps = [np.broadcast_to(a, (n, *a.shape[1:])) for a in self.reps]
+        keys = [np.broadcast_to(a, (n, *a.shape[1:])) for a in self.keys]
+        prior = np.stack([self.flow.at(t) for t in ts])
+        return [*reps, prior, *keys, np.array([[t] for t in ts], np.float32)]
 
 
-def pair_inputs(keys: Sequence[np.ndarray], inks: Sequence[np.ndarray], style: KeyStyle, i: int,
-                long_side: int, line_width: float | None) -> PairInputs:
-    from ..lines import measure_line_width
-
-    size = working_size(keys[i].shape, long_side)
-    if line_width is None:
-        widths = [w for w in (measure_line_width(inks[i]), measure_line_width(inks[i + 1])) if w > 0]
-        line_width = float(np.mean(widths)) if widths else 0.0
-    rep0, rep1 = represent(keys[i], style, size, inks[i]), represent(keys[i + 1], style, size, inks[i + 1])
-    arrays = (rep0, rep1, prior(rep0, rep1), full_key(keys[i], inks[i]), full_key(keys[i + 1], inks[i + 1]))
-    return PairInputs(tuple(a[None] for a in arrays), float(line_width))
+def pair_inputs(bank: KeyBank, i: int, long_side: int, line_width: float | None) -> PairInputs:
+    """Gap i's inputs; flow mode prepares the gap (once) with all of ``bank``'s keys, for its arcs."""
+    pair = PairInbetweener(bank.keys[i], bank.keys[i + 1], device="cpu", line_width=line_width, _bank=bank, _index=i)
+    size = working_size(bank.keys[i].shape, long_side)
+    reps = tuple(represent(bank.keys[k], bank.style, size, bank.ink(k))[None] for k in (i, i + 1))
+    keys = tuple(full_key(bank.keys[k], bank.ink(k))[None] for k in (i, i + 1))
+    return PairInputs(reps, keys, FlowPrior(pair, size), pair.line_width)
 
 
 def finish(frame: np.ndarray, style: KeyStyle, width: float) -> np.ndarray:
@@ -199,9 +202,8 @@ def inbetween_learned(keys: Sequence[np.ndarray], key_times: Sequence[float], ti
 
     files = load_model_files() if files is None else files
     runner = make_runner(files, device) if runner is None else runner
-    style = analyse_keys(list(keys))
-    inks = [key_ink(k, style) for k in keys]
     kt = [float(x) for x in key_times]
+    bank = KeyBank(keys=list(keys), times=kt, style=analyse_keys(list(keys)), scale=working_scale(keys[0].shape))
     frames: dict[int, np.ndarray] = {}
     by_gap: dict[int, list[tuple[int, float]]] = {}
     for n, t in enumerate(times):
@@ -213,14 +215,14 @@ def inbetween_learned(keys: Sequence[np.ndarray], key_times: Sequence[float], ti
             by_gap.setdefault(gap, []).append((n, (t - kt[gap]) / (kt[gap + 1] - kt[gap])))
     done, total = len(frames), len(times)
     for gap, wanted in sorted(by_gap.items()):
-        inputs = pair_inputs(keys, inks, style, gap, files.long_side, line_width)
+        inputs = pair_inputs(bank, gap, files.long_side, line_width)
         for start in range(0, len(wanted), MAX_BATCH):
             if cancel is not None and cancel():
                 raise Cancelled(f"cancelled after {done} of {total} frames")
             chunk = wanted[start:start + MAX_BATCH]
             out = runner(*inputs.batch([local for _, local in chunk]))
             for (n, _), made in zip(chunk, out):
-                frames[n] = finish(made, style, inputs.width)
+                frames[n] = finish(made, bank.style, inputs.width)
                 done += 1
                 if progress is not None:
                     progress(done, total, f"frame {done}/{total} (learned)")

@@ -1,8 +1,10 @@
 """`nakawari train inbetween`: train the learned inbetweening network on synthetic data (torch).
 
 Seeded end to end (torch and the sample generator), so a recipe repeats. Samples come from a pool
-that is partly renewed every step: rendering costs about as much as a training step on a CPU, and
-renewing keeps the network from memorising a fixed set. Writes into --out:
+that is partly renewed every step: making a sample (rendering, flow mode's prior) costs more than a
+training step, and renewing keeps the network from memorising a fixed set. With ``workers`` > 0
+(GPU runs) other processes make samples while the GPU trains, and whatever they have finished joins
+the pool at each step: faster, but no longer repeatable to the bit. Writes into --out:
   checkpoint.pt   model, optimiser and step (resumed from when present)
   log.jsonl       one line per logged step: training loss, validation loss, seconds
   recipe.json     the options the run was started with (copied into the model manifest on export)
@@ -12,7 +14,9 @@ from __future__ import annotations
 
 import json
 import math
+import multiprocessing
 import time
+from collections import deque
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable
@@ -20,7 +24,7 @@ from typing import Callable
 import numpy as np
 
 from ..files import write_atomically
-from .data import Sample, batch, make_sample
+from .data import SAMPLES_PER_PAIR, Sample, batch, make_samples
 
 # Loss weights per representation channel: distance field, colour (3), ink. The field gives the
 # flows a gradient from far away; ink is what is scored.
@@ -34,16 +38,18 @@ class Recipe:
     steps: int = 2000
     batch_size: int = 8
     seed: int = 0
-    long_side: int = 256                       # network working size
+    long_side: int = 480                       # network working size (flow mode's working size)
     render_size: tuple[int, int] = (960, 540)  # synthetic frames are drawn at this size first
     lr: float = 2e-3
-    pool: int = 64                             # samples held; `renew` replaced per step
-    renew: int = 2
-    validation: int = 16
+    pool: int = 64                             # samples held; `renew` key pairs' samples replaced per step
+    renew: int = 1
+    validation: int = 16                       # samples (SAMPLES_PER_PAIR per key pair)
     log_every: int = 25
     checkpoint_every: int = 100
     threads: int = 1
     device: str = "cpu"                        # "cuda" for full-scale runs on a GPU
+    workers: int = 0                           # sample-making processes; 0: made in this one, repeatable
+    seconds: float = 0.0                       # > 0: also stop after this long, the rate decaying over it
 
 
 def loss_fn(torch, pred, truth, state):  # noqa: ANN001 - torch passed in: imported lazily
@@ -56,7 +62,15 @@ def loss_fn(torch, pred, truth, state):  # noqa: ANN001 - torch passed in: impor
 
 
 def _tensors(torch, arrays, device="cpu"):  # noqa: ANN001
-    return [torch.from_numpy(a).to(device) for a in arrays]
+    return [a if isinstance(a, torch.Tensor) else torch.from_numpy(a).to(device) for a in arrays]
+
+
+def _on(torch, samples: list[Sample], device: str) -> list[Sample]:  # noqa: ANN001
+    """A GPU run keeps its pool on the GPU: batches are assembled there, not copied over every step."""
+    if device == "cpu":
+        return samples
+    return [Sample(*(torch.from_numpy(np.ascontiguousarray(a)).to(device) for a in (s.rep0, s.rep1, s.rep_t, s.prior)), s.t)
+            for s in samples]
 
 
 def evaluate(torch, net, samples: list[Sample], device: str = "cpu") -> float:  # noqa: ANN001
@@ -69,6 +83,48 @@ def evaluate(torch, net, samples: list[Sample], device: str = "cpu") -> float:  
         return float(loss_fn(torch, fuse(state, r0, r1, t)[0], rt, state))
 
 
+def _one_thread() -> None:
+    """A sample-making process keeps to one core: the workers already fill the machine."""
+    import cv2
+
+    cv2.setNumThreads(1)
+
+
+class _SampleFeed:
+    """Key pairs' samples in order (``workers`` = 0) or from worker processes as they finish."""
+
+    def __init__(self, recipe: Recipe, first_pair: int) -> None:
+        self.args = (tuple(recipe.render_size), recipe.long_side)
+        self.seed, self.next_pair = recipe.seed, first_pair
+        self.workers = None
+        if recipe.workers > 0:
+            # Forked before torch touches CUDA; the workers only render and run flow mode.
+            self.workers = multiprocessing.get_context("fork").Pool(recipe.workers, initializer=_one_thread)
+            self.pending: deque = deque(self._submit() for _ in range(3 * recipe.workers))
+
+    def _submit(self):  # noqa: ANN202 - an AsyncResult
+        job = self.workers.apply_async(make_samples, (self.seed, self.next_pair, *self.args))
+        self.next_pair += 1
+        return job
+
+    def take(self, pairs: int, wait: bool) -> list[Sample]:
+        """``pairs`` key pairs' samples (in-process), or every finished one (workers; at least one if
+        ``wait``)."""
+        if self.workers is None:
+            made = [s for i in range(pairs) for s in make_samples(self.seed, self.next_pair + i, *self.args)]
+            self.next_pair += pairs
+            return made
+        made = []
+        while self.pending and (self.pending[0].ready() or (wait and not made)):
+            made += self.pending.popleft().get()
+            self.pending.append(self._submit())
+        return made
+
+    def close(self) -> None:
+        if self.workers is not None:
+            self.workers.terminate()
+
+
 def train(out: Path, recipe: Recipe, say: Callable[[str], None] = print) -> dict:
     """Train (or resume) into ``out``; returns the last log record."""
     import torch
@@ -78,54 +134,75 @@ def train(out: Path, recipe: Recipe, say: Callable[[str], None] = print) -> dict
     torch.set_num_threads(recipe.threads)
     torch.manual_seed(recipe.seed)
     out.mkdir(parents=True, exist_ok=True)
-    if recipe.device == "cuda" and not torch.cuda.is_available():
-        raise ValueError("training on cuda asked for, but torch sees no CUDA GPU")
-    net = InbetweenNet().to(recipe.device)
-    opt = torch.optim.Adam(net.parameters(), lr=recipe.lr)
     step = 0
     ckpt = out / "checkpoint.pt"
-    if ckpt.exists():
-        saved = torch.load(ckpt, weights_only=False, map_location=recipe.device)
-        net.load_state_dict(saved["model"])
-        opt.load_state_dict(saved["optimizer"])
+    saved = torch.load(ckpt, weights_only=False, map_location="cpu") if ckpt.exists() else None
+    if saved is not None:
         step = int(saved["step"])
-        say(f"resumed from {ckpt} at step {step}")
-    (out / "recipe.json").write_text(json.dumps(asdict(recipe), indent=1))
     render, side = tuple(recipe.render_size), recipe.long_side
-    valid = [make_sample(VALIDATION_SEED, i, render, side) for i in range(recipe.validation)]
-    rng = np.random.default_rng([recipe.seed, step])
-    counter = step * recipe.renew + recipe.pool  # sample indices continue where a resumed run stopped
-    pool = [make_sample(recipe.seed, counter - recipe.pool + i, render, side) for i in range(recipe.pool)]
-    record: dict = {}
-    started, losses = time.perf_counter(), []
-    while step < recipe.steps:
-        for _ in range(recipe.renew):
-            pool[counter % recipe.pool] = make_sample(recipe.seed, counter, render, side)
-            counter += 1
-        picks = rng.choice(len(pool), size=min(recipe.batch_size, len(pool)), replace=False)
-        r0, r1, pr, rt, t = _tensors(torch, batch([pool[i] for i in picks], rng), recipe.device)
-        # Cosine decay to 5 % of the rate over the run.
-        for group in opt.param_groups:
-            group["lr"] = recipe.lr * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * step / recipe.steps)))
-        state = net(r0, r1, pr, t)
-        loss = loss_fn(torch, fuse(state, r0, r1, t)[0], rt, state)
-        opt.zero_grad()
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
-        opt.step()
-        step += 1
-        losses.append(loss.item())
-        if step % recipe.log_every == 0 or step == recipe.steps:
-            net.eval()
-            record = {"step": step, "loss": float(np.mean(losses)), "validation": evaluate(torch, net, valid, recipe.device),
-                      "seconds": round(time.perf_counter() - started, 1)}
-            net.train()
-            losses = []
-            with (out / "log.jsonl").open("a") as log:
-                log.write(json.dumps(record) + "\n")
-            say(f"step {step}: loss {record['loss']:.4f}, validation {record['validation']:.4f}")
-        if step % recipe.checkpoint_every == 0 or step == recipe.steps:
-            state_now = {"model": {k: v.cpu() for k, v in net.state_dict().items()}, "optimizer": opt.state_dict(),
-                         "step": step, "recipe": asdict(recipe)}
-            write_atomically(ckpt, lambda name: torch.save(state_now, name))
+    pool_pairs = -(-recipe.pool // SAMPLES_PER_PAIR)
+    feed = _SampleFeed(recipe, step * recipe.renew + pool_pairs)  # pairs continue where a resumed run stopped
+    try:
+        if recipe.device == "cuda" and not torch.cuda.is_available():
+            raise ValueError("training on cuda asked for, but torch sees no CUDA GPU")
+        net = InbetweenNet().to(recipe.device)
+        opt = torch.optim.Adam(net.parameters(), lr=recipe.lr)
+        if saved is not None:
+            net.load_state_dict(saved["model"])
+            opt.load_state_dict(saved["optimizer"])
+            say(f"resumed from {ckpt} at step {step}")
+        (out / "recipe.json").write_text(json.dumps(asdict(recipe), indent=1))
+        valid_pairs = -(-recipe.validation // SAMPLES_PER_PAIR)
+        valid = [s for i in range(valid_pairs) for s in make_samples(VALIDATION_SEED, i, render, side)][:recipe.validation]
+        rng = np.random.default_rng([recipe.seed, step])
+        pool: list[Sample] = []
+        if recipe.workers == 0:
+            pool = [s for i in range(pool_pairs) for s in make_samples(recipe.seed, feed.next_pair - pool_pairs + i,
+                                                                         render, side)][:recipe.pool]
+        pool = _on(torch, pool, recipe.device)
+        while len(pool) < min(recipe.pool, max(recipe.batch_size, recipe.pool // 8)):
+            pool += _on(torch, feed.take(1, wait=True), recipe.device)
+        slot = 0
+        record: dict = {}
+        started, losses = time.perf_counter(), []
+        while step < recipe.steps and not (recipe.seconds and time.perf_counter() - started >= recipe.seconds):
+            for sample in _on(torch, feed.take(recipe.renew, wait=False), recipe.device):
+                if len(pool) < recipe.pool:
+                    pool.append(sample)
+                else:
+                    pool[slot] = sample
+                    slot = (slot + 1) % recipe.pool
+            picks = rng.choice(len(pool), size=min(recipe.batch_size, len(pool)), replace=False)
+            r0, r1, pr, rt, t = _tensors(torch, batch([pool[i] for i in picks], rng), recipe.device)
+            # Cosine decay to 5 % of the rate over the run (its steps, or its time when that runs out first).
+            done = step / recipe.steps
+            if recipe.seconds:
+                done = max(done, (time.perf_counter() - started) / recipe.seconds)
+            for group in opt.param_groups:
+                group["lr"] = recipe.lr * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * min(done, 1.0))))
+            state = net(r0, r1, pr, t)
+            loss = loss_fn(torch, fuse(state, r0, r1, t)[0], rt, state)
+            opt.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
+            opt.step()
+            step += 1
+            losses.append(loss.item())
+            out_of_time = bool(recipe.seconds) and time.perf_counter() - started >= recipe.seconds
+            if step % recipe.log_every == 0 or step == recipe.steps or out_of_time:
+                net.eval()
+                record = {"step": step, "loss": float(np.mean(losses)),
+                          "validation": evaluate(torch, net, valid, recipe.device),
+                          "seconds": round(time.perf_counter() - started, 1), "pairs": feed.next_pair}
+                net.train()
+                losses = []
+                with (out / "log.jsonl").open("a") as log:
+                    log.write(json.dumps(record) + "\n")
+                say(f"step {step}: loss {record['loss']:.4f}, validation {record['validation']:.4f}")
+            if step % recipe.checkpoint_every == 0 or step == recipe.steps or out_of_time:
+                state_now = {"model": {k: v.cpu() for k, v in net.state_dict().items()}, "optimizer": opt.state_dict(),
+                             "step": step, "recipe": asdict(recipe)}
+                write_atomically(ckpt, lambda name: torch.save(state_now, name))
+    finally:
+        feed.close()
     return record
