@@ -175,7 +175,8 @@ def test_one_undo_removes_the_whole_generation(run):
 
 
 def test_a_frame_the_artist_drew_is_kept_and_never_overwritten(run):
-    """Gap around frame 3, on twos, eased: frames 3 and 7 are made, the artist's breakdown at 5 stays."""
+    """Gap around frame 3, all layers, on twos, eased: frames 3 and 7 are made, the artist's breakdown at 5
+    stays, and a hidden layer is left alone."""
     second = run["second"]
     assert second["result"] == ["FINISHED"]
     assert {int(k): v for k, v in second["types"].items() if 2 <= int(k) <= 8} == {
@@ -185,7 +186,8 @@ def test_a_frame_the_artist_drew_is_kept_and_never_overwritten(run):
     assert np.allclose(artist["points"], [[0, 0, 0], [1, 0, 1]]) and artist["material"] == 2
     assert len(second["strokes"]["3"]) == len(second["strokes"]["7"]) == scene_strokes(run)
     assert "already has a frame at 7" in second["overwrite"]
-    assert run["after_second_undo"] == KEYS
+    assert second["hidden"] == [1, 9]
+    assert run["after_second_undo"] == KEYS and run["layers_after_second_undo"] == ["Figure"]
 
 
 def test_the_saved_blend_reloads_with_the_inbetweens(run):

@@ -114,17 +114,22 @@ def generate():
 
 
 def second_generation():
-    """An artist's own breakdown at frame 5: the gap around frame 3 on twos, eased, fills 3 and 7 and keeps 5;
-    writing over any frame is refused by the adapter itself. Then undone, with the artist's frame."""
+    """An artist's own breakdown at frame 5 and a hidden layer: the gap around frame 3 on all layers, on twos,
+    eased, fills 3 and 7 of the visible layer, keeps 5 and the hidden layer as they are; writing over any frame
+    is refused by the adapter itself. Then undone, with the artist's frame and layer."""
     from nakawari_gp.gp_data import FrameExists
 
     artist = [{"points": [[0.0, 0.0, 0.0], [1.0, 0.0, 1.0]], "width": 4.0, "material": 2}]
     gp().write_frame(LAYER, 5, artist, "BREAKDOWN")
+    hidden = gp().new_layer("Hidden")  # keys to fill, but hidden: All layers leaves it alone
+    for frame in (1, 9):
+        gp().write_frame(hidden, frame, artist, "KEYFRAME")
+    gp()._layer(hidden).hide = True
     bpy.ops.ed.undo_push(message="artist's frame")
     bpy.context.scene.frame_current = 3
-    result = bpy.ops.nakawari.generate_inbetweens("INVOKE_DEFAULT", True, scope="GAP", layers="ACTIVE",
+    result = bpy.ops.nakawari.generate_inbetweens("INVOKE_DEFAULT", True, scope="GAP", layers="ALL",
                                                   fill="TWOS", ease="ease-in", arcs=True)
-    second = {"result": sorted(result), **dump([3, 5, 7])}
+    second = {"result": sorted(result), **dump([3, 5, 7]), "hidden": sorted(gp().frame_types(hidden))}
     try:
         gp().write_frame(LAYER, 7, artist, "BREAKDOWN")
         second["overwrite"] = "written"
@@ -135,6 +140,7 @@ def second_generation():
     bpy.ops.ed.undo()
     bpy.ops.ed.undo()
     out["after_second_undo"] = sorted(gp().frame_types(LAYER))
+    out["layers_after_second_undo"] = gp().layer_names()
 
 
 def blender_interpolate():
