@@ -80,11 +80,27 @@ def test_requests_send_the_engine_only_what_it_reads():
 
 def test_engine_frames_go_to_their_slots_in_time_order():
     gap = plan.Gap(1, 9, (3, 5, 7), (3, 7))  # 5 holds the artist's drawing
-    request = plan.Request("L", {}, (gap,))
+    counted = plan.Request("L", {"count": 3, "ease": "ease-in"}, (gap,))
     response = {"frames": [{"time": t, "key": False, "strokes": []} for t in (7.0, 3.0, 5.0, 12.0)]}
-    assert [(frame, made["time"]) for frame, made in plan.placements(request, response)] == [(3, 3.0), (7, 7.0)]
+    assert [(frame, made["time"]) for frame, made in plan.placements(counted, response)] == [(3, 3.0), (7, 7.0)]
     with pytest.raises(RuntimeError, match="returned 2 inbetweens for the 3 frames"):
-        plan.placements(request, {"frames": response["frames"][:2]})
+        plan.placements(counted, {"frames": response["frames"][:2]})
+    timed = plan.Request("L", {"times": [3.0, 7.0]}, (gap,))  # even spacing asks for the empty frames only
+    response = {"frames": [{"time": t, "key": False, "strokes": []} for t in (3.0, 7.0)]}
+    assert [(frame, made["time"]) for frame, made in plan.placements(timed, response)] == [(3, 3.0), (7, 7.0)]
+
+
+def test_even_spacing_around_an_occupied_frame_asks_for_the_empty_ones(tmp_path):
+    """The real engine, asked by `times`, answers for exactly the empty frames."""
+    frames = {**KEYS, 5: "BREAKDOWN"}
+    layer = plan.plan_layer("L", frames, plan.Options(scope="GAP", fill="TWOS"), 3, (1, 17))
+    (request,) = plan.requests(layer, {k: [_stroke(k, 6)] for k in layer.keys}, plan.Options(fill="TWOS"))
+    client = engine.EngineClient(engine_executable(), log_dir=tmp_path)
+    try:
+        response = client.call("strokes.inbetween", request.params, timeout=120)
+    finally:
+        client.close()
+    assert [frame for frame, _ in plan.placements(request, response)] == [3, 7]
 
 
 def test_what_the_engine_does_not_carry_comes_back_from_the_source_strokes():

@@ -146,17 +146,19 @@ def requests(plan: LayerPlan, key_strokes: dict[int, list[dict[str, Any]]], opti
 
 
 def placements(request: Request, response: dict[str, Any]) -> list[tuple[int, dict[str, Any]]]:
-    """(frame number, engine frame) for every empty frame of the request's gaps. The engine's inbetweens of a
-    gap, in time order, go to the gap's slots in order (with a count and an ease their times are fractions
-    of the gap; the order is what counts)."""
+    """(frame number, engine frame) for every empty frame of the request's gaps. Asked by `times`, the engine
+    made exactly the empty frames; asked by `count`, it made every slot of the gap, and its inbetweens in time
+    order go to the slots in order (with an ease their times are fractions of the gap; the order is what
+    counts), the occupied slots' ones dropped."""
     made = [f for f in response.get("frames", []) if not f.get("key")]
     out = []
     for gap in request.gaps:
+        wanted = gap.slots if "count" in request.params else gap.frames
         inside = sorted((f for f in made if gap.first < f["time"] < gap.last), key=lambda f: f["time"])
-        if len(inside) != len(gap.slots):
-            raise RuntimeError(f"the engine returned {len(inside)} inbetweens for the {len(gap.slots)} frames "
+        if len(inside) != len(wanted):
+            raise RuntimeError(f"the engine returned {len(inside)} inbetweens for the {len(wanted)} frames "
                                f"between keys {gap.first} and {gap.last}")
-        out += [(slot, frame) for slot, frame in zip(gap.slots, inside) if slot in gap.frames]
+        out += [(slot, frame) for slot, frame in zip(wanted, inside) if slot in gap.frames]
     return out
 
 
