@@ -274,6 +274,7 @@ def test_installs_in_blender_and_its_operators_run(built, douga_image, scene_fil
     assert result["layers_after_error"] == sorted(["Ink", layer["name"]])  # a failed run adds nothing
     roundtrip = result["image_roundtrip"]
     assert roundtrip["size"] == [3, 2] and roundtrip["read"] == roundtrip["written"]
+    assert result["float_roundtrip"] == roundtrip["written"]
     assert result["disabled"]
 
 

@@ -60,6 +60,10 @@ def image_file(image: Any, folder: str) -> str:
         raise DougaError(f"The image '{image.name}' has no pixels")
     pixels = np.empty(width * height * 4, np.float32)
     image.pixels.foreach_get(pixels)
+    if image.is_float and image.colorspace_settings.name.startswith("Linear"):
+        # Float images hold scene-linear values; the engine reads colours as an image file shows them (sRGB).
+        rgb = pixels.reshape(-1, 4)[:, :3]
+        rgb[:] = np.where(rgb <= 0.0031308, rgb * 12.92, 1.055 * np.power(np.maximum(rgb, 0), 1 / 2.4) - 0.055)
     path = os.path.join(folder, f"{bpy.path.clean_name(image.name)}.png")
     Path(path).write_bytes(png_bytes(pixels.reshape(height, width, 4)))
     return path

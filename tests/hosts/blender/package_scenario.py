@@ -145,6 +145,15 @@ def generated_image(module):
     out["image_roundtrip"] = {"path": path, "size": list(loaded.size),
                               "written": [round(v * 255) for v in values],
                               "read": [round(v * 255) for v in loaded.pixels[:]]}
+    # A float image holds linear values: the file the engine reads has the sRGB colours they show as.
+    linear = bpy.data.images.new("float in blender", 3, 2, alpha=True, float_buffer=True)
+    linear.pixels.foreach_set([v if i % 4 == 3 else to_linear(v) for i, v in enumerate(values)])
+    loaded = bpy.data.images.load(op_douga.image_file(linear, WORK))
+    out["float_roundtrip"] = [round(v * 255) for v in loaded.pixels[:]]
+
+
+def to_linear(c):
+    return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
 
 
 def main():
