@@ -71,22 +71,28 @@ def prepare(context: Any, options: plan.Options, which: str) -> Prepared:
 
 
 def apply(prepared: Prepared, responses: list[dict[str, Any]]) -> tuple[int, list[str]]:
-    """Write the engine's frames into empty frames (BREAKDOWN); (frames written, frames left alone)."""
+    """Write the engine's frames into empty frames (BREAKDOWN); (frames written, frames left alone). Everything
+    is checked before the first frame is written, so a refusal leaves the scene as it was."""
     obj = bpy.data.objects.get(prepared.object_name)  # looked up again: the artist may have changed things
     if obj is None:
         raise plan.UserError(f"The object '{prepared.object_name}' is gone; nothing was written")
     gp = adapter_for(obj)
-    written, skipped = 0, []
+    frames = []
     for request, response in zip(prepared.requests, responses):
+        if request.layer not in gp.layer_names():
+            raise plan.UserError(f"Layer '{request.layer}' is gone; nothing was written")
         keys = [int(key["time"]) for key in request.params["keys"]]
         flipped = plan.reversed_pairs(response)
         for number, frame in plan.placements(request, response):
             strokes = plan.host_strokes(frame, keys, prepared.key_strokes[request.layer], flipped)
-            try:
-                gp.write_frame(request.layer, number, strokes, plan.GENERATED)
-                written += 1
-            except FrameExists:  # drawn by the artist while the engine worked: theirs stays
-                skipped.append(f"{request.layer}:{number}")
+            frames.append((request.layer, number, strokes))
+    written, skipped = 0, []
+    for layer, number, strokes in frames:
+        try:
+            gp.write_frame(layer, number, strokes, plan.GENERATED)
+            written += 1
+        except FrameExists:  # drawn by the artist while the engine worked: theirs stays
+            skipped.append(f"{layer}:{number}")
     return written, skipped
 
 
