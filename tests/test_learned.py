@@ -112,6 +112,22 @@ def test_auto_uses_learned_only_where_the_recorded_bench_says_it_wins(model_copy
         assert runtime.learned_wins(kind) == shipped.get("auto", {}).get(kind, False)
 
 
+def test_auto_runs_learned_only_on_a_gpu(model_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A recorded win is not enough: on the CPU the model costs many times flow mode's time per frame."""
+    from nakawari.jobs.inbetween import choose_mode
+
+    manifest = model_copy / "inbetween.json"
+    data = json.loads(manifest.read_text())
+    data["bench"] = {"auto": {"lineart": True, "cels": True}}
+    manifest.write_text(json.dumps(data))
+    monkeypatch.setenv("NAKAWARI_MODELS", str(model_copy))
+    keys = _pair(cels=True)
+    assert choose_mode("auto", keys, None, "cpu")[0] == "flow"
+    monkeypatch.setattr(runtime, "gpu_can_run", lambda device: device != "cpu")
+    assert choose_mode("auto", keys, None, "auto")[0] == "learned"
+    assert choose_mode("auto", keys, None, "cpu")[0] == "flow"
+
+
 def test_learned_mode_runs_without_torch(tmp_path: Path) -> None:
     """onnxruntime is a core dependency, torch an extra: learned mode must not need torch."""
     script = (

@@ -74,15 +74,16 @@ def resolve_mode(mode: str) -> str:
     return mode
 
 
-def choose_mode(mode: str, keys: Sequence[np.ndarray], line_width: float | None) -> tuple[str, Any]:
+def choose_mode(mode: str, keys: Sequence[np.ndarray], line_width: float | None,
+                device: str = "auto") -> tuple[str, Any]:
     """(mode, vectorised keys or None): auto picks vector for clean line art (strokes only, redrawn from
     their vectors within `strokes.raster.CLEAN_CD`) whose strokes correspond from key to key (AGREEMENT),
     learned where the shipped model's recorded bench says it beats flow mode on that kind of drawing
-    (`learned.runtime.learned_wins`), flow otherwise."""
+    (`learned.runtime.learned_wins`) and ``device`` gives it a CUDA GPU (`gpu_can_run`), flow otherwise."""
     if mode in ("flow", "learned"):
         return mode, None
     from ..inbetween.represent import analyse_keys
-    from ..learned.runtime import learned_wins
+    from ..learned.runtime import gpu_can_run, learned_wins
     from ..strokes.raster import AGREEMENT, vectorize_keys
 
     if mode == "vector":
@@ -91,7 +92,7 @@ def choose_mode(mode: str, keys: Sequence[np.ndarray], line_width: float | None)
             raise BadInput("--mode vector: the keys hold no line art to vectorise")
         return "vector", prepared
     lineart = analyse_keys(list(keys)).lineart
-    fallback = "learned" if learned_wins("lineart" if lineart else "cels") else "flow"
+    fallback = "learned" if learned_wins("lineart" if lineart else "cels") and gpu_can_run(device) else "flow"
     if not lineart:  # colour or fills: no need to vectorise
         return fallback, None
     prepared = vectorize_keys(keys, line_width)
@@ -141,7 +142,7 @@ def make_sequence(job: InbetweenJob, progress: Progress | None = None,
     from ..inbetween import InbetweenResult, inbetween  # heavy to import: only once the input is known good
 
     wanted = [frame for frame in frames if not frame["key"]]
-    mode, vector_keys = choose_mode(mode, [r.rgba for r in rasters], job.line_width)
+    mode, vector_keys = choose_mode(mode, [r.rgba for r in rasters], job.line_width, job.device)
     try:
         if mode == "vector":
             from ..strokes.raster import inbetween_vector

@@ -86,6 +86,21 @@ def learned_wins(kind: str, manifest: Path | None = None) -> bool:
         return False
 
 
+def gpu_can_run(device: str) -> bool:
+    """Whether ``device`` lets the learned model run on a CUDA GPU (torch CUDA, or onnxruntime's CUDA
+    provider with a driver). `--mode auto` needs this too: on the CPU the model costs about 15 × flow
+    mode's time per 1080p frame (bench), so there auto keeps flow mode."""
+    if device == "cpu":
+        return False
+    from ..inbetween.device import torch_cuda_available
+
+    if torch_cuda_available():
+        return True
+    import onnxruntime as ort
+
+    return "CUDAExecutionProvider" in ort.get_available_providers() and cuda_driver_present()
+
+
 def cuda_driver_present() -> bool:
     """A CUDA driver library exists: without one, asking onnxruntime for CUDA only logs errors."""
     name = ctypes.util.find_library("cuda")
