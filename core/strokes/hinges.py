@@ -46,7 +46,11 @@ def hinge_parents(data: np.ndarray, available: np.ndarray, offsets: np.ndarray, 
     ref = data[1, :, :2]
     step = np.linalg.norm(np.diff(ref, axis=0), axis=1)
     within = track_of[1:] == track_of[:-1]
-    reach = max(2.0, 2.0 * float(np.median(step[within]))) if within.any() else 2.0
+    # Touching: within two sampling steps. No floor in pixels: hosts send their own units (Blender's world
+    # units are ~100 px each, and a 2-unit floor made every point of a figure "touch" every other).
+    if not within.any():
+        return parent
+    reach = 2.0 * float(np.median(step[within]))
     close = pairs_within(ref, offsets, reach)
     if not len(close):
         return parent
