@@ -7,23 +7,19 @@ a simulated Esc and leaves the keys alone; the sidebar panel and a Grease Pencil
     blender --factory-startup --enable-event-simulate -P blender_gui_scenario.py -- SCENE.json OUT.json ADDON ENGINE
 """
 import json
+import os
 import sys
 import time
-import traceback
 
 import bpy
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import window_steps  # beside this script, which Blender runs by its path
 
 ARGS = sys.argv[sys.argv.index("--") + 1:]
 SCENE_PATH, OUT_PATH, ADDON_SOURCE, ENGINE = ARGS[:4]
 out = {"blender": bpy.app.version_string, "ticks_while_running": 0}
 LAYER = OBJECT = "Figure"
-
-
-def view3d():
-    window = bpy.context.window_manager.windows[0]
-    area = next(a for a in window.screen.areas if a.type == "VIEW_3D")
-    region = next(r for r in area.regions if r.type == "WINDOW")
-    return window, area, region
 
 
 def frames():
@@ -59,7 +55,7 @@ def setup():
     for frame, strokes in scene["keys"].items():
         gp.write_frame(LAYER, int(frame), strokes, "KEYFRAME")
     bpy.context.scene.frame_start, bpy.context.scene.frame_end = 1, 17
-    window, area, region = view3d()
+    window, area, region = window_steps.view3d()
     with bpy.context.temp_override(window=window, area=area, region=region):
         for other in list(bpy.context.scene.objects):
             other.select_set(other is obj)
@@ -68,7 +64,7 @@ def setup():
 
 
 def invoke():
-    window, area, region = view3d()
+    window, area, region = window_steps.view3d()
     with bpy.context.temp_override(window=window, area=area, region=region):
         return sorted(bpy.ops.nakawari.generate_inbetweens("INVOKE_DEFAULT", scope="RANGE", layers="ACTIVE",
                                                             fill="ONES", ease="linear", arcs=True))
@@ -85,7 +81,7 @@ def script():
         yield 0.1
     out["modal_s"] = time.perf_counter() - started
     out["after"] = frames()
-    window, area, region = view3d()
+    window, area, region = window_steps.view3d()
     with bpy.context.temp_override(window=window, area=area, region=region):
         bpy.ops.ed.undo()
     yield 0.2
@@ -93,16 +89,11 @@ def script():
     out["invoked_again"] = invoke()
     yield 0.3
     out["running_before_esc"] = running()
-    window = bpy.context.window_manager.windows[0]
-    window.event_simulate(type="ESC", value="PRESS")
-    window.event_simulate(type="ESC", value="RELEASE")
-    deadline = time.perf_counter() + 60
-    while running() and time.perf_counter() < deadline:
-        yield 0.1
+    yield from window_steps.escape(running)
     out["running_after_esc"] = running()
     out["after_esc"] = frames()
     # Last (a popup would take the Esc above): the sidebar panel and a Grease Pencil menu draw our entries.
-    window, area, region = view3d()
+    window, area, region = window_steps.view3d()
     with bpy.context.temp_override(window=window, area=area, region=region):
         out["panel_popup"] = sorted(bpy.ops.wm.call_panel(name="NAKAWARI_PT_sidebar"))
         bpy.ops.object.mode_set(mode="EDIT_GPENCIL")  # the Grease Pencil menu of Edit mode (polls the mode)
@@ -110,26 +101,10 @@ def script():
     yield 0.5
 
 
-steps = None
-
-
-def tick():
-    global steps
-    try:
-        if steps is None:
-            steps = script()
-        return next(steps)
-    except StopIteration:
-        out["done"] = True
-    except Exception:  # noqa: BLE001 - written to the result file for the test to show
-        out["crash"] = traceback.format_exc()
-    with open(OUT_PATH, "w") as handle:
-        json.dump(out, handle)
+def before_quit():
     import addon_utils
 
     addon_utils.disable("nakawari_gp", default_set=True)
-    bpy.ops.wm.quit_blender()
-    return None
 
 
-bpy.app.timers.register(tick, first_interval=1.0)
+window_steps.run_steps(script, out, OUT_PATH, before_quit)
