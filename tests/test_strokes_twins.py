@@ -98,24 +98,6 @@ def test_reconciling_three_keys_keeps_order_invariance() -> None:
         np.testing.assert_allclose(a.points, b.points, atol=1e-6)
 
 
-@pytest.mark.parametrize("seed", [0, 1, 2])
-def test_close_points_on_different_tracks_are_all_found(seed: int) -> None:
-    """The chunked search for hinge contacts finds exactly the cross-track pairs a k-d tree finds (ties at
-    exactly the reach included: points on an integer grid)."""
-    from scipy.spatial import cKDTree
-
-    from nakawari.strokes.hinges import pairs_within
-    rng = np.random.default_rng(seed)
-    counts = rng.integers(1, 30, size=12)
-    offsets = np.concatenate([[0], np.cumsum(counts)])
-    points = rng.integers(0, 40, size=(int(offsets[-1]), 2)).astype(float)
-    track = np.repeat(np.arange(len(counts)), counts)
-    expected = {tuple(p) for p in cKDTree(points).query_pairs(3.0, output_type="ndarray").tolist()
-                if track[p[0]] != track[p[1]]}
-    found = {tuple(sorted(p)) for p in pairs_within(points, offsets, 3.0).tolist()}
-    assert found == expected
-
-
 def test_chain_links_are_every_linked_pair_of_exchanges() -> None:
     """The links found through touching strokes only are exactly those of comparing every two exchanges."""
     from nakawari.strokes.twins import chain_links

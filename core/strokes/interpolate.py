@@ -264,7 +264,7 @@ class _Gap:
         self.slot_values = [data[j, :, 2:].copy() for j in range(4)]
         self.key_log_a, self.key_shift = log_a[:, 2].copy(), shift[:, 2].copy()  # whole motion to key g+1
         self.parent = hinge_parents(data, self.available, offsets, counts, np.exp(log_a), shift)
-        self.levels = levels(self.parent)
+        self.hinge_levels = levels(self.parent)
         log_a, shift = relative_motion(self.parent, log_a, shift)
         self.log_a, self.shift = log_a, shift
         self.pivot, self.slide = pivots(self.available, log_a, shift, ref_mean)
@@ -315,7 +315,7 @@ class _Gap:
             slide = (1.0 - u) * self.slide[:, 1] + u * self.slide[:, 2]
         a_u = np.exp(log_a)
         shift = self.pivot * (1.0 - a_u) + slide
-        for level in self.levels:  # a part hinged on another moves with it: compose, parents first
+        for level in self.hinge_levels:  # a part hinged on another moves with it: compose, parents first
             up = self.parent[level]
             a_u[level], shift[level] = a_u[up] * a_u[level], a_u[up] * shift[level] + shift[up]
         z = np.repeat(a_u, self._sizes) * (self.ref + residual) + np.repeat(shift, self._sizes)  # per point
