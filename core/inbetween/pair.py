@@ -197,6 +197,13 @@ class PairInbetweener:
         self.splat_w = [(0.05 + ink_small[0]) * (0.2 + 0.8 * p.valid_a), (0.05 + ink_small[1]) * (0.2 + 0.8 * p.valid_b)]
         self._prepared = True
 
+    def prepare(self) -> None:
+        """Everything the gap's frames share (flows, rigid parts, nearest drawings): once it is done, flows
+        at different t may be computed on several threads (the learned model's prior does)."""
+        self._prepare()
+        self.bank.nearest_drawing(self.i)
+        self.bank.nearest_drawing(self.i + 1)
+
     def displacements(self, t: float) -> tuple[np.ndarray, np.ndarray]:
         """Working-resolution displacement of a's and b's pixels to local time t."""
         self._prepare()

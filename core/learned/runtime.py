@@ -16,7 +16,9 @@ import ctypes.util
 import json
 import os
 from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -171,19 +173,21 @@ class PairInputs:
     flow: FlowPrior                      # flow mode's motion for this gap, at any t
     width: float
 
-    def batch(self, ts: Sequence[float]) -> list[np.ndarray]:
-        """The model's inputs (INPUTS) for several t at once. The keys' rows repeat: they are read-only
-        broadcast views (stride 0), which the torch backend sends to the GPU once."""
+    def batch(self, ts: Sequence[float], threads: Executor | None = None) -> list[np.ndarray]:
+        """The model's inputs (INPUTS) for several t at once, the priors on ``threads`` when given. The keys'
+        rows repeat: they are read-only broadcast views (stride 0), which the torch backend sends to the
+        GPU once."""
         n = len(ts)
         reps = [np.broadcast_to(a, (n, *a.shape[1:])) for a in self.reps]
         keys = [np.broadcast_to(a, (n, *a.shape[1:])) for a in self.keys]
-        prior = np.stack([self.flow.at(t) for t in ts])
+        prior = np.stack(list(threads.map(self.flow.at, ts)) if threads else [self.flow.at(t) for t in ts])
         return [*reps, prior, *keys, np.array([[t] for t in ts], np.float32)]
 
 
 def pair_inputs(bank: KeyBank, i: int, long_side: int, line_width: float | None) -> PairInputs:
     """Gap i's inputs; flow mode prepares the gap (once) with all of ``bank``'s keys, for its arcs."""
     pair = PairInbetweener(bank.keys[i], bank.keys[i + 1], device="cpu", line_width=line_width, _bank=bank, _index=i)
+    pair.prepare()  # shared by every t: the priors of one batch can then run on several threads
     size = working_size(bank.keys[i].shape, long_side)
     reps = tuple(represent(bank.keys[k], bank.style, size, bank.ink(k))[None] for k in (i, i + 1))
     keys = tuple(full_key(bank.keys[k], bank.ink(k))[None] for k in (i, i + 1))
@@ -229,17 +233,21 @@ def inbetween_learned(keys: Sequence[np.ndarray], key_times: Sequence[float], ti
             gap = gap_of(kt, t)
             by_gap.setdefault(gap, []).append((n, (t - kt[gap]) / (kt[gap + 1] - kt[gap])))
     done, total = len(frames), len(times)
-    for gap, wanted in sorted(by_gap.items()):
-        inputs = pair_inputs(bank, gap, files.long_side, line_width)
-        for start in range(0, len(wanted), MAX_BATCH):
-            if cancel is not None and cancel():
-                raise Cancelled(f"cancelled after {done} of {total} frames")
-            chunk = wanted[start:start + MAX_BATCH]
-            out = runner(*inputs.batch([local for _, local in chunk]))
-            for (n, _), made in zip(chunk, out):
-                frames[n] = finish(made, bank.style, inputs.width)
-                done += 1
-                if progress is not None:
-                    progress(done, total, f"frame {done}/{total} (learned)")
+    # The CPU work around the model (flow mode's prior, the line post-processor) is per frame and mostly
+    # in numpy and OpenCV, which release the GIL: the frames of a batch share the cores.
+    with ThreadPoolExecutor(min(MAX_BATCH, os.cpu_count() or 1)) as threads:
+        for gap, wanted in sorted(by_gap.items()):
+            inputs = pair_inputs(bank, gap, files.long_side, line_width)
+            for start in range(0, len(wanted), MAX_BATCH):
+                if cancel is not None and cancel():
+                    raise Cancelled(f"cancelled after {done} of {total} frames")
+                chunk = wanted[start:start + MAX_BATCH]
+                out = runner(*inputs.batch([local for _, local in chunk], threads))
+                made = threads.map(partial(finish, style=bank.style, width=inputs.width), out)
+                for (n, _), frame in zip(chunk, made):
+                    frames[n] = frame
+                    done += 1
+                    if progress is not None:
+                        progress(done, total, f"frame {done}/{total} (learned)")
     return InbetweenResult(frames=[frames[n] for n in range(total)], mode="learned",
                            device=getattr(runner, "device", "cpu"), backend=getattr(runner, "backend", ""))
