@@ -78,12 +78,11 @@ def learned_gpu_rates(keys: Sequence[np.ndarray], seconds: float = 3.0) -> dict[
     the network, the full-size warps and the copy back, MAX_BATCH t values per call. Not in it: the CPU work around
     the network — flow mode's prior (its preparation once per pair, its flow reversal per frame) and
     the line post-processor per frame; the bench's 1080p CPU times include them."""
-    from ..inbetween.pair import KeyBank, working_scale
-    from ..inbetween.represent import analyse_keys
+    from ..inbetween.pair import KeyBank
     from ..learned import runtime
 
     files = runtime.load_model_files()
-    bank = KeyBank(keys=list(keys), times=[0.0, 1.0], style=analyse_keys(list(keys)), scale=working_scale(keys[0].shape))
+    bank = KeyBank.of(keys, [0.0, 1.0])
     inputs = runtime.pair_inputs(bank, 0, files.long_side, None)
     n = runtime.MAX_BATCH
     feeds = inputs.batch(list(np.linspace(0.2, 0.8, n)))

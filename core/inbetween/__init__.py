@@ -25,8 +25,7 @@ import numpy as np
 from ..errors import Cancelled
 from ..timing import gap_of
 from .device import resolve_device
-from .pair import KeyBank, PairInbetweener, working_scale
-from .represent import analyse_keys
+from .pair import KeyBank, PairInbetweener
 
 __all__ = ["Cancelled", "InbetweenResult", "PairInbetweener", "inbetween", "MODES"]
 
@@ -70,7 +69,7 @@ def inbetween(keys: Sequence[np.ndarray], key_times: Sequence[float], times: Seq
 
         return inbetween_learned(keys_f, kt, [float(t) for t in times], device=device, line_width=line_width,
                                  progress=progress, cancel=cancel)
-    bank = KeyBank(keys=keys_f, times=kt, style=analyse_keys(keys_f), scale=working_scale(keys_f[0].shape))
+    bank = KeyBank.of(keys_f, kt)
     pairs: dict[int, PairInbetweener] = {}
     frames: list[np.ndarray] = []
     total = len(times)

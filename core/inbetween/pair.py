@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -9,7 +10,7 @@ import numpy as np
 from ..image import ink as image_ink
 from . import flow as flowmod
 from . import fuse, regions, rigid, warp
-from .represent import KeyStyle, flow_image, ink_map, outline_map
+from .represent import KeyStyle, analyse_keys, flow_image, ink_map, outline_map
 
 # Working resolution for flow: long side of about this many pixels. Flow on
 # the distance field is smooth, so 1/4 of 1080p loses little and keeps DIS fast.
@@ -57,6 +58,14 @@ class KeyBank:
     _nearest: dict[int, np.ndarray | None] = field(default_factory=dict)
     _regions: dict[int, regions.Regions] = field(default_factory=dict)
     _matches: dict[int, list[regions.Match]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, keys: Sequence[np.ndarray], times: Sequence[float], style: KeyStyle | None = None) -> KeyBank:
+        """The bank of ``keys`` drawn at ``times``, at flow mode's working scale; the style read off the keys
+        unless given."""
+        keys = list(keys)
+        return cls(keys=keys, times=[float(t) for t in times], style=analyse_keys(keys) if style is None else style,
+                   scale=working_scale(keys[0].shape))
 
     def rep(self, i: int) -> np.ndarray:
         if i not in self._reps:
@@ -156,11 +165,9 @@ class PairInbetweener:
     def __init__(self, key_a: np.ndarray, key_b: np.ndarray, *, device: str = "auto",
                  line_width: float | None = None, _bank: KeyBank | None = None, _index: int = 0) -> None:
         from .device import resolve_device
-        from .represent import analyse_keys
 
         if _bank is None:
-            keys = [np.asarray(key_a, np.float32), np.asarray(key_b, np.float32)]
-            _bank = KeyBank(keys=keys, times=[0.0, 1.0], style=analyse_keys(keys), scale=working_scale(keys[0].shape))
+            _bank = KeyBank.of([np.asarray(key_a, np.float32), np.asarray(key_b, np.float32)], [0.0, 1.0])
         self.bank = _bank
         self.i = _index
         self.device = resolve_device(device)

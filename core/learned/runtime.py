@@ -26,8 +26,8 @@ import numpy as np
 
 from ..errors import BadInput, Cancelled
 from ..files import sha256_file
-from ..inbetween.pair import KeyBank, PairInbetweener, working_scale
-from ..inbetween.represent import KeyStyle, analyse_keys
+from ..inbetween.pair import KeyBank, PairInbetweener
+from ..inbetween.represent import KeyStyle
 from ..timing import gap_of
 from .prepare import FlowPrior, full_key, represent, working_size
 
@@ -222,7 +222,7 @@ def inbetween_learned(keys: Sequence[np.ndarray], key_times: Sequence[float], ti
     files = load_model_files() if files is None else files
     runner = make_runner(files, device) if runner is None else runner
     kt = [float(x) for x in key_times]
-    bank = KeyBank(keys=list(keys), times=kt, style=analyse_keys(list(keys)), scale=working_scale(keys[0].shape))
+    bank = KeyBank.of(keys, kt)
     frames: dict[int, np.ndarray] = {}
     by_gap: dict[int, list[tuple[int, float]]] = {}
     for n, t in enumerate(times):

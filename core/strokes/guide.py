@@ -19,7 +19,7 @@ import numpy as np
 from scipy.ndimage import map_coordinates
 from scipy.spatial import cKDTree
 
-from ..inbetween.pair import KeyBank, PairInbetweener, working_scale
+from ..inbetween.pair import KeyBank, PairInbetweener
 from ..inbetween.represent import KeyStyle, ink_map
 from ..lines import INK_THRESHOLD
 from .interpolate import Frame, StrokeInbetweener
@@ -40,8 +40,7 @@ class FlowGuide:
     def __init__(self, keys: Sequence[np.ndarray], key_times: Sequence[float], style: KeyStyle,
                  line_width: float | None) -> None:
         arrays = [np.ascontiguousarray(k, dtype=np.float32) for k in keys]
-        self.bank = KeyBank(keys=arrays, times=[float(t) for t in key_times], style=style,
-                            scale=working_scale(arrays[0].shape))
+        self.bank = KeyBank.of(arrays, key_times, style)
         self.line_width = line_width
         self._pairs: dict[int, PairInbetweener] = {}
         self._fields: dict[tuple[int, float], tuple[np.ndarray, np.ndarray]] = {}
