@@ -140,8 +140,7 @@ def train(out: Path, recipe: Recipe, say: Callable[[str], None] = print) -> dict
     if saved is not None:
         step = int(saved["step"])
     render, side = tuple(recipe.render_size), recipe.long_side
-    pool_pairs = -(-recipe.pool // SAMPLES_PER_PAIR)
-    feed = _SampleFeed(recipe, step * recipe.renew + pool_pairs)  # pairs continue where a resumed run stopped
+    feed = _SampleFeed(recipe, step * recipe.renew)  # key pairs continue where a resumed run stopped
     try:
         if recipe.device == "cuda" and not torch.cuda.is_available():
             raise ValueError("training on cuda asked for, but torch sees no CUDA GPU")
@@ -155,13 +154,12 @@ def train(out: Path, recipe: Recipe, say: Callable[[str], None] = print) -> dict
         valid_pairs = -(-recipe.validation // SAMPLES_PER_PAIR)
         valid = [s for i in range(valid_pairs) for s in make_samples(VALIDATION_SEED, i, render, side)][:recipe.validation]
         rng = np.random.default_rng([recipe.seed, step])
+        # In process the pool starts full; workers' first samples are enough to start on.
+        start_with = recipe.pool if recipe.workers == 0 else min(recipe.pool, max(recipe.batch_size, recipe.pool // 8))
         pool: list[Sample] = []
-        if recipe.workers == 0:
-            pool = [s for i in range(pool_pairs) for s in make_samples(recipe.seed, feed.next_pair - pool_pairs + i,
-                                                                         render, side)][:recipe.pool]
-        pool = _on(torch, pool, recipe.device)
-        while len(pool) < min(recipe.pool, max(recipe.batch_size, recipe.pool // 8)):
+        while len(pool) < start_with:
             pool += _on(torch, feed.take(1, wait=True), recipe.device)
+        pool = pool[:recipe.pool]
         slot = 0
         record: dict = {}
         started, losses = time.perf_counter(), []
