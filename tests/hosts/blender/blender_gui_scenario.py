@@ -55,12 +55,7 @@ def setup():
     for frame, strokes in scene["keys"].items():
         gp.write_frame(LAYER, int(frame), strokes, "KEYFRAME")
     bpy.context.scene.frame_start, bpy.context.scene.frame_end = 1, 17
-    window, area, region = window_steps.view3d()
-    with bpy.context.temp_override(window=window, area=area, region=region):
-        for other in list(bpy.context.scene.objects):
-            other.select_set(other is obj)
-        bpy.context.view_layer.objects.active = obj
-        bpy.ops.ed.undo_push(message="scene built")
+    window_steps.make_active(obj, "scene built")
 
 
 def invoke():

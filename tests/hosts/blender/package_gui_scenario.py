@@ -35,12 +35,7 @@ def setup():
     obj = bpy.data.objects.new(OBJECT, bpy.data.grease_pencils.new(OBJECT))
     bpy.context.scene.collection.objects.link(obj)
     obj.data.layers.new("Ink")
-    window, area, region = window_steps.view3d()
-    with bpy.context.temp_override(window=window, area=area, region=region):
-        for other in list(bpy.context.scene.objects):
-            other.select_set(other is obj)
-        bpy.context.view_layer.objects.active = obj
-        bpy.ops.ed.undo_push(message="drawing object")
+    window_steps.make_active(obj, "drawing object")
 
 
 def invoke(image, source):

@@ -16,6 +16,17 @@ def view3d():
     return window, area, region
 
 
+def make_active(obj, message):
+    """Select `obj` alone, make it the active object (in the 3D View, where the operators run) and push an
+    undo step named `message`, so a later undo stops there."""
+    window, area, region = view3d()
+    with bpy.context.temp_override(window=window, area=area, region=region):
+        for other in list(bpy.context.scene.objects):
+            other.select_set(other is obj)
+        bpy.context.view_layer.objects.active = obj
+        bpy.ops.ed.undo_push(message=message)
+
+
 def escape(running, timeout=60.0):
     """Steps: press and release Esc in the first window, then wait (at most `timeout` s) until `running()`
     is false."""
