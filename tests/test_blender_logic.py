@@ -131,7 +131,7 @@ def _layer_request() -> list[plan.Request]:
 def test_the_job_runs_the_engine_on_a_thread(tmp_path):
     client = engine.EngineClient(engine_executable(), log_dir=tmp_path)
     try:
-        state = task.GenerationJob(client, _layer_request()).start().wait(120)
+        state = task.EngineJob(client, task.inbetween_calls(_layer_request())).start().wait(120)
     finally:
         client.close()
     assert state.finished and state.error is None and not state.cancelled
@@ -142,7 +142,7 @@ def test_the_job_runs_the_engine_on_a_thread(tmp_path):
 def test_cancel_stops_the_engine_and_returns_nothing(tmp_path):
     client = engine.EngineClient(engine_executable(), log_dir=tmp_path)
     try:
-        job = task.GenerationJob(client, _layer_request() * 20).start()
+        job = task.EngineJob(client, task.inbetween_calls(_layer_request() * 20)).start()
         deadline = time.monotonic() + 60
         while not job.state().responses and time.monotonic() < deadline:  # cancel once the engine is working
             time.sleep(0.05)
@@ -154,9 +154,20 @@ def test_cancel_stops_the_engine_and_returns_nothing(tmp_path):
     assert 0 < len(state.responses) < 20
 
 
+def test_a_method_the_engine_lacks_is_an_error_that_asks_for_an_update(tmp_path):
+    client = engine.EngineClient(engine_executable(), log_dir=tmp_path)
+    try:
+        calls = [task.EngineCall("no.such.method", {}, "do the impossible"), *task.inbetween_calls(_layer_request())]
+        state = task.EngineJob(client, calls).start().wait(120)
+    finally:
+        client.close()
+    assert state.finished and not state.responses and not state.cancelled
+    assert state.error_line.startswith("This nakawari engine (") and "cannot do the impossible; update it" in state.error
+
+
 def test_no_engine_is_an_error_that_names_the_setting(tmp_path):
     client = engine.EngineClient(str(tmp_path / "no-engine"), log_dir=tmp_path)
-    state = task.GenerationJob(client, _layer_request()).start().wait(30)
+    state = task.EngineJob(client, task.inbetween_calls(_layer_request())).start().wait(30)
     assert state.finished and not state.responses
     assert "engine set in the add-on setting was not found" in state.error
 

@@ -1,7 +1,7 @@
 """The modal half of an operator whose engine work runs on a thread: a window timer polls the work, the
 progress shows in the status bar and the cursor, Esc cancels, and Blender stays usable meanwhile. The
-operator (`class Op(EngineModal, bpy.types.Operator)`) starts its work, then returns `self.go_modal(context)`;
-it provides `poll_work() -> (fraction, message, finished)`, `cancel_work()` and `finish(context)`."""
+operator (`class Op(EngineModal, bpy.types.Operator)`) starts its `EngineJob` as `self._job`, then returns
+`self.go_modal(context)`; it provides `finish(context)`, called once the job has ended."""
 # No `from __future__ import annotations`: Blender registers the operators that mix this in.
 from typing import Any
 
@@ -10,12 +10,7 @@ TIMER_S = 0.1
 
 class EngineModal:
     _running = False  # one run at a time per operator (class-wide: Blender makes a new instance per call)
-
-    def poll_work(self) -> tuple:
-        raise NotImplementedError
-
-    def cancel_work(self) -> None:
-        raise NotImplementedError
+    # `self._job` is not annotated: Blender would read the annotation as an operator property
 
     def finish(self, context: Any) -> set:
         raise NotImplementedError
@@ -30,14 +25,14 @@ class EngineModal:
 
     def modal(self, context: Any, event: Any) -> set:
         if event.type == "ESC" and event.value == "PRESS":
-            self.cancel_work()
+            self._job.cancel()
             return {"RUNNING_MODAL"}  # the work stops soon; its end is handled like any other
         if event.type != "TIMER":
             return {"PASS_THROUGH"}
-        fraction, message, finished = self.poll_work()
-        context.window_manager.progress_update(int(100 * fraction))
-        context.workspace.status_text_set(f"nakawari: {message} ({fraction:.0%}) — Esc cancels")
-        if not finished:
+        state = self._job.state()
+        context.window_manager.progress_update(int(100 * state.fraction))
+        context.workspace.status_text_set(f"nakawari: {state.message} ({state.fraction:.0%}) — Esc cancels")
+        if not state.finished:
             return {"RUNNING_MODAL"}
         context.window_manager.event_timer_remove(self._timer)
         context.window_manager.progress_end()

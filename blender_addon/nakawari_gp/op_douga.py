@@ -15,7 +15,6 @@ import os
 import shutil
 import struct
 import tempfile
-import threading
 import zlib
 from pathlib import Path
 from typing import Any
@@ -26,6 +25,7 @@ import numpy as np
 from . import engine
 from .gp_data import NotGreasePencil, adapter_for
 from .modal import EngineModal
+from .task import EngineCall, EngineJob
 
 METHOD = "douga.strokes"
 WIDTH_PER_UNIT = 1000.0  # a stroke width of 1000 is one unit wide (GPv3 radius = width / 2000: gp_data)
@@ -135,43 +135,6 @@ def write_douga(obj: Any, result: dict[str, Any], frame: int, name: str, height:
     return layer, len(strokes)
 
 
-class _Job:
-    """The one engine call on a worker thread; the main thread polls it and alone touches Blender data."""
-
-    def __init__(self, client: Any, params: dict[str, Any]) -> None:
-        self.client, self.params = client, params
-        self.fraction, self.message = 0.0, "starting the engine"
-        self.result: dict[str, Any] | None = None
-        self.error: str | None = None
-        self.cancelled = False
-        self.done = threading.Event()
-        threading.Thread(target=self._run, name="nakawari-douga", daemon=True).start()
-
-    def _progress(self, done: int, total: int, message: str) -> None:
-        self.fraction, self.message = (done / total if total else 0.0), message
-
-    def _run(self) -> None:
-        try:
-            if not self.client.has(METHOD):
-                version = (self.client.info or {}).get("version", "?")
-                raise DougaError(f"This nakawari engine ({version}) cannot turn douga into strokes; update it")
-            self.result = self.client.call(METHOD, self.params, progress=self._progress)
-        except engine.EngineCancelled:
-            self.cancelled = True
-        except engine.EngineError as failure:
-            details = f" (details: {failure.log})" if failure.log else ""
-            self.error = failure.message.splitlines()[0] + details
-        except DougaError as failure:
-            self.error = str(failure)
-        except Exception as failure:  # noqa: BLE001 - report it; never leave Blender waiting
-            self.error = f"unexpected error talking to the engine: {failure}"
-        self.done.set()
-
-    def cancel(self) -> None:
-        self.cancelled = True
-        self.client.cancel()
-
-
 class NAKAWARI_OT_douga_to_strokes(EngineModal, bpy.types.Operator):
     """Turn an image into douga strokes (ten line and fill classes) on a new layer of the active Grease Pencil
     object, one material per class"""
@@ -233,8 +196,8 @@ class NAKAWARI_OT_douga_to_strokes(EngineModal, bpy.types.Operator):
         except (DougaError, NotGreasePencil, engine.EngineError) as error:
             self.report({"ERROR"}, str(error))
             return False
-        self._job = _Job(client, {"frame": path, "line_width": self.line_width, "fills": self.fills,
-                                  "input": self.source.lower()})
+        params = {"frame": path, "line_width": self.line_width, "fills": self.fills, "input": self.source.lower()}
+        self._job = EngineJob(client, [EngineCall(METHOD, params, "turn douga into strokes")]).start()
         return True
 
     def execute(self, context: Any) -> set[str]:
@@ -244,8 +207,8 @@ class NAKAWARI_OT_douga_to_strokes(EngineModal, bpy.types.Operator):
             return self._run_modal(context)
         if not self._start(context):
             return {"CANCELLED"}
-        self._job.done.wait()
-        return self._finish(context)
+        self._job.wait()
+        return self.finish(context)
 
     def _run_modal(self, context: Any) -> set[str]:
         """The engine on its thread; `EngineModal` polls it, Esc cancels, Blender stays usable meanwhile."""
@@ -253,30 +216,21 @@ class NAKAWARI_OT_douga_to_strokes(EngineModal, bpy.types.Operator):
             return {"CANCELLED"}
         return self.go_modal(context)
 
-    def poll_work(self) -> tuple:
-        return self._job.fraction, self._job.message, self._job.done.is_set()
-
-    def cancel_work(self) -> None:
-        self._job.cancel()
-
     def finish(self, context: Any) -> set[str]:
-        return self._finish(context)
-
-    def _finish(self, context: Any) -> set[str]:
-        job = self._job
+        state = self._job.state()
         shutil.rmtree(self._folder, ignore_errors=True)
-        if job.cancelled:
+        if state.cancelled:
             self.report({"WARNING"}, "Douga to strokes cancelled; nothing was changed")
             return {"CANCELLED"}
-        if job.error is not None or job.result is None:
-            self.report({"ERROR"}, job.error or "the engine returned nothing")
+        if state.error is not None or not state.responses:
+            self.report({"ERROR"}, state.error_line)
             return {"CANCELLED"}
         obj = bpy.data.objects.get(self._object_name)  # looked up again: the artist may have changed things
         if obj is None:
             self.report({"ERROR"}, f"The object '{self._object_name}' is gone; nothing was written")
             return {"CANCELLED"}
         try:
-            layer, count = write_douga(obj, job.result, self._frame, self._name, self.height, self.line_width)
+            layer, count = write_douga(obj, state.responses[0], self._frame, self._name, self.height, self.line_width)
         except (NotGreasePencil, RuntimeError, ValueError) as error:
             self.report({"ERROR"}, str(error))
             return {"CANCELLED"}

@@ -15,7 +15,7 @@ import bpy
 from . import engine, plan
 from .gp_data import FrameExists, NotGreasePencil, adapter_for
 from .modal import EngineModal
-from .task import GenerationJob
+from .task import EngineJob, inbetween_calls
 
 # Seconds of the last generation's steps (reading the scene, the engine, writing frames): shown in the
 # report and read by the host tests.
@@ -127,7 +127,7 @@ class NAKAWARI_OT_generate_inbetweens(EngineModal, bpy.types.Operator):
         except (plan.UserError, engine.EngineError) as error:
             self.report({"ERROR"}, str(error))
             return False
-        self._job = GenerationJob(client, self._prepared.requests).start()
+        self._job = EngineJob(client, inbetween_calls(self._prepared.requests)).start()
         return True
 
     def execute(self, context: Any) -> set[str]:
@@ -143,21 +143,13 @@ class NAKAWARI_OT_generate_inbetweens(EngineModal, bpy.types.Operator):
             return {"CANCELLED"}
         return self.go_modal(context)
 
-    def poll_work(self) -> tuple[float, str, bool]:
-        state = self._job.state()
-        return state.fraction, state.message, state.finished
-
-    def cancel_work(self) -> None:
-        self._job.cancel()
-
     def finish(self, context: Any) -> set[str]:
         state = self._job.state()
         if state.cancelled:
             self.report({"WARNING"}, "Generation cancelled; nothing was changed")
             return {"CANCELLED"}
         if state.error is not None:
-            details = f" (details: {state.log})" if state.log else ""
-            self.report({"ERROR"}, state.error.splitlines()[0] + details)
+            self.report({"ERROR"}, state.error_line)
             return {"CANCELLED"}
         LAST_TIMING["engine_s"] = state.engine_s
         started = time.perf_counter()
