@@ -84,10 +84,6 @@ class GPData:
         raise NotImplementedError
 
     # --- shared -----------------------------------------------------------------------------------------
-    def key_frame_numbers(self, layer: str) -> list[int]:
-        """The numbers of the layer's frames (every Grease Pencil frame is a keyframe to Blender)."""
-        return sorted(self.frame_types(layer))
-
     def write_frame(self, layer: str, number: int, strokes: Sequence[Stroke], keyframe_type: str = "BREAKDOWN"
                     ) -> None:
         """A new frame holding `strokes`; FrameExists if the layer has one at `number` already."""

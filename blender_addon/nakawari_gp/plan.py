@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
 
+from .gp_data import DEFAULT_WIDTH, per_point
+
 # Blender enum items: (identifier, label, description)
 SCOPES = (("GAP", "Gap around current frame", "Fill the gap between the keys around the current frame"),
           ("RANGE", "Every gap in scene range", "Fill every gap between keys within the scene's frame range"))
@@ -162,10 +164,6 @@ def placements(request: Request, response: dict[str, Any]) -> list[tuple[int, di
     return out
 
 
-def _per_point(value: Any, n: int) -> list[float]:
-    return [float(v) for v in value] if isinstance(value, list) else [float(value)] * n
-
-
 def _resampled(values: Sequence[Sequence[float]], n: int, flip: bool) -> list[list[float]]:
     """Per-point values (colours) of a source stroke spread over n points by their place along the stroke."""
     if not values:
@@ -196,8 +194,8 @@ def host_strokes(frame: dict[str, Any], keys: Sequence[int], key_strokes: dict[i
         ends = [(k, i) for k, i in (source.get("from") or (None, None), source.get("to") or (None, None))
                 if k is not None]
         n = len(stroke["points"])
-        made: dict[str, Any] = {"points": stroke["points"], "width": _per_point(stroke.get("width", 3.0), n),
-                                "opacity": _per_point(stroke.get("opacity", 1.0), n),
+        made: dict[str, Any] = {"points": stroke["points"], "width": per_point(stroke.get("width"), n, DEFAULT_WIDTH),
+                                "opacity": per_point(stroke.get("opacity"), n, 1.0),
                                 "closed": bool(stroke.get("closed", False)), "material": int(stroke.get("material", 0))}
         olds = [key_strokes[keys[k]][i] for k, i in ends]
         if olds:

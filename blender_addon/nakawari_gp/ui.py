@@ -32,9 +32,7 @@ def generate_button(layout: Any, settings: Any) -> None:
 
 
 def douga_buttons(layout: Any) -> None:
-    for cls in op_douga.CLASSES:
-        if issubclass(cls, bpy.types.Operator):
-            layout.operator(cls.bl_idname)
+    layout.operator(op_douga.NAKAWARI_OT_douga_to_strokes.bl_idname)
 
 
 class NAKAWARI_PT_sidebar(bpy.types.Panel):
