@@ -21,6 +21,9 @@ __all__ = ["measure_line_width", "redraw_fixed_width", "skeletonize", "ink_from_
 
 # A part of the ink this many half-widths deep is a filled area, not a stroke.
 SOLID_FACTOR = 1.6
+# ...and at least this deep (px): inside any stroke up to 3 px wide the depth is at most 2 (distance to paper),
+# so thin real lines (about 1 px, pencil) that run close together are not taken for a filled area.
+MIN_SOLID_DEPTH = 2.0
 MIN_CORE_AREA = 4  # px
 SOLID_EDGE_STEEPNESS = 4.0
 # Ink above this counts as "on the line" for thresholding and skeletons.
@@ -99,7 +102,7 @@ def solid_areas(line_prob: np.ndarray, width: float, sources: Sequence[np.ndarra
     out = np.zeros(mask.shape, dtype=np.float32)
     if box is None:
         return out
-    radius = SOLID_FACTOR * width / 2.0
+    radius = max(SOLID_FACTOR * width / 2.0, MIN_SOLID_DEPTH)
     cores = np.zeros(mask[box].shape, dtype=bool)
     for source in sources or (line_prob,):
         cores |= _fill_cores(np.asarray(source)[box] > INK_THRESHOLD, radius)

@@ -18,16 +18,18 @@ Learned mode (``mode="learned"``): the trained network shipped under core/models
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from ..errors import Cancelled
 from ..timing import gap_of
+from .check import FrameCheck
 from .device import resolve_device
 from .pair import KeyBank, PairInbetweener
+from .selfcheck import FrameChecker, check_frames
 
-__all__ = ["Cancelled", "InbetweenResult", "PairInbetweener", "inbetween", "MODES"]
+__all__ = ["Cancelled", "FrameCheck", "InbetweenResult", "PairInbetweener", "inbetween", "MODES"]
 
 MODES = ("flow", "learned")
 
@@ -38,6 +40,11 @@ class InbetweenResult:
     mode: str                  # "flow" or "learned"
     device: str                # "cpu" or "cuda": where warping/fusion actually ran
     backend: str = ""          # learned mode: what ran the model, e.g. "onnxruntime CPUExecutionProvider"
+    checks: list[FrameCheck] = field(default_factory=list)  # one per frame (empty: nothing checked)
+
+    def check(self, n: int) -> FrameCheck:
+        """Frame n's self-check (a plain, unchecked pass when the path reported none)."""
+        return self.checks[n] if n < len(self.checks) else FrameCheck()
 
 
 def inbetween(keys: Sequence[np.ndarray], key_times: Sequence[float], times: Sequence[float], *,
@@ -64,22 +71,29 @@ def inbetween(keys: Sequence[np.ndarray], key_times: Sequence[float], times: Seq
     for t in times:
         if not kt[0] <= float(t) <= kt[-1]:
             raise ValueError(f"time {t} is outside the keys' range [{kt[0]}, {kt[-1]}]")
+    bank = KeyBank.of(keys_f, kt)
+    checker = FrameChecker(bank.keys, bank.style)
     if mode == "learned":
         from ..learned.runtime import inbetween_learned
 
-        return inbetween_learned(keys_f, kt, [float(t) for t in times], device=device, line_width=line_width,
-                                 progress=progress, cancel=cancel)
-    bank = KeyBank.of(keys_f, kt)
+        result = inbetween_learned(keys_f, kt, [float(t) for t in times], device=device, line_width=line_width,
+                                   progress=progress, cancel=cancel)
+        checked = check_frames(checker, result.frames, kt, [float(t) for t in times], _width_of_gap(bank, {}, line_width))
+        return replace(result, frames=[frame for frame, _ in checked], checks=[check for _, check in checked])
     pairs: dict[int, PairInbetweener] = {}
     frames: list[np.ndarray] = []
+    checks: list[FrameCheck] = []
     total = len(times)
     for n, t in enumerate(times):
         if cancel is not None and cancel():
             raise Cancelled(f"cancelled after {n} of {total} frames")
-        frames.append(_frame_at(float(t), bank, pairs, resolved, line_width))
+        frame, check = check_frames(checker, [_frame_at(float(t), bank, pairs, resolved, line_width)], kt, [float(t)],
+                                    _width_of_gap(bank, pairs, line_width))[0]
+        frames.append(frame)
+        checks.append(check)
         if progress is not None:
             progress(n + 1, total, f"frame {n + 1}/{total} at t={float(t):g}")
-    return InbetweenResult(frames=frames, mode=mode, device="cuda" if resolved == "cuda" else "cpu")
+    return InbetweenResult(frames=frames, mode=mode, device="cuda" if resolved == "cuda" else "cpu", checks=checks)
 
 
 def _frame_at(t: float, bank: KeyBank, pairs: dict[int, PairInbetweener], device: str,
@@ -93,3 +107,15 @@ def _frame_at(t: float, bank: KeyBank, pairs: dict[int, PairInbetweener], device
         pairs[i] = PairInbetweener(bank.keys[i], bank.keys[i + 1], device=device, line_width=line_width,
                                    _bank=bank, _index=i)
     return pairs[i].render((t - kt[i]) / (kt[i + 1] - kt[i]))
+
+
+def _width_of_gap(bank: KeyBank, pairs: dict[int, PairInbetweener], line_width: float | None) -> Callable[[int], float]:
+    """The stroke width the self-check reads gap i's frames at: the pair's own, the given, else measured."""
+    def width(i: int) -> float:
+        if i in pairs:
+            return pairs[i].line_width
+        if line_width is not None:
+            return line_width
+        widths = [w for w in (bank.line_width(i), bank.line_width(i + 1)) if w > 0]
+        return float(np.mean(widths)) if widths else 1.0
+    return width

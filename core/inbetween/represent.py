@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 
 from ..image import LUMA
-
+from .ink_levels import InkReading, measure_ink_reading
 
 
 @dataclass(frozen=True)
@@ -26,17 +26,23 @@ class KeyStyle:
     transparent: bool      # drawn on a transparent layer (alpha carries the drawing)
     lineart: bool          # only strokes (grey/black on paper or alpha); False: coloured / filled cels
     ink_rgb: np.ndarray    # colour of the strokes (float32, 3), used to redraw line art
+    reading: InkReading = InkReading()  # how pixels read as ink (relative to the keys' paper and darkest marks)
+
+    def ink(self, key: np.ndarray) -> np.ndarray:
+        """Key's ink (HxW float32 in [0, 1]) read the way these keys are drawn."""
+        return ink_map(key, self.transparent, self.reading)
 
 
 def analyse_keys(keys: list[np.ndarray]) -> KeyStyle:
-    """Classify the keys as line art or cels, on paper or on a transparent layer."""
+    """Classify the keys as line art or cels, on paper or on a transparent layer; measure how they read as ink."""
     transparent = any(float(k[..., 3].min()) < 0.999 for k in keys)
-    lineart = all(_looks_like_lineart(k, transparent) for k in keys)
-    ink_rgb = _stroke_colour(keys, transparent)
-    return KeyStyle(transparent=transparent, lineart=lineart, ink_rgb=ink_rgb)
+    reading = measure_ink_reading(keys, transparent)
+    lineart = all(_looks_like_lineart(k, transparent, reading) for k in keys)
+    ink_rgb = _stroke_colour(keys, transparent, reading)
+    return KeyStyle(transparent=transparent, lineart=lineart, ink_rgb=ink_rgb, reading=reading)
 
 
-def _looks_like_lineart(key: np.ndarray, transparent: bool) -> bool:
+def _looks_like_lineart(key: np.ndarray, transparent: bool, reading: InkReading) -> bool:
     """Grey strokes without filled areas. Subsampled: the decision needs no full resolution."""
     small = np.ascontiguousarray(key[::2, ::2])
     rgb, alpha = small[..., :3], small[..., 3]
@@ -51,7 +57,7 @@ def _looks_like_lineart(key: np.ndarray, transparent: bool) -> bool:
     # Strokes vanish under an opening with a 7x7 disc (≈14 px at full size); fills survive it:
     # large blacks among the dark pixels, grey tones among the light ones (a stroke's light
     # pixels are only its anti-aliased rim).
-    ink = ink_map(small, transparent)
+    ink = ink_map(small, transparent, reading)
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (7, 7))
     for part in (ink > 0.5, drawn & (ink <= 0.5)):
         kept = cv2.morphologyEx(part.astype(np.uint8), cv2.MORPH_OPEN, kernel)
@@ -60,12 +66,12 @@ def _looks_like_lineart(key: np.ndarray, transparent: bool) -> bool:
     return True
 
 
-def _stroke_colour(keys: list[np.ndarray], transparent: bool) -> np.ndarray:
+def _stroke_colour(keys: list[np.ndarray], transparent: bool, reading: InkReading) -> np.ndarray:
     """Median colour of the inkiest pixels (black for ordinary line art)."""
     samples = []
     for k in keys:
         small = k[::2, ::2]
-        ink = ink_map(small, transparent)
+        ink = ink_map(small, transparent, reading)
         strong = ink > 0.8
         if strong.any():
             samples.append(small[..., :3][strong])
@@ -74,13 +80,13 @@ def _stroke_colour(keys: list[np.ndarray], transparent: bool) -> np.ndarray:
     return np.median(np.concatenate(samples), axis=0).astype(np.float32)
 
 
-def ink_map(key: np.ndarray, transparent: bool) -> np.ndarray:
-    """HxW float32 ink in [0, 1]: darkness on paper, alpha × darkness on a layer."""
-    luma = key[..., :3] @ LUMA
+def ink_map(key: np.ndarray, transparent: bool, reading: InkReading = InkReading()) -> np.ndarray:
+    """HxW float32 ink in [0, 1]: darkness on paper, alpha on a layer, both relative to ``reading``
+    (the default reads black ink on white paper and opaque strokes on a layer)."""
     if transparent:
         # Light marks on a layer (white highlights) still count as drawing by alpha.
-        return np.ascontiguousarray(key[..., 3], dtype=np.float32)
-    return np.clip(1.0 - luma, 0.0, 1.0).astype(np.float32)
+        return reading.of_alpha(key[..., 3])
+    return reading.of_luma(key[..., :3] @ LUMA)
 
 
 def outline_map(key: np.ndarray, transparent: bool) -> np.ndarray:
@@ -102,7 +108,7 @@ def flow_image(key: np.ndarray, style: KeyStyle, scale: float, reach: float) -> 
     h, w = key.shape[:2]
     size = (max(int(round(w * scale)), 8), max(int(round(h * scale)), 8))
     if style.lineart:
-        ink = ink_map(key, style.transparent)
+        ink = style.ink(key)
         small = cv2.resize(ink, size, interpolation=cv2.INTER_AREA)
         # Area averaging dilutes thin strokes (a 2 px line at 1/4 scale averages
         # to ~0.5), so a low threshold keeps them; paper noise averages away.

@@ -145,15 +145,21 @@ def make_sequence(job: InbetweenJob, progress: Progress | None = None,
     mode, vector_keys = choose_mode(mode, [r.rgba for r in rasters], job.line_width, job.device)
     try:
         if mode == "vector":
+            from ..inbetween.selfcheck import FrameChecker, check_frames
             from ..strokes.raster import inbetween_vector
             made_frames = inbetween_vector([r.rgba for r in rasters], key_times, [f["position"] for f in wanted],
                                            prepared=vector_keys, progress=progress, cancel=cancel)
-            result = InbetweenResult(made_frames, "vector", "cpu")
+            widths = vector_keys.widths
+            checked = check_frames(FrameChecker([r.rgba for r in rasters], vector_keys.style), made_frames, key_times,
+                                   [f["position"] for f in wanted], lambda i: (widths[i] + widths[i + 1]) / 2.0)
+            result = InbetweenResult([f for f, _ in checked], "vector", "cpu", checks=[c for _, c in checked])
         else:
             result = inbetween([r.rgba for r in rasters], key_times, [f["position"] for f in wanted], mode=mode,
                                device=job.device, line_width=job.line_width, progress=progress, cancel=cancel)
     except ValueError as error:  # the engine's refusal of an option (an unavailable device, say)
         raise BadInput(str(error)) from None
+    for n, frame in enumerate(wanted):
+        frame.update(result.check(n).to_json())
     made = iter(result.frames)
     keys = iter(rasters)
     images = [next(keys).rgba if frame["key"] else next(made) for frame in frames]

@@ -25,7 +25,7 @@ import cv2
 import numpy as np
 
 from ..inbetween.pair import PairInbetweener
-from ..inbetween.represent import KeyStyle, flow_image, ink_map, outline_map
+from ..inbetween.represent import KeyStyle, flow_image, outline_map
 
 REP_CHANNELS = 5
 PRIOR_CHANNELS = 6  # flows at t into key 0 and key 1 (normalised), and each key's reliability
@@ -52,7 +52,7 @@ def working_size(shape: tuple[int, ...], long_side: int) -> tuple[int, int]:
 
 def key_ink(key: np.ndarray, style: KeyStyle) -> np.ndarray:
     """Full-size ink the line post-processor redraws: strokes for line art, dark outlines for cels."""
-    return ink_map(key, style.transparent) if style.lineart else outline_map(key, style.transparent)
+    return style.ink(key) if style.lineart else outline_map(key, style.transparent)
 
 
 def represent(key: np.ndarray, style: KeyStyle, size: tuple[int, int], ink: np.ndarray | None = None) -> np.ndarray:

@@ -20,7 +20,7 @@ from scipy.ndimage import map_coordinates
 from scipy.spatial import cKDTree
 
 from ..inbetween.pair import KeyBank, PairInbetweener
-from ..inbetween.represent import KeyStyle, ink_map
+from ..inbetween.represent import KeyStyle
 from ..lines import INK_THRESHOLD
 from .interpolate import Frame, StrokeInbetweener
 from .model import Drawing, Stroke
@@ -53,7 +53,7 @@ class FlowGuide:
         end = self.carry(stroke, gap, from_first, 1.0 if from_first else 0.0)
         other = gap + 1 if from_first else gap
         if other not in self._to_ink:
-            paper = ink_map(self.bank.keys[other], self.bank.style.transparent) <= INK_THRESHOLD
+            paper = self.bank.style.ink(self.bank.keys[other]) <= INK_THRESHOLD
             self._to_ink[other] = cv2.distanceTransform(paper.astype(np.uint8), cv2.DIST_L2, 3)
         dist = map_coordinates(self._to_ink[other], end.points[:, [1, 0]].T, order=1, mode="nearest")
         return float(dist.mean()) <= LAND_WIDTHS * width + LAND_PX

@@ -9,7 +9,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from ..errors import Cancelled
-from ..inbetween.represent import KeyStyle, analyse_keys, ink_map
+from ..inbetween.represent import KeyStyle, analyse_keys
 from ..metrics import chamfer_distance
 from ..timing import gap_of
 from .guide import FlowGuide, guided
@@ -53,7 +53,7 @@ def vectorize_keys(keys: Sequence[np.ndarray], line_width: float | None = None) 
     style = analyse_keys(list(keys))
     drawings, widths, fidelity = [], [], []
     for key in keys:
-        ink = ink_map(key, style.transparent)
+        ink = style.ink(key)
         drawing, measured = vectorize(ink, line_width)
         size = (key.shape[1], key.shape[0])
         width = measured

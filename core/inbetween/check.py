@@ -1,0 +1,55 @@
+"""What a generated frame says about itself: how far to trust it, and which parts fell back.
+
+Every inbetweening path (line art, cels, finished colour frames, learned) returns one ``FrameCheck`` per
+frame. The job writes it into the manifest and the protocol; the hosts show the artist which frames to check.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import cv2
+import numpy as np
+
+# Below this a host flags the frame for the artist to check (a layer colour, a frame label, a report line).
+CHECK_BELOW = 0.6
+
+
+@dataclass(frozen=True)
+class FrameCheck:
+    """The self-check of one generated frame.
+
+    ``confidence`` in [0, 1]: 1 the frame passed every check as generated; lower where parts fell back or
+    the correspondence was doubtful. ``fallback`` names what replaced the generated frame or parts of it:
+    "" (nothing), "parts" (some regions), "hold" (the nearer key, whole), "cross-fade" (the keys blended,
+    whole). ``regions`` are full-size pixel boxes (x, y, width, height) that fell back. ``note`` is one line
+    an artist can read ("" when there is nothing to say).
+    """
+
+    confidence: float = 1.0
+    fallback: str = ""
+    regions: tuple[tuple[int, int, int, int], ...] = field(default_factory=tuple)
+    note: str = ""
+
+    @property
+    def flagged(self) -> bool:
+        return self.confidence < CHECK_BELOW
+
+    def to_json(self) -> dict[str, Any]:
+        """The manifest's / protocol's per-frame fields."""
+        return {
+            "confidence": round(float(self.confidence), 3),
+            "check": self.flagged,
+            "fallback": self.fallback,
+            "fallback_regions": [list(map(int, box)) for box in self.regions],
+            **({"note": self.note} if self.note else {}),
+        }
+
+
+def boxes_of(mask: np.ndarray, min_area: int = 1, limit: int = 32) -> tuple[tuple[int, int, int, int], ...]:
+    """Bounding boxes (x, y, w, h) of a boolean mask's connected pieces, largest first, at most ``limit``."""
+    pieces, _, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+    found = [tuple(int(v) for v in stats[n, :4]) for n in range(1, pieces) if stats[n, 4] >= min_area]
+    found.sort(key=lambda box: -box[2] * box[3])
+    return tuple(found[:limit])  # type: ignore[return-value]
+
