@@ -286,3 +286,17 @@ def _exit_status(process: subprocess.Popen[bytes]) -> int | None:
         return process.wait(timeout=2.0)
     except subprocess.TimeoutExpired:
         return None
+
+
+def frames_to_check(placed: list[tuple[int | str, dict[str, Any]]]) -> str:
+    """One line for the artist naming the generated frames whose self-check asks for a look, from
+    (frame number or file name, the engine's frame entry) pairs; "" when every frame passed. Entries carry `check`
+    (bool), `confidence` and an optional `note` (the engine's manifest and responses)."""
+    flagged = [(number, entry) for number, entry in placed if entry.get("check")]
+    if not flagged:
+        return ""
+    numbers = ", ".join(str(number) for number, _ in flagged)
+    worst_number, worst = min(flagged, key=lambda item: item[1].get("confidence", 0.0))
+    why = f" ({worst['note']})" if worst.get("note") else ""
+    return (f"check frame{'s' if len(flagged) > 1 else ''} {numbers}: the least sure is {worst_number}, "
+            f"confidence {worst.get('confidence', 0.0):.2f}{why}")

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from nakawari.inbetween import inbetween
-from nakawari.inbetween.ink_levels import InkReading, measure_ink_reading
+from nakawari.inbetween.ink_reading import InkReading, measure_ink_reading
 from nakawari.inbetween.represent import analyse_keys
 from nakawari.metrics import chamfer_distance
 

@@ -70,14 +70,16 @@ def prepare(context: Any, options: plan.Options, which: str) -> Prepared:
     return prepared
 
 
-def apply(prepared: Prepared, responses: list[dict[str, Any]]) -> tuple[int, list[str]]:
-    """Write the engine's frames into empty frames (BREAKDOWN); (frames written, frames left alone). Everything
-    is checked before the first frame is written, so a refusal leaves the scene as it was."""
+def apply(prepared: Prepared, responses: list[dict[str, Any]]) -> tuple[int, list[str], str]:
+    """Write the engine's frames into empty frames (BREAKDOWN); (frames written, frames left alone, the line
+    naming frames whose self-check asks for a look). Everything is checked before the first frame is written,
+    so a refusal leaves the scene as it was."""
     obj = bpy.data.objects.get(prepared.object_name)  # looked up again: the artist may have changed things
     if obj is None:
         raise plan.UserError(f"The object '{prepared.object_name}' is gone; nothing was written")
     gp = adapter_for(obj)
     frames = []
+    placed: list[tuple[int, dict[str, Any]]] = []
     for request, response in zip(prepared.requests, responses):
         if request.layer not in gp.layer_names():
             raise plan.UserError(f"Layer '{request.layer}' is gone; nothing was written")
@@ -86,6 +88,7 @@ def apply(prepared: Prepared, responses: list[dict[str, Any]]) -> tuple[int, lis
         for number, frame in plan.placements(request, response):
             strokes = plan.host_strokes(frame, keys, prepared.key_strokes[request.layer], flipped)
             frames.append((request.layer, number, strokes))
+            placed.append((number, frame))
     written, skipped = 0, []
     for layer, number, strokes in frames:
         try:
@@ -93,7 +96,7 @@ def apply(prepared: Prepared, responses: list[dict[str, Any]]) -> tuple[int, lis
             written += 1
         except FrameExists:  # drawn by the artist while the engine worked: theirs stays
             skipped.append(f"{layer}:{number}")
-    return written, skipped
+    return written, skipped, engine.client.frames_to_check(placed)
 
 
 class NAKAWARI_OT_generate_inbetweens(EngineModal, bpy.types.Operator):
@@ -154,7 +157,7 @@ class NAKAWARI_OT_generate_inbetweens(EngineModal, bpy.types.Operator):
         LAST_TIMING["engine_s"] = state.engine_s
         started = time.perf_counter()
         try:
-            written, skipped = apply(self._prepared, state.responses)
+            written, skipped, to_check = apply(self._prepared, state.responses)
         except (plan.UserError, RuntimeError) as error:
             self.report({"ERROR"}, str(error))
             return {"CANCELLED"}
@@ -165,7 +168,9 @@ class NAKAWARI_OT_generate_inbetweens(EngineModal, bpy.types.Operator):
             message += f"; frames drawn meanwhile left as they are: {', '.join(skipped)}"
         if self._prepared.notes:
             message += "; " + "; ".join(self._prepared.notes)
-        self.report({"INFO"}, message)
+        if to_check:  # the engine's self-check doubted these frames: the artist looks at them first
+            message += f"; {to_check}"
+        self.report({"WARNING"} if to_check else {"INFO"}, message)
         if context.area is not None:
             context.area.tag_redraw()
         return {"FINISHED"} if written else {"CANCELLED"}

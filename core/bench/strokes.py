@@ -13,6 +13,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from ..inbetween.check import DOUBTFUL_MATCH
 from ..metrics import chamfer_distance
 from ..strokes import Drawing, Stroke, inbetween_strokes, render_drawing
 from ..strokes.geometry import resample_many
@@ -29,7 +30,6 @@ PIECES = "2 keys, shuffled + reversed, 4 lines drawn in two pieces"
 TARGET_CORRESPONDENCE = 0.98     # on shuffled / reversed keys
 TARGET_ARC_RATIO = 1 / 3         # three keys on arcs: mean point error ≤ 1/3 of the baseline's
 TARGET_SPEED_S = 0.050           # 200 strokes × 100 points × 7 inbetweens
-DOUBTFUL = 0.1                   # a confidence a host might flag a pair below
 METRIC_SAMPLES = 64
 CLOSED_SAMPLES = 256
 
@@ -119,7 +119,7 @@ class Scores:
 
 
 def flagged_share(confidences: list[float]) -> float:
-    return sum(c < DOUBTFUL for c in confidences) / max(len(confidences), 1)
+    return sum(c < DOUBTFUL_MATCH for c in confidences) / max(len(confidences), 1)
 
 
 def score(cases: Sequence[StrokeCase], method: Method) -> Scores:
@@ -215,7 +215,7 @@ def bench_strokes(*, quick: bool = False, device: str = "auto") -> int:
         print()
     right = [c for scores in results.values() for c in scores[OURS].confidence_right]
     wrong = [c for scores in results.values() for c in scores[OURS].confidence_wrong]
-    print(f"doubtful pairs (confidence < {DOUBTFUL}, what a host would flag), {OURS}, all suites: "
+    print(f"doubtful pairs (confidence < {DOUBTFUL_MATCH}, what a host would flag), {OURS}, all suites: "
           f"{flagged_share(right):.0%} of {len(right)} right pairs, {flagged_share(wrong):.0%} of {len(wrong)} wrong ones\n")
     speed = time_speed()
 

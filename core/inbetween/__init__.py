@@ -13,6 +13,7 @@ Flow mode, in short (details in the modules):
   torch_backend.py  the same warping and fusion on torch (CUDA when available)
 
 Learned mode (``mode="learned"``): the trained network shipped under core/models/ (nakawari.learned).
+Frames mode (``mode="frames"``): finished colour frames (painted backgrounds, shading), frames.py.
 """
 
 from __future__ import annotations
@@ -26,18 +27,20 @@ from ..errors import Cancelled
 from ..timing import gap_of
 from .check import FrameCheck
 from .device import resolve_device
+from .frames import inbetween_frames
+from .fallback import moved_pieces
 from .pair import KeyBank, PairInbetweener
 from .selfcheck import FrameChecker, check_frames
 
 __all__ = ["Cancelled", "FrameCheck", "InbetweenResult", "PairInbetweener", "inbetween", "MODES"]
 
-MODES = ("flow", "learned")
+MODES = ("flow", "learned", "frames")
 
 
 @dataclass
 class InbetweenResult:
     frames: list[np.ndarray]   # RGBA float32, one per requested time, in the order given
-    mode: str                  # "flow" or "learned"
+    mode: str                  # "flow", "learned" or "frames"
     device: str                # "cpu" or "cuda": where warping/fusion actually ran
     backend: str = ""          # learned mode: what ran the model, e.g. "onnxruntime CPUExecutionProvider"
     checks: list[FrameCheck] = field(default_factory=list)  # one per frame (empty: nothing checked)
@@ -71,6 +74,9 @@ def inbetween(keys: Sequence[np.ndarray], key_times: Sequence[float], times: Seq
     for t in times:
         if not kt[0] <= float(t) <= kt[-1]:
             raise ValueError(f"time {t} is outside the keys' range [{kt[0]}, {kt[-1]}]")
+    if mode == "frames":  # CPU only: DIS flow and cv2 warps
+        made, checks = inbetween_frames(keys_f, kt, [float(t) for t in times], progress=progress, cancel=cancel)
+        return InbetweenResult(frames=made, mode=mode, device="cpu", checks=checks)
     bank = KeyBank.of(keys_f, kt)
     checker = FrameChecker(bank.keys, bank.style)
     if mode == "learned":
@@ -88,7 +94,7 @@ def inbetween(keys: Sequence[np.ndarray], key_times: Sequence[float], times: Seq
         if cancel is not None and cancel():
             raise Cancelled(f"cancelled after {n} of {total} frames")
         frame, check = check_frames(checker, [_frame_at(float(t), bank, pairs, resolved, line_width)], kt, [float(t)],
-                                    _width_of_gap(bank, pairs, line_width))[0]
+                                    _width_of_gap(bank, pairs, line_width), _mover(pairs))[0]
         frames.append(frame)
         checks.append(check)
         if progress is not None:
@@ -119,3 +125,14 @@ def _width_of_gap(bank: KeyBank, pairs: dict[int, PairInbetweener], line_width: 
         widths = [w for w in (bank.line_width(i), bank.line_width(i + 1)) if w > 0]
         return float(np.mean(widths)) if widths else 1.0
     return width
+
+
+def _mover(pairs: dict[int, PairInbetweener]) -> Callable[[int, float], np.ndarray]:
+    """The self-check's fall-back for gap i at local time t: the nearer key's ink pieces moved whole along
+    the pair's own motion (arcs and rigid parts included)."""
+    def move(i: int, t: float) -> np.ndarray:
+        pair = pairs[i]
+        near_first = t <= 0.5
+        displacement = pair.displacements(t)[0 if near_first else 1]
+        return moved_pieces(pair.bank.ink(i if near_first else i + 1), displacement, pair.bank.scale)
+    return move

@@ -13,6 +13,8 @@ import numpy as np
 
 # Below this a host flags the frame for the artist to check (a layer colour, a frame label, a report line).
 CHECK_BELOW = 0.6
+# A stroke pair matched with less confidence than this is doubtful (the strokes bench flags it too).
+DOUBTFUL_MATCH = 0.1
 
 
 @dataclass(frozen=True)
@@ -21,8 +23,8 @@ class FrameCheck:
 
     ``confidence`` in [0, 1]: 1 the frame passed every check as generated; lower where parts fell back or
     the correspondence was doubtful. ``fallback`` names what replaced the generated frame or parts of it:
-    "" (nothing), "parts" (some regions), "hold" (the nearer key, whole), "cross-fade" (the keys blended,
-    whole). ``regions`` are full-size pixel boxes (x, y, width, height) that fell back. ``note`` is one line
+    "" (nothing), "parts" (some regions), "moved" (the nearer key's pieces, each moved whole), "hold" (the
+    nearer key, as drawn), "cross-fade" (the keys blended, whole). ``regions`` are full-size pixel boxes (x, y, width, height) that fell back. ``note`` is one line
     an artist can read ("" when there is nothing to say).
     """
 
@@ -53,3 +55,18 @@ def boxes_of(mask: np.ndarray, min_area: int = 1, limit: int = 32) -> tuple[tupl
     found.sort(key=lambda box: -box[2] * box[3])
     return tuple(found[:limit])  # type: ignore[return-value]
 
+
+
+def stroke_gap_check(matches: dict[str, Any]) -> FrameCheck:
+    """The check of the frames in one gap of vector inbetweens, from that gap's matches (``matches_to_json``):
+    doubtful pairs and strokes without a partner (they fade in or out) lower the confidence."""
+    pairs = matches.get("pairs", [])
+    unmatched = len(matches.get("unmatched_from", [])) + len(matches.get("unmatched_to", []))
+    total = len(pairs) + unmatched
+    if total == 0:
+        return FrameCheck()
+    doubtful = sum(pair["confidence"] < DOUBTFUL_MATCH for pair in pairs)
+    confidence = 1.0 - doubtful / total - 0.5 * unmatched / total
+    notes = ([f"{doubtful} of {len(pairs)} stroke pairs are doubtful"] if doubtful else []) + (
+        [f"{unmatched} strokes have no partner and fade"] if unmatched else [])
+    return FrameCheck(confidence=max(confidence, 0.0), note="; ".join(notes))

@@ -8,7 +8,7 @@ can always keep or redraw a held drawing) and says so, with the boxes where it b
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
@@ -40,6 +40,7 @@ class SelfCheckSettings:
     mend_widths: float = 3.0         # gaps of a dashed line up to about this many widths are closed
     break_doubt: float = 0.5         # lines broken into many more pieces than the keys' lower confidence this much
     bridge_widths: float = 4.0       # a line's end this close to another piece is joined to it
+    moved_confidence: float = 0.4    # a frame of moved key pieces is clean but only an approximation
     fall_back_below: float = 0.35    # pieces or ink this far off: the frame is replaced by the nearer key
 
 
@@ -87,13 +88,25 @@ class FrameChecker:
             self._inks[k] = self.ink(self.keys[k])
         return self._inks[k]
 
-    def check(self, frame: np.ndarray, gap: int, t: float, width: float) -> tuple[np.ndarray, FrameCheck]:
-        """The frame to use at local time ``t`` in (0, 1) of the gap after key ``gap`` (specks no key has
-        erased and broken lines mended, or a copy of the nearer key when the frame failed) and its check."""
+    def check(self, frame: np.ndarray, gap: int, t: float, width: float,
+              moved: Callable[[], np.ndarray] | None = None) -> tuple[np.ndarray, FrameCheck]:
+        """The frame to use at local time ``t`` in (0, 1) of the gap after key ``gap`` and its check: specks
+        no key has erased and broken lines mended; where the frame failed, the nearer key's pieces moved
+        whole (``moved()``: that ink, line art only) when they pass, else a copy of the nearer key."""
         verdict = judge(self.ink(frame), self.key_ink(gap), self.key_ink(gap + 1), t, width, self.settings,
                         mend=self.style.lineart)
         if verdict.hold:
-            return self.keys[gap if t <= 0.5 else gap + 1].copy(), verdict.check
+            nearer = gap if t <= 0.5 else gap + 1
+            if moved is not None and self.style.lineart:
+                moved_ink = moved()
+                again = judge(moved_ink, self.key_ink(gap), self.key_ink(gap + 1), t, width, self.settings, mend=False)
+                if not again.hold:
+                    which = "first" if nearer == gap else "second"
+                    note = f"{verdict.check.note.split(': held')[0]}: moved the {which} key's pieces whole instead"
+                    check = replace(verdict.check, fallback="moved", note=note,
+                                    confidence=min(again.check.confidence, self.settings.moved_confidence))
+                    return compose_lineart(moved_ink, self.style, frame.shape), check
+            return self.keys[nearer].copy(), verdict.check
         if verdict.ink is None:
             return frame, verdict.check
         changed = verdict.ink != self.ink(frame)
@@ -103,8 +116,10 @@ class FrameChecker:
 
 
 def check_frames(checker: FrameChecker, frames: Sequence[np.ndarray], key_times: Sequence[float],
-                 times: Sequence[float], width_of_gap: Callable[[int], float]) -> list[tuple[np.ndarray, FrameCheck]]:
-    """Each frame at its time after its check (a frame at a key's own time is that key: nothing to check)."""
+                 times: Sequence[float], width_of_gap: Callable[[int], float],
+                 mover: Callable[[int, float], np.ndarray] | None = None) -> list[tuple[np.ndarray, FrameCheck]]:
+    """Each frame at its time after its check (a frame at a key's own time is that key: nothing to check).
+    ``mover(gap, local_t)``: the nearer key's pieces moved whole to that time (ink), for frames that fail."""
     checked = []
     for frame, t in zip(frames, times):
         if t in key_times:
@@ -112,7 +127,8 @@ def check_frames(checker: FrameChecker, frames: Sequence[np.ndarray], key_times:
             continue
         i = gap_of(key_times, t)
         local = (t - key_times[i]) / (key_times[i + 1] - key_times[i])
-        checked.append(checker.check(frame, i, local, width_of_gap(i)))
+        moved = None if mover is None else (lambda i=i, local=local: mover(i, local))
+        checked.append(checker.check(frame, i, local, width_of_gap(i), moved))
     return checked
 
 

@@ -10,9 +10,10 @@ from typing import Any, Callable
 from .. import __version__
 from ..errors import BadInput
 from ..files import write_atomically
+from ..inbetween.check import stroke_gap_check
 from ..strokes.interpolate import UNMATCHED_MODES, inbetween_strokes
 from ..strokes.io import FORMAT, VERSION, drawing_to_json, keys_from_json, matches_to_json
-from ..timing import Ease, parse_ease, plan_count, plan_times
+from ..timing import Ease, gap_of, parse_ease, plan_count, plan_times
 
 Progress = Callable[[int, int, str], None]
 
@@ -66,16 +67,20 @@ def run_strokes(request: dict, progress: Progress | None = None,
     frames, engine = inbetween_strokes(keys, key_times, [p for _, p in wanted], unmatched=unmatched, arcs=arcs,
                                        order_hint=order_hint, join_pieces=join_pieces, progress=progress,
                                        cancel=cancel)
+    matches = matches_to_json(engine)
+    gap_checks = [stroke_gap_check(gap) for gap in matches]
     out_frames = []
     for (time, position), frame in zip(wanted, frames):
         strokes = drawing_to_json(frame.drawing)
         for stroke, source in zip(strokes, frame.sources):
             stroke["source"] = source
-        out_frames.append({"time": time, "position": position, "key": position in key_times, "strokes": strokes})
+        is_key = position in key_times
+        check = {} if is_key else gap_checks[gap_of(key_times, position)].to_json()
+        out_frames.append({"time": time, "position": position, "key": is_key, **check, "strokes": strokes})
     return {"format": FORMAT, "version": VERSION, "kind": "inbetweens", "engine": __version__,
             "key_times": key_times, "ease": {"name": ease.name, "strength": ease.strength},
             "unmatched": unmatched, "arcs": arcs, "order_hint": order_hint, "join_pieces": join_pieces,
-            "frames": out_frames, "matches": matches_to_json(engine)}
+            "frames": out_frames, "matches": matches}
 
 
 def read_request(path: str) -> dict:

@@ -16,9 +16,10 @@ from typing import Any, Callable
 
 from krita import Krita
 
-from .client import EngineClient
+from .client import EngineClient, frames_to_check
 from .document import FrameWriter, LayerSource, load_pixels, outside_mask, paste_layer
-from .plan import UserError, describe, inbetween_request, placements, plan_generation, unique_name
+from .plan import (UserError, describe, inbetween_request, placed_entries, placements, plan_generation,
+                   unique_name)
 from .qt import QtCore, QtWidgets
 from .settings import Settings
 from .task import EngineTask
@@ -177,6 +178,7 @@ class Controller(QtCore.QObject):
         def apply(manifest: dict[str, Any]) -> None:
             source.check_still_open()
             frames = [(t, load_pixels(path, rect)) for t, path in placements(plan, manifest, folder / "out")]
+            to_check = frames_to_check(placed_entries(plan, manifest))
             if new_layer:
                 layer = source.add_layer_above(unique_name(f"{source.name} inbetweens", source.layer_names()))
                 layer.enableAnimation()
@@ -184,12 +186,12 @@ class Controller(QtCore.QObject):
                 layer = source.node
             self._writing = True  # too late to cancel: Krita is adding the frames
             writer = FrameWriter(source.document, layer, frames, rect,
-                                 lambda error: self._written(error, layer, new_layer, len(frames)))
+                                 lambda error: self._written(error, layer, new_layer, len(frames), to_check))
             writer.start()
 
         self._run("inbetween", params, f"Generating {describe(plan, source.document.framesPerSecond())}…", apply)
 
-    def _written(self, error: Exception | None, layer, new_layer: bool, count: int) -> None:
+    def _written(self, error: Exception | None, layer, new_layer: bool, count: int, to_check: str = "") -> None:
         self._clean_workdir()
         if error is not None:
             if new_layer:
@@ -197,7 +199,8 @@ class Controller(QtCore.QObject):
             log.error("writing frames failed: %s", error)
             self.report(f"The frames could not be added to the layer: {error}. The document is as before.")
             return
-        self._finish(f"Added {count} inbetweens to '{layer.name()}'.")
+        # Frames whose self-check failed or doubted are named, so the artist knows which to look at first.
+        self._finish(f"Added {count} inbetweens to '{layer.name()}'." + (f" Please {to_check}." if to_check else ""))
 
     # --- current-frame jobs ------------------------------------------------------------------------
     def _current_frame_job(self, capability: str) -> None:

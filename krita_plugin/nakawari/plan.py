@@ -91,13 +91,18 @@ def inbetween_request(plan: Plan, key_files: list[str], out: str, ease: str, mod
     return params
 
 
-def placements(plan: Plan, manifest: dict[str, Any], out: str | Path) -> list[tuple[int, Path]]:
-    """(frame, file) for every generated drawing: the engine's inbetweens in time order go to the plan's
-    frames in order (with an ease, the engine's times are fractions of the gap; the order is what counts)."""
+def placed_entries(plan: Plan, manifest: dict[str, Any]) -> list[tuple[int, dict[str, Any]]]:
+    """(frame, manifest entry) for every generated drawing: the engine's inbetweens in time order go to the
+    plan's frames in order (with an ease, the engine's times are fractions of the gap; the order is what counts)."""
     made = sorted((f for f in manifest.get("frames", []) if not f.get("key")), key=lambda f: f["time"])
     if len(made) != len(plan.frames):
         raise RuntimeError(f"the engine returned {len(made)} inbetweens for {len(plan.frames)} frames")
-    return [(frame, Path(out) / entry["file"]) for frame, entry in zip(plan.frames, made)]
+    return list(zip(plan.frames, made))
+
+
+def placements(plan: Plan, manifest: dict[str, Any], out: str | Path) -> list[tuple[int, Path]]:
+    """(frame, file) for every generated drawing (see ``placed_entries``)."""
+    return [(frame, Path(out) / entry["file"]) for frame, entry in placed_entries(plan, manifest)]
 
 
 def unique_name(wanted: str, taken: set[str]) -> str:

@@ -42,7 +42,7 @@ class InkReading:
 
 
 @dataclass(frozen=True)
-class InkLevelSettings:
+class InkReadingSettings:
     """How the levels are measured (shares of pixels, luma / alpha levels in [0, 1])."""
 
     paper_percentile: float = 90.0   # most of a line drawing is paper; robust to scanned paper and specks
@@ -57,7 +57,7 @@ class InkLevelSettings:
 
 
 def measure_ink_reading(keys: Sequence[np.ndarray], transparent: bool,
-                        settings: InkLevelSettings = InkLevelSettings()) -> InkReading:
+                        settings: InkReadingSettings = InkReadingSettings()) -> InkReading:
     """One reading for all ``keys`` (RGBA float32, HxWx4). Keys without any drawing read as black on white."""
     step = settings.sample_step
     if transparent:
