@@ -10,7 +10,7 @@ import pytest
 
 from engine_helpers import engine_executable, key_pair
 from nakawari import __version__
-from nakawari.client import ENV_VAR, EngineCancelled, EngineClient, EngineError, find_engine
+from nakawari.client import ENV_VAR, EngineCancelled, EngineClient, EngineError, find_engine, frames_to_check
 
 
 def _fake_engine(folder: Path, body: str) -> str:
@@ -112,3 +112,14 @@ def test_timeout_asks_the_engine_to_stop(tmp_path):
     assert time.monotonic() - began < 5
     client.close(timeout=0.5)
     assert not client.running
+
+
+def test_frames_to_check_names_the_flagged_frames_and_the_least_sure() -> None:
+    placed = [(3, {"check": False, "confidence": 0.9}),
+              (4, {"check": True, "confidence": 0.5, "note": "erased 3 specks no key has"}),
+              (5, {"check": True, "confidence": 0.2, "note": "its lines turned to dust: held the first key"})]
+    line = frames_to_check(placed)
+    assert line.startswith("check frames 4, 5:")
+    assert "least sure is 5, confidence 0.20 (its lines turned to dust: held the first key)" in line
+    assert frames_to_check(placed[:1]) == ""
+    assert frames_to_check([(7, {"check": True, "confidence": 0.4})]) == "check frame 7: the least sure is 7, confidence 0.40"

@@ -10,7 +10,7 @@ from nakawari.cli import main
 from nakawari.image import write_image
 from nakawari.inbetween.check import CHECK_BELOW, FrameCheck
 from nakawari.inbetween.represent import analyse_keys
-from nakawari.inbetween.selfcheck import FrameChecker, SelfCheckSettings, judge
+from nakawari.inbetween.selfcheck import FrameChecker, KeyInk, SelfCheckSettings, judge
 
 
 def line_key(offset: int, size: tuple[int, int] = (160, 240)) -> np.ndarray:
@@ -72,7 +72,8 @@ def test_a_torn_line_is_mended() -> None:
     torn = mid.copy()
     for x in range(40, 190, 40):  # the long stroke torn into long dashes (a torn line, not dust)
         torn[120:145, x:x + 5] = 0.0
-    verdict = judge(torn, a, b, 0.5, 3.0, SelfCheckSettings())
+    settings = SelfCheckSettings()
+    verdict = judge(torn, KeyInk.of(a, 3.0, settings), KeyInk.of(b, 3.0, settings), 0.5, 3.0, settings)
     assert not verdict.hold and verdict.ink is not None
     pieces = lambda m: cv2.connectedComponents((m > 0.5).astype(np.uint8))[0] - 1  # noqa: E731
     assert pieces(verdict.ink) < pieces(torn)

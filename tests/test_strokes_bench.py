@@ -4,7 +4,8 @@ from __future__ import annotations
 import numpy as np
 
 from nakawari.bench import SUITES
-from nakawari.bench.strokes import DOUBTFUL, blender_method, curve_error, flagged_share, nakawari_method, score
+from nakawari.bench.strokes import blender_method, curve_error, flagged_share, nakawari_method, score
+from nakawari.inbetween.check import DOUBTFUL_MATCH
 from nakawari.strokes import Drawing, Stroke
 from nakawari.synth.figures import articulated_motion
 from nakawari.synth.strokes import EXTRA, pose_strokes, speed_keys, stroke_case
@@ -55,5 +56,5 @@ def test_speed_keys_and_registration() -> None:
 
 
 def test_flagged_share_counts_pairs_below_the_doubtful_confidence() -> None:
-    assert flagged_share([DOUBTFUL / 2, DOUBTFUL, 0.9, 0.0]) == 0.5
+    assert flagged_share([DOUBTFUL_MATCH / 2, DOUBTFUL_MATCH, 0.9, 0.0]) == 0.5
     assert flagged_share([]) == 0.0

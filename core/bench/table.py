@@ -14,6 +14,8 @@ def format_table(title: str, header: Sequence[str], rows: Sequence[Sequence[obje
 
 
 def _cell(value: object) -> str:
+    if isinstance(value, float) and value != value:
+        return "n/a"  # NaN: the figure does not apply (say, a metric defined for white paper on grey paper)
     if isinstance(value, float):
         return f"{value:.3f}" if abs(value) < 100 else f"{value:.1f}"
     return str(value)

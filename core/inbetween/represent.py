@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 
 from ..image import LUMA
-from .ink_levels import InkReading, measure_ink_reading
+from .ink_reading import InkReading, measure_ink_reading
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,7 @@ def analyse_keys(keys: list[np.ndarray]) -> KeyStyle:
     transparent = any(float(k[..., 3].min()) < 0.999 for k in keys)
     reading = measure_ink_reading(keys, transparent)
     lineart = all(_looks_like_lineart(k, transparent, reading) for k in keys)
-    ink_rgb = _stroke_colour(keys, transparent, reading)
+    ink_rgb = _stroke_colour(keys, transparent, reading, lineart)
     return KeyStyle(transparent=transparent, lineart=lineart, ink_rgb=ink_rgb, reading=reading)
 
 
@@ -66,12 +66,13 @@ def _looks_like_lineart(key: np.ndarray, transparent: bool, reading: InkReading)
     return True
 
 
-def _stroke_colour(keys: list[np.ndarray], transparent: bool, reading: InkReading) -> np.ndarray:
-    """Median colour of the inkiest pixels (black for ordinary line art)."""
+def _stroke_colour(keys: list[np.ndarray], transparent: bool, reading: InkReading, lineart: bool) -> np.ndarray:
+    """Median colour of the inkiest pixels (black for ordinary line art); for cels, of their dark outlines
+    (on a layer, white fills are as opaque as the lines: the inkiest by alpha would be the fills)."""
     samples = []
     for k in keys:
         small = k[::2, ::2]
-        ink = ink_map(small, transparent, reading)
+        ink = ink_map(small, transparent, reading) if lineart else outline_map(small, transparent)
         strong = ink > 0.8
         if strong.any():
             samples.append(small[..., :3][strong])

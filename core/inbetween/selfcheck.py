@@ -66,11 +66,32 @@ class InkCensus:
                          ink=float(ink.sum()), dust=dust)
 
 
+@dataclass(frozen=True)
+class KeyInk:
+    """A key's ink with what every check of a frame against it needs (computed once per key and width)."""
+
+    ink: np.ndarray       # HxW float32 in [0, 1]
+    census: InkCensus
+    dots: np.ndarray      # HxW bool: the key's small pieces (dots, specks), which a frame's speck may be
+
+    @staticmethod
+    def of(ink: np.ndarray, width: float, settings: SelfCheckSettings) -> "KeyInk":
+        width = max(float(width), 1.0)
+        labels, areas, _ = _pieces(ink > INK_THRESHOLD)
+        dots = np.isin(labels, np.flatnonzero(areas < 4 * _speck_area(width, settings)) + 1)
+        return KeyInk(ink, InkCensus.of(ink, width, settings), dots)
+
+    def crop(self, box: tuple[slice, slice]) -> "KeyInk":
+        """The same key seen through ``box`` (which holds all its ink: the census stays the whole key's)."""
+        return KeyInk(self.ink[box], self.census, self.dots[box])
+
+
 class FrameChecker:
     """Checks the frames of one set of keys (inks and censuses of the keys computed once, then cached).
 
     Line art is judged and cleaned on its ink; cels are judged on their dark outlines and never erased
-    (erasing would punch holes in the fills).
+    (erasing would punch holes in the fills). Everything runs inside the box around the frame's and the
+    keys' ink: line art is sparse, and the check costs little beside making the frame.
     """
 
     def __init__(self, keys: Sequence[np.ndarray], style: KeyStyle,
@@ -78,41 +99,48 @@ class FrameChecker:
         self.keys = keys
         self.style = style
         self.settings = settings
-        self._inks: dict[int, np.ndarray] = {}
+        self._key_inks: dict[tuple[int, float], KeyInk] = {}
 
     def ink(self, image: np.ndarray) -> np.ndarray:
         return self.style.ink(image) if self.style.lineart else outline_map(image, self.style.transparent)
 
-    def key_ink(self, k: int) -> np.ndarray:
-        if k not in self._inks:
-            self._inks[k] = self.ink(self.keys[k])
-        return self._inks[k]
+    def key_ink(self, k: int, width: float) -> KeyInk:
+        if (k, width) not in self._key_inks:
+            self._key_inks[(k, width)] = KeyInk.of(self.ink(self.keys[k]), width, self.settings)
+        return self._key_inks[(k, width)]
+
+    def judge_full(self, frame_ink: np.ndarray, gap: int, t: float, width: float,
+                   mend: bool) -> tuple[Verdict, tuple[slice, slice]]:
+        """``judge`` of a full-size frame ink inside the box around its and the gap's keys' ink."""
+        key_a, key_b = self.key_ink(gap, width), self.key_ink(gap + 1, width)
+        box = _ink_box((frame_ink, key_a.ink, key_b.ink), pad=int(4 * self.settings.short_widths * max(width, 1.0)))
+        return judge(frame_ink[box], key_a.crop(box), key_b.crop(box), t, width, self.settings, mend), box
 
     def check(self, frame: np.ndarray, gap: int, t: float, width: float,
               moved: Callable[[], np.ndarray] | None = None) -> tuple[np.ndarray, FrameCheck]:
         """The frame to use at local time ``t`` in (0, 1) of the gap after key ``gap`` and its check: specks
         no key has erased and broken lines mended; where the frame failed, the nearer key's pieces moved
         whole (``moved()``: that ink, line art only) when they pass, else a copy of the nearer key."""
-        verdict = judge(self.ink(frame), self.key_ink(gap), self.key_ink(gap + 1), t, width, self.settings,
-                        mend=self.style.lineart)
+        frame_ink = self.ink(frame)
+        verdict, box = self.judge_full(frame_ink, gap, t, width, mend=self.style.lineart)
         if verdict.hold:
             nearer = gap if t <= 0.5 else gap + 1
             if moved is not None and self.style.lineart:
                 moved_ink = moved()
-                again = judge(moved_ink, self.key_ink(gap), self.key_ink(gap + 1), t, width, self.settings, mend=False)
+                again, _ = self.judge_full(moved_ink, gap, t, width, mend=False)
                 if not again.hold:
                     which = "first" if nearer == gap else "second"
                     note = f"{verdict.check.note.split(': held')[0]}: moved the {which} key's pieces whole instead"
                     check = replace(verdict.check, fallback="moved", note=note,
                                     confidence=min(again.check.confidence, self.settings.moved_confidence))
-                    return compose_lineart(moved_ink, self.style, frame.shape), check
-            return self.keys[nearer].copy(), verdict.check
+                    return compose_lineart(moved_ink, self.style, frame.shape), _shifted(check, box)
+            return self.keys[nearer].copy(), _shifted(verdict.check, box)
         if verdict.ink is None:
-            return frame, verdict.check
-        changed = verdict.ink != self.ink(frame)
+            return frame, _shifted(verdict.check, box)
+        changed = verdict.ink != frame_ink[box]
         out = frame.copy()
-        out[changed] = compose_lineart(verdict.ink, self.style, frame.shape)[changed]
-        return out, verdict.check
+        out[box][changed] = compose_lineart(verdict.ink, self.style, verdict.ink.shape)[changed]
+        return out, _shifted(verdict.check, box)
 
 
 def check_frames(checker: FrameChecker, frames: Sequence[np.ndarray], key_times: Sequence[float],
@@ -142,21 +170,20 @@ class Verdict:
     ink: np.ndarray | None = None
 
 
-def judge(frame_ink: np.ndarray, ink_a: np.ndarray, ink_b: np.ndarray, t: float, width: float,
+def judge(frame_ink: np.ndarray, key_a: KeyInk, key_b: KeyInk, t: float, width: float,
           settings: SelfCheckSettings = SelfCheckSettings(), mend: bool = True) -> Verdict:
-    """The check of a frame's ink at local time ``t`` against its keys' inks (HxW float32 in [0, 1], one
-    reading for the three). ``mend`` (line art): erase strange specks before judging, and mend the broken lines
-    of a frame that passed."""
+    """The check of a frame's ink at local time ``t`` against its keys' (HxW float32 in [0, 1], one reading
+    for the three). ``mend`` (line art): erase strange specks before judging, and mend the broken lines
+    of a frame that passed. Region boxes are in the given images' pixels."""
     width = max(float(width), 1.0)
-    census_a, census_b = InkCensus.of(ink_a, width, settings), InkCensus.of(ink_b, width, settings)
-    expected = _lerp(census_a, census_b, t)
+    expected = _lerp(key_a.census, key_b.census, t)
     nearer_name = "first" if t <= 0.5 else "second"
     if expected.ink <= 0.0:
         return Verdict(FrameCheck())
     removed, mended = 0, ()
     ink = frame_ink
     if mend:
-        erase, removed = strange_specks(frame_ink, ink_a, ink_b, width, settings)
+        erase, removed = strange_specks(frame_ink, key_a.dots | key_b.dots, width, settings)
         ink = np.where(erase, np.float32(0.0), frame_ink)
     census = InkCensus.of(ink, width, settings)
     if census.ink <= 0.02 * expected.ink:
@@ -224,20 +251,16 @@ def mend_lines(ink: np.ndarray, places: Sequence[tuple[int, int, int, int]], wid
     return out
 
 
-def strange_specks(frame_ink: np.ndarray, ink_a: np.ndarray, ink_b: np.ndarray, width: float,
+def strange_specks(frame_ink: np.ndarray, key_dots: np.ndarray, width: float,
                    settings: SelfCheckSettings) -> tuple[np.ndarray, int]:
-    """Pixels of the frame's specks that have no speck or dot of a key nearby (with their anti-aliased
-    rims), and how many specks that is."""
+    """Pixels of the frame's specks that have no speck or dot of a key (``key_dots``) nearby (with their
+    anti-aliased rims), and how many specks that is."""
     speck_area = _speck_area(width, settings)
     labels, areas, _ = _pieces(frame_ink > INK_THRESHOLD)
     small = np.flatnonzero(areas < speck_area) + 1
     nothing = np.zeros(frame_ink.shape, dtype=bool)
     if small.size == 0:
         return nothing, 0
-    key_dots = np.zeros(frame_ink.shape, dtype=bool)
-    for ink in (ink_a, ink_b):
-        key_labels, key_areas, _ = _pieces(ink > INK_THRESHOLD)
-        key_dots |= np.isin(key_labels, np.flatnonzero(key_areas < 4 * speck_area) + 1)
     reach = settings.speck_company_widths * width + 2.0
     far = cv2.distanceTransform((~key_dots).astype(np.uint8), cv2.DIST_L2, 3) > reach
     near_pixels = np.bincount(labels[~far], minlength=len(areas) + 1)
@@ -308,3 +331,21 @@ def _lerp(a: InkCensus, b: InkCensus, t: float) -> InkCensus:
     mix = lambda x, y: (1.0 - t) * x + t * y  # noqa: E731
     return InkCensus(pieces=mix(a.pieces, b.pieces), specks=mix(a.specks, b.specks),
                      fragments=mix(a.fragments, b.fragments), ink=mix(a.ink, b.ink), dust=mix(a.dust, b.dust))
+
+
+def _ink_box(inks: Sequence[np.ndarray], pad: int) -> tuple[slice, slice]:
+    """The box around every visible ink of ``inks``, padded (the whole image when there is none)."""
+    mask = np.zeros(inks[0].shape, dtype=np.uint8)
+    for ink in inks:
+        mask |= cv2.compare(ink, 0.02, cv2.CMP_GT)
+    x, y, w, h = cv2.boundingRect(mask)
+    if w == 0 or h == 0:
+        return slice(None), slice(None)
+    height, width = mask.shape
+    return slice(max(y - pad, 0), min(y + h + pad, height)), slice(max(x - pad, 0), min(x + w + pad, width))
+
+
+def _shifted(check: FrameCheck, box: tuple[slice, slice]) -> FrameCheck:
+    """The check with its region boxes moved from the crop ``box`` back into the frame's pixels."""
+    dy, dx = box[0].start or 0, box[1].start or 0
+    return replace(check, regions=tuple((x + dx, y + dy, w, h) for x, y, w, h in check.regions))

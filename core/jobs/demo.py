@@ -54,9 +54,12 @@ def contact_sheet(sequence: MadeSequence, columns: int = 4) -> Image.Image:
     for index, (thumb, frame) in enumerate(zip(thumbs, sequence.frames)):
         x, y = (index % columns) * cell_w + 4, (index // columns) * cell_h + 4
         sheet.paste(thumb, (x, y))
-        colour = (200, 30, 30) if frame["key"] else (90, 90, 90)
+        # Keys red; inbetweens whose self-check asks for a look orange, with their confidence and fall-back.
+        colour = (200, 30, 30) if frame["key"] else (220, 120, 0) if frame.get("check") else (90, 90, 90)
         draw.rectangle([x - 2, y - 2, x + thumb.width + 1, y + thumb.height + 1], outline=colour, width=2)
         label = f"{'KEY' if frame['key'] else 'inbetween'}  t={frame['time']:.3g}"
+        if not frame["key"] and (frame.get("check") or frame.get("fallback")):
+            label += f"  {frame.get('fallback') or 'check'} {frame.get('confidence', 0.0):.2f}"
         draw.text((x, y + thumb.height + 4), label, fill=colour)
     return sheet
 
