@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Callable, NoReturn, Sequence
 
 from . import __version__
+from .client import frames_to_check
 from .errors import BadInput
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_CANCELLED = 0, 1, 2, 130
@@ -51,7 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     timing.add_argument("--count", type=int, help="inbetweens in every gap between keys (default 1)")
     timing.add_argument("--times", type=_float_list, help="explicit times, e.g. 0.25,0.5,1.5 (keys at 0,1,2,…)")
     run.add_argument("--key-times", type=_float_list, help="times of the keys (default 0,1,2,…)")
-    run.add_argument("--mode", default="auto", help="auto | flow | vector | learned (default auto)")
+    run.add_argument("--mode", default="auto", help="auto | flow | vector | learned | frames (default auto)")
     run.add_argument("--ease", type=_ease, default="linear",
                      help="linear, ease-in, ease-out, ease-in-out (optionally :STRENGTH, e.g. ease-in:3), "
                           "favour-first, favour-last, favour-both (timing-chart halves)")
@@ -122,6 +123,11 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("suite", nargs="?", default="inbetween", choices=tuple(SUITES))
     bench.add_argument("--quick", action="store_true", help="fewer, smaller cases (about a minute)")
     bench.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
+    bench.add_argument("folder", nargs="?", metavar="DIR", help="bench real: folder of numbered sequences "
+                       "(<set>/<name>.####.png; frames i, i+2 are keys and i+1 the truth)")
+    bench.add_argument("--out", help="bench real: report folder (default ./nakawari-bench-real)")
+    bench.add_argument("--modes", default="auto,flow", help="bench real: nakawari modes to score (default auto,flow)")
+    bench.add_argument("--overwrite", action="store_true", help="bench real: replace an existing report")
 
     train = commands.add_parser("train", help="train the learned inbetweening model, export it (needs the train extra)")
     targets = train.add_subparsers(dest="target", metavar="TARGET", parser_class=_Parser, required=True)
@@ -165,9 +171,12 @@ def _cmd_inbetween(args: argparse.Namespace) -> int:
         manifest = run_inbetween(job, progress=bar)
     finally:
         bar.close()
-    made = sum(not frame["key"] for frame in manifest["frames"])
-    print(f"wrote {made} inbetweens ({len(manifest['frames'])} frames, {manifest['mode']} mode on "
-          f"{manifest['device']}) to {args.out}")
+    made = [frame for frame in manifest["frames"] if not frame["key"]]
+    print(f"wrote {len(made)} inbetweens ({len(manifest['frames'])} frames, {manifest['mode']} mode on "
+          f"{manifest['device']}) to {args.out}", flush=True)
+    to_check = frames_to_check([(frame["file"], frame) for frame in made])
+    if to_check:
+        print(f"nakawari: {to_check}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -268,6 +277,11 @@ def _cmd_strokes(args: argparse.Namespace) -> int:
 
 def _cmd_bench(args: argparse.Namespace) -> int:
     from .bench import run_bench
+    if args.suite == "real":
+        return run_bench("real", quick=args.quick, device=args.device, folder=args.folder, out=args.out,
+                         modes=args.modes.split(","), overwrite=args.overwrite)
+    if args.folder is not None or args.out is not None or args.overwrite:
+        raise BadInput(f"bench {args.suite} takes no folder, --out or --overwrite (only bench real does)")
     return run_bench(args.suite, quick=args.quick, device=args.device)
 
 

@@ -7,6 +7,9 @@ a thin line ruins PSNR/SSIM yet is visually nothing, while a ghosted double line
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 import cv2
 import numpy as np
 from scipy.ndimage import distance_transform_edt
@@ -38,7 +41,7 @@ def to_gray_u8(img: np.ndarray) -> np.ndarray:
     return np.clip(np.rint(gray * 255.0), 0, 255).astype(np.uint8)
 
 
-def ink_mask(img: np.ndarray, threshold: int = INK_THRESHOLD) -> np.ndarray:
+def ink_mask(img: np.ndarray, threshold: float = INK_THRESHOLD) -> np.ndarray:
     """Boolean ink mask: gray < threshold (gray in 0..255)."""
     return to_gray_u8(img) < threshold
 
@@ -50,14 +53,20 @@ def _dist_to(mask: np.ndarray) -> np.ndarray:
     return cv2.distanceTransform(src, cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
 
 
-def chamfer_distance(pred: np.ndarray, gt: np.ndarray) -> float:
+def chamfer_distance(pred: np.ndarray, gt: np.ndarray, threshold: float = INK_THRESHOLD) -> float:
     """Symmetric chamfer distance between the ink of two images, in pixels.
 
     Mean over pred ink pixels of the distance to the nearest gt ink pixel, and
     vice versa; the result is the average of the two means. One image with ink
     and the other without gives the image diagonal; both empty gives 0.
+    ``threshold``: gray below it is ink; pass `InkLevels.threshold` to read ink
+    relative to the drawing (pencil-grey lines have no pixel below 128).
     """
-    pm, gm = ink_mask(pred), ink_mask(gt)
+    return mask_chamfer_distance(ink_mask(pred, threshold), ink_mask(gt, threshold))
+
+
+def mask_chamfer_distance(pm: np.ndarray, gm: np.ndarray) -> float:
+    """`chamfer_distance` of two boolean ink masks."""
     if pm.shape != gm.shape:
         raise ValueError(f"shape mismatch: {pm.shape} vs {gm.shape}")
     pn, gn = bool(pm.any()), bool(gm.any())
@@ -69,6 +78,94 @@ def chamfer_distance(pred: np.ndarray, gt: np.ndarray) -> float:
     d_pred_to_gt = float(_dist_to(gm)[pm].mean())
     d_gt_to_pred = float(_dist_to(pm)[gm].mean())
     return 0.5 * (d_pred_to_gt + d_gt_to_pred)
+
+
+@dataclass(frozen=True)
+class InkLevels:
+    """Paper and darkest-mark gray (0..255) of a drawing; ink is whatever lies below their midpoint.
+
+    A fixed threshold fails on pencil: grey lines around 170 on white have no pixel below 128. Reading
+    the levels off the reference drawing (the truth, or the keys when there is none) and applying the
+    same threshold to every frame compared against it keeps the comparison fair."""
+
+    paper: float
+    dark: float
+
+    @property
+    def threshold(self) -> float:
+        return 0.5 * (self.paper + self.dark)
+
+
+PAPER_PERCENTILE = 95.0   # paper gray: high enough to be paper even on a busy sketch, below scan speckle
+DARK_PERCENTILE = 5.0     # darkest marks: low percentile of the drawn pixels, robust to a few black specks
+DRAWN_MARGIN = 24.0       # a pixel this much darker than paper is drawn (scan noise stays inside it)
+
+
+PAPER_BLOCKS = 8          # the paper's local tone is read on about an 8 x 8 grid of blocks
+LIGHTING_RANGE = 64.0     # the paper's tone may fall this far below its brightest (shadow on a photographed sheet)
+
+
+def paper_flat_gray(img: np.ndarray) -> np.ndarray:
+    """Gray (uint8) divided by the paper's local tone, so paper reads 255 everywhere.
+
+    A photographed or scanned sheet is lit unevenly: a fixed threshold takes its shadowed corner for ink.
+    The local tone is a high percentile per block (drawings leave most of a block bare), smoothed and kept
+    within LIGHTING_RANGE of the brightest paper, so a solid black fill covering a block stays ink. On
+    white paper or a transparent layer this is the plain gray, unchanged."""
+    gray = to_gray_u8(img)
+    h, w = gray.shape
+    block = max(16, max(h, w) // PAPER_BLOCKS)
+    rows, cols = -(-h // block), -(-w // block)
+    padded = np.pad(gray, ((0, rows * block - h), (0, cols * block - w)), mode="edge").astype(np.float32)
+    tiles = padded.reshape(rows, block, cols, block).transpose(0, 2, 1, 3).reshape(rows, cols, -1)
+    tone = np.percentile(tiles, PAPER_PERCENTILE, axis=2).astype(np.float32)
+    if min(rows, cols) >= 3:
+        tone = cv2.medianBlur(tone, 3)  # one block taken by a fill must not darken the paper there
+    tone = np.maximum(tone, float(tone.max()) - LIGHTING_RANGE)
+    if float(tone.min()) >= 254.5:
+        return gray  # white paper: nothing to flatten
+    local = cv2.resize(tone, (w, h), interpolation=cv2.INTER_LINEAR)
+    return np.clip(np.rint(gray * (255.0 / np.maximum(local, 1.0))), 0, 255).astype(np.uint8)
+
+
+def ink_levels(images: Sequence[np.ndarray]) -> InkLevels:
+    """The paper and darkest-mark levels of one or more drawings read together (gray 0..255, after
+    `paper_flat_gray`).
+
+    Without any drawn pixel the "darkest mark" is put just past the drawn margin, so a blank reference
+    still counts clear marks in a prediction as ink, but not paper noise."""
+    gray = np.concatenate([paper_flat_gray(img).ravel() for img in images])
+    paper = float(np.percentile(gray, PAPER_PERCENTILE))
+    drawn = gray[gray < paper - DRAWN_MARGIN]
+    dark = float(np.percentile(drawn, DARK_PERCENTILE)) if drawn.size else paper - 2 * DRAWN_MARGIN
+    return InkLevels(paper=paper, dark=dark)
+
+
+def relative_ink_mask(img: np.ndarray, levels: InkLevels) -> np.ndarray:
+    """Boolean ink mask: the paper-flattened gray (`paper_flat_gray`) below the midpoint of `levels`."""
+    return paper_flat_gray(img) < levels.threshold
+
+
+def ink_recall_precision(pred_mask: np.ndarray, gt_mask: np.ndarray, tolerance: float = 2.0) -> tuple[float, float]:
+    """(recall, precision) of ink within `tolerance` px: the share of truth ink with predicted ink that
+    near, and the share of predicted ink with truth ink that near. Empty sides count as perfect."""
+    if not gt_mask.any() or not pred_mask.any():
+        return float(not gt_mask.any()), float(not pred_mask.any())
+    recall = float((_dist_to(pred_mask)[gt_mask] <= tolerance).mean())
+    precision = float((_dist_to(gt_mask)[pred_mask] <= tolerance).mean())
+    return recall, precision
+
+
+SPECK_AREA = 4  # px²: connected ink smaller than this is dust, counted apart from the drawing's pieces
+
+
+def ink_pieces(mask: np.ndarray, speck_area: int = SPECK_AREA) -> tuple[int, int]:
+    """(pieces, specks): 8-connected ink components of at least `speck_area` px, and the smaller ones.
+
+    A clean inbetween has no more pieces than its truth; a shattered one breaks lines into many."""
+    count, _, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+    areas = stats[1:count, cv2.CC_STAT_AREA]
+    return int((areas >= speck_area).sum()), int((areas < speck_area).sum())
 
 
 def _animeinbet_line(img: np.ndarray) -> np.ndarray:

@@ -10,11 +10,13 @@ SUITES: dict[str, str] = {
     "strokes": "strokes:bench_strokes",
     "douga": "douga:bench_douga",
     "cels": "cels:bench_cels",
+    "real": "real:bench_real",  # also takes folder=, out=, modes=, overwrite= (`nakawari bench real DIR`)
 }
 
 
-def run_bench(suite: str, *, quick: bool = False, device: str = "auto") -> int:
+def run_bench(suite: str, *, quick: bool = False, device: str = "auto", **options: object) -> int:
+    """Run one suite; `options` go only to suites that take more than quick= and device= (real)."""
     if suite not in SUITES:
         raise ValueError(f"unknown bench suite {suite}")
     module, function = SUITES[suite].split(":")
-    return getattr(importlib.import_module(f".{module}", __name__), function)(quick=quick, device=device)
+    return getattr(importlib.import_module(f".{module}", __name__), function)(quick=quick, device=device, **options)
