@@ -27,8 +27,8 @@ from ..errors import Cancelled
 from ..timing import gap_of
 from .check import FrameCheck
 from .device import resolve_device
-from .frames import inbetween_frames
 from .fallback import moved_pieces
+from .frames import inbetween_frames
 from .pair import KeyBank, PairInbetweener
 from .selfcheck import FrameChecker, check_frames
 
@@ -134,5 +134,6 @@ def _mover(pairs: dict[int, PairInbetweener]) -> Callable[[int, float], np.ndarr
         pair = pairs[i]
         near_first = t <= 0.5
         displacement = pair.displacements(t)[0 if near_first else 1]
-        return moved_pieces(pair.bank.ink(i if near_first else i + 1), displacement, pair.bank.scale)
+        return moved_pieces(pair.bank.ink(i if near_first else i + 1), displacement, pair.bank.scale,
+                            max(pair.line_width, 1.0))
     return move

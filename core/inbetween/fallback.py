@@ -13,6 +13,7 @@ import cv2
 import numpy as np
 
 from ..lines import INK_THRESHOLD
+from .fuse import redraw_lines
 
 
 @dataclass(frozen=True)
@@ -23,13 +24,15 @@ class RigidPieceSettings:
     ransac_px: float = 3.0        # a sample this far from the fitted motion is an outlier
     min_fit_samples: int = 6      # fewer than this: the piece moves by its median displacement
     rim_px: int = 2               # the anti-aliased rim around a piece's threshold mask travels with it
+    resample_gain: float = 2.0    # a line resampled between pixels keeps at least half its ink: doubled, whole
 
 
-def moved_pieces(ink: np.ndarray, displacement: np.ndarray, scale: float,
+def moved_pieces(ink: np.ndarray, displacement: np.ndarray, scale: float, width: float,
                  settings: RigidPieceSettings = RigidPieceSettings(), seed: int = 0) -> np.ndarray:
     """The key's ink (HxW float32 in [0, 1]) with every 8-connected piece moved by the similarity that best
     fits ``displacement`` over it: HxWx2 (dx, dy) at ``scale`` × the ink's size, in those working pixels,
-    where each of the key's pixels is at the frame's time. Returns the moved ink, HxW float32."""
+    where each of the key's pixels is at the frame's time. Returns the moved ink (HxW float32), its lines
+    redrawn at ``width`` as every other frame's are."""
     h, w = ink.shape
     count, labels = cv2.connectedComponents((ink > INK_THRESHOLD).astype(np.uint8), connectivity=8)
     rim = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * settings.rim_px + 1,) * 2)
@@ -45,7 +48,10 @@ def moved_pieces(ink: np.ndarray, displacement: np.ndarray, scale: float,
         to_frame = motion @ np.array([[1.0, 0.0, x0], [0.0, 1.0, y0], [0.0, 0.0, 1.0]])
         moved = cv2.warpAffine(piece, to_frame[:2], (w, h), flags=cv2.INTER_LINEAR, borderValue=0.0)
         np.maximum(out, moved, out=out)
-    return out
+    # Resampling a thin line half a pixel off spreads it over two pixels at half strength, below the ink
+    # threshold: strengthen before thinning, then redraw at the key's width (fills keep their shape).
+    evidence = np.clip(out * settings.resample_gain, 0.0, 1.0)
+    return redraw_lines(evidence, width, evidence, evidence)
 
 
 def _fit_piece(xs: np.ndarray, ys: np.ndarray, displacement: np.ndarray, scale: float,
