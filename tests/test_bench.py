@@ -29,3 +29,21 @@ def test_table_aligns_columns() -> None:
     lines = text.splitlines()
     assert lines[0] == "title" and lines[3].endswith("1.235") and lines[4].endswith("123.0")
     assert len({len(line) for line in lines[1:]}) == 1
+
+
+def test_held_out_families_keep_exact_truth_for_pencil_and_zoom() -> None:
+    from nakawari.bench.inbetween import held_out_suites, hold_nearer
+
+    suites = held_out_suites((320, 180), quick=True)
+    assert len(suites) == 4 and all(len(cases) == 2 for cases in suites.values())
+    pencil_case = suites["held out: pencil on grainy paper, 540p"][0]
+    grey = pencil_case.keys[0][..., :3].min()
+    assert 0.4 < grey < 0.7  # pencil strokes, no black
+    for cases in suites.values():  # the truth sits between its keys: holding a key scores worse than the truth
+        scores = score_suite(cases[:1], per_gap(hold_nearer))
+        assert min(scores.cd) > 0.0
+        assert all(v == v for v in scores.clean)
+
+
+def test_a_not_applicable_figure_prints_as_such() -> None:
+    assert "n/a" in format_table("t", ["a", "b"], [["x", float("nan")]])

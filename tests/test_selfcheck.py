@@ -8,7 +8,7 @@ import numpy as np
 
 from nakawari.cli import main
 from nakawari.image import write_image
-from nakawari.inbetween.check import CHECK_BELOW, FrameCheck
+from nakawari.frame_check import CHECK_BELOW, FrameCheck
 from nakawari.inbetween.represent import analyse_keys
 from nakawari.inbetween.selfcheck import FrameChecker, KeyInk, SelfCheckSettings, judge
 

@@ -13,7 +13,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from ..inbetween.check import DOUBTFUL_MATCH
+from ..frame_check import DOUBTFUL_MATCH
 from ..metrics import chamfer_distance
 from ..strokes import Drawing, Stroke, inbetween_strokes, render_drawing
 from ..strokes.geometry import resample_many

@@ -25,7 +25,7 @@ import numpy as np
 
 from ..errors import Cancelled
 from ..timing import gap_of
-from .check import FrameCheck
+from ..frame_check import FrameCheck
 from .device import resolve_device
 from .fallback import moved_pieces
 from .frames import inbetween_frames

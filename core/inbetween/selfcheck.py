@@ -17,7 +17,8 @@ from scipy.spatial import cKDTree
 
 from ..lines import INK_THRESHOLD, redraw_fixed_width, skeletonize
 from ..timing import gap_of
-from .check import FrameCheck, boxes_of
+from ..frame_check import FrameCheck
+from .boxes import boxes_of
 from .pair import compose_lineart
 from .represent import KeyStyle, outline_map
 

@@ -14,7 +14,7 @@ from ..output import StagedOutput
 from ..timing import Ease, Slot, plan_count, plan_times
 from .keys import expand_key_args, load_keys
 
-MODES = ("auto", "flow", "vector", "learned")
+MODES = ("auto", "flow", "vector", "learned", "frames")
 Progress = Callable[[int, int, str], None]
 
 
@@ -79,9 +79,11 @@ def choose_mode(mode: str, keys: Sequence[np.ndarray], line_width: float | None,
     """(mode, vectorised keys or None): auto picks vector for clean line art (strokes only, redrawn from
     their vectors within `strokes.raster.CLEAN_CD`) whose strokes correspond from key to key (AGREEMENT),
     learned where the shipped model's recorded bench says it beats flow mode on that kind of drawing
-    (`learned.runtime.learned_wins`) and ``device`` gives it a CUDA GPU (`gpu_can_run`), flow otherwise."""
-    if mode in ("flow", "learned"):
+    (`learned.runtime.learned_wins`) and ``device`` gives it a CUDA GPU (`gpu_can_run`), frames for finished
+    colour frames (`inbetween.frames.kind.looks_like_frames`), flow otherwise."""
+    if mode in ("flow", "learned", "frames"):
         return mode, None
+    from ..inbetween.frames.kind import looks_like_frames
     from ..inbetween.represent import analyse_keys
     from ..learned.runtime import gpu_can_run, learned_wins
     from ..strokes.raster import AGREEMENT, vectorize_keys
@@ -92,12 +94,37 @@ def choose_mode(mode: str, keys: Sequence[np.ndarray], line_width: float | None,
             raise BadInput("--mode vector: the keys hold no line art to vectorise")
         return "vector", prepared
     lineart = analyse_keys(list(keys)).lineart
+    if looks_like_frames(keys, lineart):
+        return "frames", None
     fallback = "learned" if learned_wins("lineart" if lineart else "cels") and gpu_can_run(device) else "flow"
     if not lineart:  # colour or fills: no need to vectorise
         return fallback, None
     prepared = vectorize_keys(keys, line_width)
     suits = prepared.clean and prepared.agreement() >= AGREEMENT
     return ("vector", prepared) if suits else (fallback, None)
+
+
+def inbetween_in_mode(mode: str, keys: Sequence[np.ndarray], key_times: Sequence[float], times: Sequence[float], *,
+                      line_width: float | None = None, device: str = "auto", progress: Progress | None = None,
+                      cancel: Callable[[], bool] | None = None) -> Any:
+    """The engine's frames at ``times`` in ``mode`` (auto decided here, as the CLI and the hosts get it), each
+    through its self-check: an ``InbetweenResult``."""
+    from ..inbetween import InbetweenResult, inbetween  # heavy to import: only once the input is known good
+
+    mode, vector_keys = choose_mode(mode, list(keys), line_width, device)
+    try:
+        if mode != "vector":
+            return inbetween(keys, key_times, times, mode=mode, device=device, line_width=line_width,
+                             progress=progress, cancel=cancel)
+        from ..inbetween.selfcheck import FrameChecker, check_frames
+        from ..strokes.raster import inbetween_vector
+        made = inbetween_vector(keys, key_times, times, prepared=vector_keys, progress=progress, cancel=cancel)
+        widths = vector_keys.widths
+        checked = check_frames(FrameChecker(keys, vector_keys.style), made, key_times, times,
+                               lambda i: (widths[i] + widths[i + 1]) / 2.0)
+        return InbetweenResult([f for f, _ in checked], "vector", "cpu", checks=[c for _, c in checked])
+    except ValueError as error:  # the engine's refusal of an option (an unavailable device, say)
+        raise BadInput(str(error)) from None
 
 
 @dataclass
@@ -139,25 +166,9 @@ def make_sequence(job: InbetweenJob, progress: Progress | None = None,
     if before_work is not None:
         before_work([frame["file"] for frame in frames])
 
-    from ..inbetween import InbetweenResult, inbetween  # heavy to import: only once the input is known good
-
     wanted = [frame for frame in frames if not frame["key"]]
-    mode, vector_keys = choose_mode(mode, [r.rgba for r in rasters], job.line_width, job.device)
-    try:
-        if mode == "vector":
-            from ..inbetween.selfcheck import FrameChecker, check_frames
-            from ..strokes.raster import inbetween_vector
-            made_frames = inbetween_vector([r.rgba for r in rasters], key_times, [f["position"] for f in wanted],
-                                           prepared=vector_keys, progress=progress, cancel=cancel)
-            widths = vector_keys.widths
-            checked = check_frames(FrameChecker([r.rgba for r in rasters], vector_keys.style), made_frames, key_times,
-                                   [f["position"] for f in wanted], lambda i: (widths[i] + widths[i + 1]) / 2.0)
-            result = InbetweenResult([f for f, _ in checked], "vector", "cpu", checks=[c for _, c in checked])
-        else:
-            result = inbetween([r.rgba for r in rasters], key_times, [f["position"] for f in wanted], mode=mode,
-                               device=job.device, line_width=job.line_width, progress=progress, cancel=cancel)
-    except ValueError as error:  # the engine's refusal of an option (an unavailable device, say)
-        raise BadInput(str(error)) from None
+    result = inbetween_in_mode(mode, [r.rgba for r in rasters], key_times, [f["position"] for f in wanted],
+                               line_width=job.line_width, device=job.device, progress=progress, cancel=cancel)
     for n, frame in enumerate(wanted):
         frame.update(result.check(n).to_json())
     made = iter(result.frames)

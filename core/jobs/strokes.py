@@ -10,7 +10,7 @@ from typing import Any, Callable
 from .. import __version__
 from ..errors import BadInput
 from ..files import write_atomically
-from ..inbetween.check import stroke_gap_check
+from ..frame_check import stroke_gap_check
 from ..strokes.interpolate import UNMATCHED_MODES, inbetween_strokes
 from ..strokes.io import FORMAT, VERSION, drawing_to_json, keys_from_json, matches_to_json
 from ..timing import Ease, gap_of, parse_ease, plan_count, plan_times

@@ -1,5 +1,7 @@
 """What a generated frame says about itself: how far to trust it, and which parts fell back.
 
+Standard library only: the strokes job (which hosts start often) imports it without the raster engine.
+
 Every inbetweening path (line art, cels, finished colour frames, learned) returns one ``FrameCheck`` per
 frame. The job writes it into the manifest and the protocol; the hosts show the artist which frames to check.
 """
@@ -7,9 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
-
-import cv2
-import numpy as np
 
 # Below this a host flags the frame for the artist to check (a layer colour, a frame label, a report line).
 CHECK_BELOW = 0.6
@@ -46,15 +45,6 @@ class FrameCheck:
             "fallback_regions": [list(map(int, box)) for box in self.regions],
             **({"note": self.note} if self.note else {}),
         }
-
-
-def boxes_of(mask: np.ndarray, min_area: int = 1, limit: int = 32) -> tuple[tuple[int, int, int, int], ...]:
-    """Bounding boxes (x, y, w, h) of a boolean mask's connected pieces, largest first, at most ``limit``."""
-    pieces, _, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
-    found = [tuple(int(v) for v in stats[n, :4]) for n in range(1, pieces) if stats[n, 4] >= min_area]
-    found.sort(key=lambda box: -box[2] * box[3])
-    return tuple(found[:limit])  # type: ignore[return-value]
-
 
 
 def stroke_gap_check(matches: dict[str, Any]) -> FrameCheck:

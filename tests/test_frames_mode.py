@@ -1,0 +1,147 @@
+"""Frames mode: inbetweens of finished colour frames (painted background, flat-coloured character, camera pans)."""
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+from nakawari.baselines import crossfade
+from nakawari.image import write_image
+from nakawari.inbetween import MODES, inbetween
+from nakawari.inbetween.frames import FramesInbetweener
+from nakawari.jobs.inbetween import InbetweenJob, choose_mode, run_inbetween
+from nakawari.synth.cels import cel_motion
+
+W, H = 192, 128
+
+
+def painted(width: int, height: int, seed: int, tint: tuple[float, float, float] = (0.45, 0.6, 0.5)) -> np.ndarray:
+    """A painted background: a soft gradient with blotchy texture (RGB float32, 16-bit steps)."""
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
+    base = np.dstack([tint[c] + 0.25 * (xx / width - 0.5) + 0.15 * (yy / height - 0.5) for c in range(3)])
+    blotch = cv2.GaussianBlur(rng.random((height, width, 3)).astype(np.float32), (0, 0), 2.5)
+    image = base + 1.5 * (blotch - blotch.mean())
+    return np.round(np.clip(image, 0.0, 1.0) * 65535.0).astype(np.float32) / 65535.0
+
+
+def with_character(rgb: np.ndarray, cx: float, cy: float) -> np.ndarray:
+    """A flat-coloured ellipse with a dark outline at (cx, cy), opaque RGBA."""
+    out = rgb.copy()
+    yy, xx = np.mgrid[0:rgb.shape[0], 0:rgb.shape[1]].astype(np.float32)
+    r = np.sqrt(((xx - cx) / 16.0) ** 2 + ((yy - cy) / 22.0) ** 2)
+    out[r <= 1.0] = (0.08, 0.06, 0.1)  # outline
+    out[r <= 0.85] = (0.95, 0.55, 0.45)  # fill
+    return np.dstack([out, np.ones(rgb.shape[:2], np.float32)])
+
+
+def render_pan(wide: np.ndarray, offset: float, cx: float) -> np.ndarray:
+    """The camera looks at ``wide`` from ``offset`` px (sub-pixel: resampled), a character at screen x ``cx``."""
+    shift = np.float32([[1, 0, -offset], [0, 1, 0]])
+    view = cv2.warpAffine(wide, shift, (W, H), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+    return with_character(view, cx, 64)
+
+
+def test_frames_is_a_mode_and_fills_checks():
+    assert "frames" in MODES
+    bg = painted(W, H, 1)
+    keys = [with_character(bg, 50, 64), with_character(bg, 70, 64)]
+    result = inbetween(keys, [0, 1], [0.0, 0.5, 1.0], mode="frames")
+    assert result.mode == "frames" and len(result.checks) == 3 and len(result.frames) == 3
+    assert np.array_equal(result.frames[0], keys[0]) and np.array_equal(result.frames[2], keys[1])
+    assert result.frames[1].dtype == np.float32 and result.frames[1].shape == keys[0].shape
+
+
+def test_moving_character_lands_between_and_held_background_is_copied():
+    bg = painted(W, H, 2)
+    k0, k1, truth = with_character(bg, 50, 64), with_character(bg, 66, 64), with_character(bg, 58, 64)
+    frame, check = FramesInbetweener(k0, k1).render(0.5)
+    fade = crossfade(k0, k1, 0.5)
+    assert np.mean((frame - truth) ** 2) < 0.25 * np.mean((fade - truth) ** 2)
+    # Far from the character nothing changed between the keys: copied exactly (16-bit steps kept, no resampling).
+    assert np.array_equal(frame[:, 120:], k0[:, 120:])
+    assert check.confidence > 0.6
+
+
+def test_pan_has_no_holes_at_the_edges():
+    wide = painted(W + 40, H, 3)
+    k0, k1, truth = render_pan(wide, 0, 60), render_pan(wide, 8, 76), render_pan(wide, 4, 68)
+    frame, _ = FramesInbetweener(k0, k1).render(0.5)
+    err = np.abs(frame[..., :3] - truth[..., :3]).max(axis=2)
+    border = np.zeros((H, W), bool)
+    border[:, :6] = border[:, -6:] = border[:4, :] = border[-4:, :] = True
+    # A hole would be black, white or smeared paper: the edges must match the panned picture closely.
+    assert float(np.percentile(err[border], 99)) < 0.12
+    lo = np.minimum(k0, k1)[..., :3].min() - 1e-6
+    hi = np.maximum(k0, k1)[..., :3].max() + 1e-6
+    assert frame[..., :3].min() >= lo and frame[..., :3].max() <= hi
+    fade = crossfade(k0, k1, 0.5)
+    assert np.mean((frame - truth) ** 2) < 0.5 * np.mean((fade - truth) ** 2)
+
+
+def test_cut_holds_the_nearer_key_with_a_note():
+    k0 = with_character(painted(W, H, 4, tint=(0.2, 0.3, 0.7)), 60, 64)
+    k1 = with_character(painted(W, H, 5, tint=(0.8, 0.55, 0.2)), 130, 40)
+    ib = FramesInbetweener(k0, k1)
+    early, check = ib.render(0.25)
+    late, _ = ib.render(0.75)
+    assert check.fallback == "hold" and check.note and check.flagged
+    assert np.array_equal(early, k0) and np.array_equal(late, k1)
+
+
+def test_unmatchable_region_falls_back_to_the_keys():
+    rng = np.random.default_rng(6)
+    bg = painted(W, H, 6)
+    k0, k1 = with_character(bg, 50, 64), with_character(bg, 62, 64)
+    patch = (slice(30, 94), slice(110, 174))
+    noise = rng.random((64 * 64, 3)).astype(np.float32)
+    k0[patch][..., :3] = noise.reshape(64, 64, 3)
+    k1[patch][..., :3] = noise[rng.permutation(64 * 64)].reshape(64, 64, 3)  # the same pixels, reshuffled
+    frame, check = FramesInbetweener(k0, k1).render(0.5)
+    fade = crossfade(k0, k1, 0.5)
+    # No motion explains a reshuffle: the frame there is the cross-fade, not a warp of invented motion.
+    inner = (slice(36, 88), slice(116, 168))
+    assert np.mean(np.abs(frame[inner] - fade[inner])) < 0.02
+    assert check.fallback == "parts" and check.regions
+    x, y, w, h = check.regions[0]
+    assert x < 174 and x + w > 110 and y < 94 and y + h > 30
+
+
+def test_auto_picks_frames_for_painted_frames_and_flow_for_cels_on_paper():
+    bg = painted(W, H, 7)
+    frames = [with_character(bg, 50, 64), with_character(bg, 62, 64)]
+    assert choose_mode("auto", frames, None)[0] == "frames"
+    motion = cel_motion(3, 0)
+    cels = [motion.render(0.0, (240, 135)), motion.render(1.0, (240, 135))]
+    assert choose_mode("auto", cels, None)[0] != "frames"
+    layer = [f.copy() for f in frames]
+    layer[0][:10, :10, 3] = 0.0  # a transparent layer is a drawing, not a finished frame
+    assert choose_mode("auto", layer, None)[0] != "frames"
+
+
+@pytest.mark.parametrize("t", [0.25, 0.75])
+def test_frames_stay_within_the_keys_colours(t):
+    bg = painted(W, H, 8)
+    k0, k1 = with_character(bg, 40, 60), with_character(bg, 80, 70)
+    frame, _ = FramesInbetweener(k0, k1).render(t)
+    assert np.isfinite(frame).all()
+    assert frame.min() >= 0.0 and frame.max() <= 1.0
+    # No dark masses: the frame has no more near-black pixels than the darker key.
+    dark = lambda image: int((image[..., :3].max(axis=2) < 0.15).sum())
+    assert dark(frame) <= 1.2 * max(dark(k0), dark(k1)) + 10
+
+
+def test_job_in_auto_mode_writes_frames_checks_and_keeps_16_bit(tmp_path):
+    bg = painted(W, H, 9)
+    cut_to = with_character(painted(W, H, 10, tint=(0.85, 0.5, 0.25)), 120, 40)
+    paths = []
+    for n, key in enumerate([with_character(bg, 50, 64), with_character(bg, 62, 64), cut_to]):
+        paths.append(write_image(tmp_path / f"shot.{2 * n:04d}.png", key, bit_depth=16))
+    manifest = run_inbetween(InbetweenJob(keys=[str(p) for p in paths], out=tmp_path / "out"))
+    assert manifest["mode"] == "frames"
+    made = {frame["file"]: frame for frame in manifest["frames"] if not frame["key"]}
+    assert set(made) == {"shot.0001.png", "shot.0003.png"}
+    assert made["shot.0001.png"]["fallback"] in ("", "parts") and not made["shot.0001.png"]["check"]
+    assert made["shot.0003.png"]["fallback"] == "hold" and made["shot.0003.png"]["check"]
+    assert "cut" in made["shot.0003.png"]["note"]
+    written = cv2.imread(str(tmp_path / "out" / "shot.0001.png"), cv2.IMREAD_UNCHANGED)
+    assert written.dtype == np.uint16
