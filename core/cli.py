@@ -174,6 +174,8 @@ def _cmd_inbetween(args: argparse.Namespace) -> int:
     made = [frame for frame in manifest["frames"] if not frame["key"]]
     print(f"wrote {len(made)} inbetweens ({len(manifest['frames'])} frames, {manifest['mode']} mode on "
           f"{manifest['device']}) to {args.out}", flush=True)
+    for warning in manifest.get("warnings", []):
+        print(f"nakawari: warning: {warning}", file=sys.stderr)
     to_check = frames_to_check([(frame["file"], frame) for frame in made])
     if to_check:
         print(f"nakawari: {to_check}", file=sys.stderr)

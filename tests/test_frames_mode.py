@@ -145,3 +145,12 @@ def test_job_in_auto_mode_writes_frames_checks_and_keeps_16_bit(tmp_path):
     assert "cut" in made["shot.0003.png"]["note"]
     written = cv2.imread(str(tmp_path / "out" / "shot.0001.png"), cv2.IMREAD_UNCHANGED)
     assert written.dtype == np.uint16
+
+
+def test_flow_mode_named_on_finished_frames_says_what_it_did(tmp_path):
+    bg = painted(W, H, 11)
+    paths = [write_image(tmp_path / f"shot.{n:04d}.png", with_character(bg, 50 + 12 * n, 64)) for n in range(2)]
+    flow = run_inbetween(InbetweenJob(keys=[str(p) for p in paths], out=tmp_path / "flow", mode="flow"))
+    assert flow["mode"] == "flow" and "finished colour frames" in flow["warnings"][0]
+    auto = run_inbetween(InbetweenJob(keys=[str(p) for p in paths], out=tmp_path / "auto"))
+    assert auto["mode"] == "frames" and "warnings" not in auto

@@ -104,6 +104,18 @@ def choose_mode(mode: str, keys: Sequence[np.ndarray], line_width: float | None,
     return ("vector", prepared) if suits else (fallback, None)
 
 
+def mode_warnings(mode: str, keys: Sequence[np.ndarray]) -> list[str]:
+    """What an artist should know about the mode that ran on these keys (a mode named by hand that does not
+    suit them says what it is doing)."""
+    from ..inbetween.frames.kind import looks_like_frames
+    from ..inbetween.represent import analyse_keys
+
+    if mode in ("flow", "learned") and looks_like_frames(keys, analyse_keys(list(keys)).lineart):
+        return [f"the keys look like finished colour frames: {mode} mode read them as cels on paper; "
+                "--mode frames (auto's choice for them) inbetweens finished frames"]
+    return []
+
+
 def inbetween_in_mode(mode: str, keys: Sequence[np.ndarray], key_times: Sequence[float], times: Sequence[float], *,
                       line_width: float | None = None, device: str = "auto", progress: Progress | None = None,
                       cancel: Callable[[], bool] | None = None) -> Any:
@@ -171,6 +183,7 @@ def make_sequence(job: InbetweenJob, progress: Progress | None = None,
                                line_width=job.line_width, device=job.device, progress=progress, cancel=cancel)
     for n, frame in enumerate(wanted):
         frame.update(result.check(n).to_json())
+    warnings = mode_warnings(result.mode, [r.rgba for r in rasters])
     made = iter(result.frames)
     keys = iter(rasters)
     images = [next(keys).rgba if frame["key"] else next(made) for frame in frames]
@@ -184,6 +197,7 @@ def make_sequence(job: InbetweenJob, progress: Progress | None = None,
         "ease": {"name": job.ease.name, "strength": job.ease.strength},
         "line_width": job.line_width,
         "frames": frames,
+        **({"warnings": warnings} if warnings else {}),
     }
     return MadeSequence(frames, images, rasters[0].transparent, rasters[0].bit_depth, manifest)
 
