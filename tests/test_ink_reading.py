@@ -70,3 +70,18 @@ def test_inbetween_of_light_keys_is_never_blank_and_keeps_their_colour(form: str
     # Where it drew, it drew the moved drawing (distances read with the same relative ink).
     as_black = lambda x: np.dstack([np.repeat(1.0 - style.ink(x)[..., None], 3, axis=2), np.ones(x.shape[:2])])  # noqa: E731
     assert chamfer_distance(as_black(frame), as_black(truth)) < 4.0
+
+
+@pytest.mark.parametrize("colour", [(0.85, 0.1, 0.1), (0.1, 0.2, 0.9)])
+def test_coloured_lines_keep_their_colour(colour: tuple[float, float, float]) -> None:
+    def key(x: int) -> np.ndarray:
+        mask = drawn_circle(x, line=0.0)[..., 0]  # 0 on the strokes, 1 on paper
+        out = np.ones((*mask.shape, 4), np.float32)
+        for c in range(3):
+            out[..., c] = mask + (1.0 - mask) * colour[c]
+        return out
+
+    frame = inbetween([key(120), key(170)], [0.0, 1.0], [0.5], mode="flow", device="cpu").frames[0]
+    drawn = frame[..., :3].min(axis=2) < 0.5
+    assert drawn.sum() > 200
+    assert np.abs(np.median(frame[..., :3][drawn], axis=0) - np.array(colour)).max() < 0.1

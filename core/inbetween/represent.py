@@ -68,17 +68,20 @@ def _looks_like_lineart(key: np.ndarray, transparent: bool, reading: InkReading)
 
 def _stroke_colour(keys: list[np.ndarray], transparent: bool, reading: InkReading, lineart: bool) -> np.ndarray:
     """Median colour of the inkiest pixels (black for ordinary line art); for cels, of their dark outlines
-    (on a layer, white fills are as opaque as the lines: the inkiest by alpha would be the fills)."""
-    samples = []
+    (on a layer, white fills are as opaque as the lines: the inkiest by alpha would be the fills). Lines
+    lighter than "strong" ink (a blue or red line reads about half dark) take the inkiest few per cent."""
+    inks, colours = [], []
     for k in keys:
         small = k[::2, ::2]
-        ink = ink_map(small, transparent, reading) if lineart else outline_map(small, transparent)
-        strong = ink > 0.8
-        if strong.any():
-            samples.append(small[..., :3][strong])
-    if not samples:
+        inks.append((ink_map(small, transparent, reading) if lineart else outline_map(small, transparent)).ravel())
+        colours.append(small[..., :3].reshape(-1, 3))
+    ink, rgb = np.concatenate(inks), np.concatenate(colours)
+    if not (ink > 0.05).any():
         return np.zeros(3, dtype=np.float32)
-    return np.median(np.concatenate(samples), axis=0).astype(np.float32)
+    strong = ink > 0.8
+    if not strong.any():
+        strong = ink >= np.percentile(ink[ink > 0.05], 95)
+    return np.median(rgb[strong], axis=0).astype(np.float32)
 
 
 def ink_map(key: np.ndarray, transparent: bool, reading: InkReading = InkReading()) -> np.ndarray:
