@@ -103,6 +103,21 @@ def build_parser() -> argparse.ArgumentParser:
     cels.add_argument("--overwrite", action="store_true", help="replace existing output files")
     cels.add_argument("--quiet", action="store_true", help="no progress bar")
 
+    paint = commands.add_parser("paint", help="paint every line frame from painted keys (exact palette colours)")
+    paint.add_argument("lines", nargs="+", metavar="LINE", help="line frames: files or a frame pattern "
+                       "(line/cut.####.png)")
+    paint.add_argument("--painted", nargs="+", required=True, metavar="PAINTED",
+                       help="painted keys: files or a frame pattern; each belongs to the line frame with its number")
+    paint.add_argument("--out", required=True, help="output folder (created if missing)")
+    paint.add_argument("--gap", type=float, default=4.0, metavar="PX",
+                       help="close gaps in the lines up to this wide (default 4 px)")
+    paint.add_argument("--unmatched", default="transparent", metavar="COLOUR",
+                       help="colour of areas with no sure match: transparent (default), #rrggbb or r,g,b")
+    paint.add_argument("--layer", default="full", choices=("full", "fill"),
+                       help="full: the lines over the fills (default); fill: the fills alone, for a layer under the lines")
+    paint.add_argument("--overwrite", action="store_true", help="replace existing output files")
+    paint.add_argument("--quiet", action="store_true", help="no progress bar")
+
     strokes = commands.add_parser("strokes", help="inbetween vector strokes: JSON keys in, JSON inbetweens out")
     strokes.add_argument("request", metavar="IN.json", help="stroke keys (schema in the README); - reads stdin")
     strokes.add_argument("--out", required=True, help="response file (OUT.json); - writes stdout")
@@ -254,6 +269,29 @@ def _cmd_cels(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_paint(args: argparse.Namespace) -> int:
+    from .jobs.paint import PaintJob, run_paint
+    from .progress import TerminalProgress
+
+    job = PaintJob(lines=args.lines, painted=args.painted, out=args.out, gap=args.gap, unmatched=args.unmatched,
+                   layer=args.layer, overwrite=args.overwrite)
+    bar = TerminalProgress("paint", enabled=False if args.quiet else None)
+    try:
+        manifest = run_paint(job, progress=bar)
+    finally:
+        bar.close()
+    frames = manifest["frames"]
+    left = sum(len(frame["unmatched"]) for frame in frames)
+    print(f"painted {len(frames)} frames from {len(manifest['keys'])} key(s) to {args.out}"
+          + (f"; {left} area(s) left unpainted (listed in manifest.json)" if left else ""), flush=True)
+    for warning in manifest.get("warnings", []):
+        print(f"nakawari: warning: {warning}", file=sys.stderr)
+    to_check = frames_to_check([(frame["frame"], frame) for frame in frames if not frame["key"]])
+    if to_check:
+        print(f"nakawari: {to_check}", file=sys.stderr)
+    return EXIT_OK
+
+
 def _cmd_strokes(args: argparse.Namespace) -> int:
     from .jobs.strokes import read_request, run_strokes, write_response
 
@@ -270,7 +308,7 @@ def _cmd_strokes(args: argparse.Namespace) -> int:
     if args.keep_pieces:
         request["join_pieces"] = False
     response = run_strokes(request)
-    write_response(response, args.out, overwrite=args.overwrite)
+    write_response(response, args.out, overwrite=args.overwrite, source=args.request)
     if args.out != "-":
         made = sum(not frame["key"] for frame in response["frames"])
         print(f"wrote {made} inbetweens of {len(response['key_times'])} keys to {args.out}")
@@ -341,6 +379,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "strokes": _cmd_strokes,
     "cels": _cmd_cels,
     "douga": _cmd_douga,
+    "paint": _cmd_paint,
     "train": _cmd_train,
     "serve": _cmd_serve,
     "package": _cmd_package,
@@ -350,9 +389,18 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
 def _log_failure() -> Path:
     folder = Path(os.environ.get("NAKAWARI_LOG_DIR", Path(tempfile.gettempdir()) / "nakawari-logs"))
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"nakawari-{datetime.datetime.now():%Y%m%d-%H%M%S}-{os.getpid()}.log"
-    path.write_text(f"nakawari {__version__}\nargv: {sys.argv}\n\n{traceback.format_exc()}", encoding="utf-8")
-    return path
+    # One file per failure: failures in the same second (the engine's jobs, a batch's workers) never share one.
+    handle, name = tempfile.mkstemp(prefix=f"nakawari-{datetime.datetime.now():%Y%m%d-%H%M%S}-{os.getpid()}-",
+                                    suffix=".log", dir=folder)
+    with os.fdopen(handle, "w", encoding="utf-8", errors="backslashreplace") as log:
+        log.write(f"nakawari {__version__}\nargv: {sys.argv}\n\n{traceback.format_exc()}")
+    return Path(name)
+
+
+def _committed() -> list[Path]:
+    """Output folders finished in this process (`output.committed`), without importing the output module."""
+    output = sys.modules.get("nakawari.output")  # imported (and so maybe committed) only by writing commands
+    return output.committed() if output is not None else []
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -364,12 +412,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return EXIT_BAD_INPUT
+    already = len(_committed())
     try:
         return COMMANDS[args.command](args)
     except BadInput as error:
         print(f"nakawari: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
+        written = _committed()[already:]
+        if written:  # Ctrl-C came after the results were complete: they stay, and the run succeeded
+            print(f"nakawari: interrupted after the results were complete; they are kept in "
+                  f"{', '.join(map(str, written))}", file=sys.stderr)
+            return EXIT_OK
         print("nakawari: cancelled; nothing was written", file=sys.stderr)
         return EXIT_CANCELLED
     except MemoryError:

@@ -2,13 +2,16 @@
 and files' checksums."""
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
+import stat
 import tempfile
 from pathlib import Path
 from typing import Callable
 
 from .errors import BadInput
+from .output_guard import user_fixable
 
 UMASK = os.umask(0o022)
 os.umask(UMASK)  # read once at import: umask can only be read by setting it
@@ -27,14 +30,23 @@ def write_atomically(path: Path, write: Callable[[str], None]) -> None:
         write(temp_name)
         os.chmod(temp_name, 0o666 & ~UMASK)  # mkstemp makes files private; results are ordinary files
         os.replace(temp_name, path)
+    except OSError as error:
+        Path(temp_name).unlink(missing_ok=True)
+        fixable = user_fixable(error, path)  # a full disk, a read-only folder: the user's to fix
+        if fixable is None:
+            raise
+        raise fixable from None
     except BaseException:
         Path(temp_name).unlink(missing_ok=True)
         raise
 
 
 def sha256_file(path: Path) -> str:
-    """The file's sha256 (hex), read a megabyte at a time."""
+    """The file's sha256 (hex), read a megabyte at a time. Only a plain file is read: a pipe named like a key
+    would block the reader forever (OSError instead)."""
     digest = hashlib.sha256()
+    if not stat.S_ISREG(os.stat(path).st_mode):
+        raise OSError(errno.EINVAL, "not a plain file", str(path))
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)

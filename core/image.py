@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import re
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from PIL import Image, UnidentifiedImageError
 
 from .errors import BadInput
 from .files import write_atomically
+from .limits import MAX_PIXELS, refuse_image_size
 
 READ_SUFFIXES = (".png", ".tif", ".tiff", ".jpg", ".jpeg", ".webp")
 WRITE_SUFFIXES = (".png", ".tif", ".tiff", ".webp", ".jpg", ".jpeg")
@@ -67,14 +69,46 @@ def read_image(path: str | Path) -> Raster:
         raise BadInput("is a folder, not an image", path)
     if path.suffix.lower() not in READ_SUFFIXES:
         raise BadInput(f"unsupported file type {path.suffix or '(none)'}; use PNG, TIFF, JPEG or WebP", path)
-    if path.stat().st_size == 0:
-        raise BadInput("empty file", path)
-    if _png_bit_depth(path) == 16 or path.suffix.lower() in (".tif", ".tiff"):
-        # Pillow narrows 16-bit colour to 8 bits; OpenCV keeps all 16.
-        wide = _read_with_opencv(path)
-        if wide is not None:
-            return wide
-    return _read_with_pillow(path)
+    if not path.is_file():
+        raise BadInput("is not a plain file (a pipe or a device?); give an image file", path)
+    try:
+        if path.stat().st_size == 0:
+            raise BadInput("empty file", path)
+        size = header_size(path)
+        if size is not None:
+            refuse_image_size(path, *size)  # before a single pixel is decoded
+        if _png_bit_depth(path) == 16 or path.suffix.lower() in (".tif", ".tiff"):
+            # Pillow narrows 16-bit colour to 8 bits; OpenCV keeps all 16.
+            wide = _read_with_opencv(path)
+            if wide is not None:
+                return _checked(wide, path)
+        return _checked(_read_with_pillow(path), path)
+    except OSError as error:  # unreadable: permissions, a vanished file, an I/O error
+        raise BadInput(f"cannot read ({error.strerror or _short(error)})", path) from None
+
+
+def _checked(raster: Raster, path: Path) -> Raster:
+    refuse_image_size(path, *raster.size)  # files whose header could not be read are checked once decoded
+    return raster
+
+
+def header_size(path: Path) -> tuple[int, int] | None:
+    """(width, height) from the file's header, nothing decoded; None when the header is not readable here
+    (the decoder then says what is wrong)."""
+    with open(path, "rb") as handle:
+        head = handle.read(24)
+    if head.startswith(b"\x89PNG\r\n\x1a\n") and len(head) == 24 and head[12:16] == b"IHDR":
+        return int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(path) as image:  # lazy: reads the header only
+                return image.size
+    except Image.DecompressionBombError:  # Pillow's own guard, at twice its limit: far past ours
+        raise BadInput(f"is far larger than nakawari reads (at most {MAX_PIXELS / 1e6:g} megapixels per image; "
+                       "scale it down first)", path) from None
+    except Exception:  # noqa: BLE001 - any other failure is reported by the decoder
+        return None
 
 
 def _png_bit_depth(path: Path) -> int | None:
@@ -107,7 +141,10 @@ def _read_with_opencv(path: Path) -> Raster | None:
 
 def _read_with_pillow(path: Path) -> Raster:
     try:
-        with Image.open(path) as image:
+        with warnings.catch_warnings():  # Pillow warns from 89 megapixels; MAX_PIXELS already said how large
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(path)
+        with image:
             image.load()
             mode = image.mode
             if mode in ("I;16", "I;16B", "I;16L", "I"):

@@ -15,12 +15,16 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import IO, Any, Callable
+from typing import IO, Any, Callable, Iterator
 
 from . import __version__
 from .errors import BadInput, Cancelled
+from .server_params import id_problem, param_problem
 
 PROTOCOL_VERSION = 1
+# A request line this long is refused unread: requests name files (pixels never travel inline); the largest
+# legitimate line is a strokes request at the stroke limits (2 keys of 2 million points ≈ 100 MB).
+MAX_LINE_BYTES = 256 << 20
 
 # JSON-RPC error codes: the standard ones, and ours in the implementation-defined range.
 PARSE_ERROR, INVALID_REQUEST, METHOD_NOT_FOUND, INVALID_PARAMS, INTERNAL_ERROR = -32700, -32600, -32601, -32602, -32603
@@ -33,6 +37,7 @@ JOB_APIS = {
     "douga": ("nakawari.jobs.douga", "run_douga"),
     "douga.strokes": ("nakawari.jobs.douga", "run_douga_strokes"),
     "cels": ("nakawari.jobs.cels", "run_cels"),
+    "paint": ("nakawari.jobs.paint", "run_paint"),
 }
 
 
@@ -47,14 +52,24 @@ Cancel = Callable[[], bool]
 
 
 def _params(params: dict[str, Any], required: tuple[str, ...], optional: tuple[str, ...]) -> dict[str, Any]:
-    """Check the parameter names a job takes; unknown or missing ones are the client's mistake."""
+    """Check the parameter names a job takes and their types; unknown, missing or mistyped ones are the
+    client's mistake (invalid params, naming the field)."""
     unknown = sorted(set(params) - set(required) - set(optional))
     missing = [name for name in required if name not in params]
     if unknown or missing:
         problems = ([f"unknown parameter(s) {', '.join(unknown)}"] if unknown else []) + \
                    ([f"missing parameter(s) {', '.join(missing)}"] if missing else [])
         raise RpcError(INVALID_PARAMS, "; ".join(problems))
+    for name, value in params.items():
+        problem = param_problem(name, value)
+        if problem is not None:
+            raise RpcError(INVALID_PARAMS, f"'{name}' {problem}", {"field": name})
     return params
+
+
+def _width(line_width: float | None) -> float:
+    """douga's line width: 3 px unless the request names one (null means the default too)."""
+    return 3.0 if line_width is None else float(line_width)
 
 
 def _inbetween(params: dict[str, Any], progress: Progress, cancel: Cancel) -> dict[str, Any]:
@@ -79,7 +94,7 @@ def _douga(params: dict[str, Any], progress: Progress, cancel: Cancel) -> dict[s
     from .jobs.douga import DougaJob, run_douga
 
     p = _params(params, ("frames", "out"), ("line_width", "raw", "book", "overwrite"))
-    job = DougaJob(frames=list(p["frames"]), out=p["out"], line_width=float(p.get("line_width", 3.0)),
+    job = DougaJob(frames=list(p["frames"]), out=p["out"], line_width=_width(p.get("line_width")),
                    raw=bool(p.get("raw", False)), book=p.get("book"), overwrite=bool(p.get("overwrite", False)))
     return run_douga(job, progress=progress, cancel=cancel)
 
@@ -89,7 +104,7 @@ def _douga_strokes(params: dict[str, Any], progress: Progress, cancel: Cancel) -
     from .jobs.douga import run_douga_strokes
 
     p = _params(params, ("frame",), ("line_width", "raw", "fills", "book", "input"))
-    return run_douga_strokes(p["frame"], line_width=float(p.get("line_width", 3.0)), raw=bool(p.get("raw", False)),
+    return run_douga_strokes(p["frame"], line_width=_width(p.get("line_width")), raw=bool(p.get("raw", False)),
                              fills=bool(p.get("fills", True)), book=p.get("book"),
                              input_kind=str(p.get("input", "frame")), progress=progress, cancel=cancel)
 
@@ -101,6 +116,22 @@ def _cels(params: dict[str, Any], progress: Progress, cancel: Cancel) -> dict[st
     job = CelsJob(frames=list(p["frames"]), out=p["out"], mode=p.get("mode", "auto"),
                   overwrite=bool(p.get("overwrite", False)))
     return run_cels(job, progress=progress, cancel=cancel)
+
+
+def _paint(params: dict[str, Any], progress: Progress, cancel: Cancel) -> dict[str, Any]:
+    from .jobs.paint import PaintJob, run_paint
+
+    p = _params(params, ("lines", "painted", "out"), ("gap", "unmatched", "layer", "overwrite", "name"))
+    for key in ("lines", "painted"):
+        if not isinstance(p[key], list) or not all(isinstance(v, str) for v in p[key]):
+            raise RpcError(INVALID_PARAMS, f"'{key}' must be a list of file paths or frame patterns", {"field": key})
+    gap = p.get("gap", 4.0)
+    if isinstance(gap, bool) or not isinstance(gap, (int, float)):
+        raise RpcError(INVALID_PARAMS, "'gap' must be a number of pixels", {"field": "gap"})
+    job = PaintJob(lines=p["lines"], painted=p["painted"], out=p["out"], gap=float(gap),
+                   unmatched=str(p.get("unmatched", "transparent")), layer=str(p.get("layer", "full")),
+                   overwrite=bool(p.get("overwrite", False)), name=p.get("name"))
+    return run_paint(job, progress=progress, cancel=cancel)
 
 
 def _strokes(params: dict[str, Any], progress: Progress, cancel: Cancel) -> dict[str, Any]:
@@ -115,6 +146,7 @@ JOBS: dict[str, Callable[[dict[str, Any], Progress, Cancel], dict[str, Any]]] = 
     "douga": _douga,
     "douga.strokes": _douga_strokes,
     "cels": _cels,
+    "paint": _paint,
 }
 
 
@@ -148,7 +180,7 @@ class _Job:
 class Server:
     """Reads requests from `source`, writes responses and notifications to `sink` (one JSON line each)."""
 
-    def __init__(self, source: IO[str], sink: IO[str], log: IO[str] = sys.stderr) -> None:
+    def __init__(self, source: IO[str] | IO[bytes], sink: IO[str], log: IO[str] = sys.stderr) -> None:
         self.source, self.sink, self.log = source, sink, log
         self._write_lock = threading.Lock()
         self._jobs: queue.Queue[_Job | None] = queue.Queue()
@@ -159,6 +191,8 @@ class Server:
     # --- output ---------------------------------------------------------------------------------
     def _send(self, message: dict[str, Any]) -> None:
         line = json.dumps({"jsonrpc": "2.0", **message}, ensure_ascii=False)
+        if not _encodable(line):  # a request's lone surrogate echoed back: escape it rather than fail to write
+            line = json.dumps({"jsonrpc": "2.0", **message}, ensure_ascii=True)
         with self._write_lock:
             self.sink.write(line + "\n")
             self.sink.flush()
@@ -182,8 +216,10 @@ class Server:
     def serve(self) -> int:
         self._worker.start()
         try:
-            for line in self.source:
-                if line.strip() and self._handle_line(line) == "shutdown":
+            for line in self._lines():
+                if line is None:
+                    self._error(None, RpcError(PARSE_ERROR, f"line longer than {MAX_LINE_BYTES >> 20} MiB: not read"))
+                elif line.strip() and self._handle_safely(line) == "shutdown":
                     break
         finally:
             self._cancel_all()
@@ -191,11 +227,47 @@ class Server:
             self._worker.join(timeout=30)
         return 0
 
-    def _handle_line(self, line: str) -> str | None:
+    def _lines(self) -> Iterator[str | bytes | None]:
+        """The source's lines; None for a line past MAX_LINE_BYTES, whose rest is skipped unread into memory."""
+        readline = getattr(self.source, "readline", None)
+        if readline is None:  # an iterable of lines (tests, embedding): taken as they come
+            yield from self.source
+            return
+        while line := readline(MAX_LINE_BYTES + 1):
+            if len(line) <= MAX_LINE_BYTES or line[-1:] in ("\n", b"\n"):
+                yield line
+                continue
+            while (rest := readline(MAX_LINE_BYTES)) and rest[-1:] not in ("\n", b"\n"):
+                pass
+            yield None
+
+    def _handle_safely(self, line: str | bytes) -> str | None:
+        """One line, whatever it holds: a malformed line gets an error object and the engine keeps serving."""
+        try:
+            return self._handle_line(line)
+        except Exception as error:  # noqa: BLE001 - one bad line must never end the engine
+            log = _log_failure()
+            self._error(None, RpcError(INTERNAL_ERROR, f"unexpected error: {error} (details in {log})",
+                                       {"log": str(log)}))
+            return None
+
+    def _handle_line(self, line: str | bytes) -> str | None:
+        if isinstance(line, bytes):
+            try:
+                line = line.decode("utf-8")
+            except UnicodeDecodeError as error:
+                self._error(None, RpcError(PARSE_ERROR, f"not a UTF-8 line: {error.reason} at byte {error.start}"))
+                return None
         try:
             message = json.loads(line)
         except json.JSONDecodeError as error:
             self._error(None, RpcError(PARSE_ERROR, f"not a JSON line: {error}"))
+            return None
+        except RecursionError:
+            self._error(None, RpcError(PARSE_ERROR, "not a JSON line this engine reads: nested too deeply"))
+            return None
+        if isinstance(message, dict) and "id" in message and id_problem(message["id"]) is not None:
+            self._error(None, RpcError(INVALID_REQUEST, f"'id' {id_problem(message['id'])}"))
             return None
         request_id = message.get("id") if isinstance(message, dict) else None
         method = message.get("method") if isinstance(message, dict) else None
@@ -206,6 +278,8 @@ class Server:
         if "id" not in message and method != "cancel":
             request_id = None  # only `cancel` is useful as a notification; jobs need an id (refused below)
         try:
+            if method == "cancel" and id_problem(params.get("id")) is not None:
+                raise RpcError(INVALID_PARAMS, f"'id' {id_problem(params.get('id'))}", {"field": "id"})
             if method == "cancel" and "id" not in message:
                 self._cancel(params.get("id"))  # a notification: no answer
             elif method == "initialize":
@@ -300,6 +374,14 @@ class Server:
             self._reply(job.id, result)
 
 
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _log_failure():
     from .cli import _log_failure as write_log
     return write_log()
@@ -310,5 +392,5 @@ def serve() -> int:
     protocol_out = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8", buffering=1)
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
     sys.stdout = sys.stderr
-    source = open(sys.stdin.fileno(), "r", encoding="utf-8", closefd=False)
+    source = open(sys.stdin.fileno(), "rb", closefd=False)  # bytes: a line that is not UTF-8 gets an error
     return Server(source, protocol_out).serve()

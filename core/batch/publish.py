@@ -15,6 +15,7 @@ import pyblish.api
 import pyblish.util
 
 from ..errors import BadInput
+from .lock import shot_lock
 from .result import FAILED, PUBLISHED, UP_TO_DATE, ShotResult, unexpected
 from .shot import ShotProblem
 
@@ -71,7 +72,7 @@ def publish_shot(shot_dir: str | Path, publish_root: str | Path, jobs: Sequence[
     try:
         # Only validation errors stop pyblish; any error must stop this shot before it integrates.
         # publish_iter also print()s each error to stdout: the summary table reports them instead.
-        with contextlib.redirect_stdout(io.StringIO()):
+        with shot_lock(Path(publish_root).absolute(), shot), contextlib.redirect_stdout(io.StringIO()):
             for result in pyblish.util.publish_iter(context, plugins=discover_plugins()):
                 warnings += [r.getMessage() for r in result["records"] if r.levelno == logging.WARNING]
                 if result["error"] is not None:

@@ -30,7 +30,11 @@ def unexpected(shot: str, error: BaseException | str, details: str, seconds: flo
     """A failure nobody can fix in the shot: the details go to a log, the table names the log."""
     folder = Path(os.environ.get("NAKAWARI_LOG_DIR", Path(tempfile.gettempdir()) / "nakawari-logs"))
     folder.mkdir(parents=True, exist_ok=True)
-    log = folder / f"nakawari-batch-{shot}-{datetime.datetime.now():%Y%m%d-%H%M%S}-{os.getpid()}.log"
-    log.write_text(f"shot {shot}\n\n{details}", encoding="utf-8")
+    # One file per failure: two shots of one name failing in the same second never share one.
+    handle, name = tempfile.mkstemp(prefix=f"nakawari-batch-{shot}-{datetime.datetime.now():%Y%m%d-%H%M%S}-"
+                                           f"{os.getpid()}-", suffix=".log", dir=folder)
+    with os.fdopen(handle, "w", encoding="utf-8", errors="backslashreplace") as file:
+        file.write(f"shot {shot}\n\n{details}")
+    log = Path(name)
     return ShotResult(shot, FAILED, seconds=seconds, problem=f"unexpected error: {error} (details in {log})",
                       log=str(log))

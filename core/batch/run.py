@@ -55,7 +55,7 @@ def run_batch(shot_dirs: Sequence[str | Path], publish_root: str | Path, *, jobs
     threads = max(1, (os.cpu_count() or 1) // workers)
     results: list[ShotResult | None] = [None] * len(folders)
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=limit_threads, initargs=(threads,))
+                               initializer=start_worker, initargs=(threads,))
     try:
         futures = {pool.submit(publish_in_worker, str(folder), str(publish_root), list(jobs), device): index
                    for index, folder in enumerate(folders)}
@@ -73,6 +73,13 @@ def run_batch(shot_dirs: Sequence[str | Path], publish_root: str | Path, *, jobs
         raise
     pool.shutdown()
     return [result for result in results if result is not None]
+
+
+def start_worker(threads: int) -> None:
+    """Each pool worker: its share of the cores, and it ends when the batch process does (`orphan`)."""
+    from .orphan import exit_with_parent
+    limit_threads(threads)
+    exit_with_parent()
 
 
 def limit_threads(threads: int) -> None:

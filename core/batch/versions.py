@@ -11,12 +11,14 @@ import json
 import os
 import re
 import shutil
+import socket
 import tempfile
 from pathlib import Path
 from typing import Any
 
 from .. import __version__
 from ..files import UMASK, sha256_file
+from ..output_guard import process_alive
 from .result import version_name
 
 MANIFEST = "manifest.json"
@@ -41,13 +43,36 @@ def checksums(paths: list[Path], root: Path) -> list[dict[str, str]]:
     return [{"file": path.relative_to(root).as_posix(), "sha256": sha256_file(path)} for path in paths]
 
 
+def _owner_tag() -> str:
+    """Staging and partial folders carry their run's host and pid in their names (no marker file inside:
+    everything inside is published), so a later run can tell a dead run's leftovers from a live one's."""
+    return f"{socket.gethostname().replace('-', '_')}-{os.getpid()}-"
+
+
+_LEFTOVER = re.compile(r"^\.(?:staging|v\d{3,}\.partial)-(?P<host>[^-]+)-(?P<pid>\d+)-")
+
+
+def remove_dead_leftovers(shot_root: Path) -> None:
+    """Remove staging and partial version folders that runs of this machine left when they were killed."""
+    host = socket.gethostname().replace("-", "_")
+    try:
+        entries = list(shot_root.iterdir())
+    except OSError:
+        return
+    for entry in entries:
+        match = _LEFTOVER.match(entry.name)
+        if match and match["host"] == host and not process_alive(int(match["pid"])):
+            shutil.rmtree(entry, ignore_errors=True)
+
+
 def staging_for(data: dict[str, Any]) -> Path:
     """The shot's staging folder for extractors (made on first use, recorded in the instance `data`): inside
     the shot's publish folder, on the same file system, so integration only renames."""
     if "staging_dir" not in data:
         shot_root = Path(data["shot_root"])
         shot_root.mkdir(parents=True, exist_ok=True)
-        data["staging_dir"] = tempfile.mkdtemp(prefix=".staging-", dir=shot_root)
+        remove_dead_leftovers(shot_root)
+        data["staging_dir"] = tempfile.mkdtemp(prefix=f".staging-{_owner_tag()}", dir=shot_root)
     return Path(data["staging_dir"])
 
 
@@ -60,7 +85,7 @@ def commit_version(shot_root: Path, staging: Path, manifest: dict[str, Any]) -> 
     time and output checksums). Returns the version folder and the manifest written."""
     number = latest_version(shot_root)[0] + 1
     final = shot_root / version_name(number)
-    partial = Path(tempfile.mkdtemp(prefix=f".{final.name}.partial-", dir=shot_root))
+    partial = Path(tempfile.mkdtemp(prefix=f".{final.name}.partial-{_owner_tag()}", dir=shot_root))
     try:
         outputs = []
         for source in sorted(path for path in staging.rglob("*") if path.is_file()):

@@ -16,6 +16,7 @@ import numpy as np
 from .. import __version__
 from ..errors import BadInput, Cancelled
 from ..image import Raster, gray_png, read_image
+from ..limits import refuse_tiny
 from ..output import StagedOutput
 from .keys import expand_key_args
 
@@ -59,6 +60,7 @@ def _is_gray(rgb: np.ndarray) -> bool:
 def check_frames(rasters: Sequence[Raster], mode: str) -> None:
     """Refuse what cannot be separated: transparent layers, blank frames, and a shot of mixed frames."""
     for raster in rasters:
+        refuse_tiny(raster.path, *raster.size)
         if raster.transparent:
             raise BadInput("has transparent pixels; cel separation takes finished, opaque frames", raster.path)
         rgb = raster.rgba[..., :3]
@@ -94,7 +96,7 @@ def run_cels(job: CelsJob, progress: Progress | None = None,
         raise BadInput("no frames given")
     mode = resolve_mode(job.mode, len(paths))
     with StagedOutput(job.out, overwrite=job.overwrite) as output:
-        output.refuse_existing(output_names(paths, mode))
+        output.refuse_existing(output_names(paths, mode), inputs=paths)
         rasters = [read_image(path) for path in paths]
         check_frames(rasters, mode)
         rgbs = [raster.rgba[..., :3] for raster in rasters]

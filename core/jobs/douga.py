@@ -9,11 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PIL import Image
 
 from .. import __version__
 from ..errors import BadInput, Cancelled
-from ..image import read_image
+from ..image import header_size, read_image
 from ..output import StagedOutput
 
 Progress = Callable[[int, int, str], None]
@@ -62,9 +61,8 @@ def _header_size(path: Path) -> tuple[int, int] | None:
     """(width, height) from the file header without decoding the pixels; None when unreadable (read_image
     then says what is wrong)."""
     try:
-        with Image.open(path) as image:
-            return image.size
-    except Exception:  # noqa: BLE001 - any failure here is reported by read_image
+        return header_size(path)
+    except OSError:  # read_image says what is wrong
         return None
 
 
@@ -120,7 +118,8 @@ def run_douga(job: DougaJob, progress: Progress | None = None,
     paths = _check(job)
     with StagedOutput(job.out, overwrite=job.overwrite) as output:
         output.refuse_existing([name for path in paths for name in output_names(path)]
-                               + ([strokes_name(path) for path in paths] if job.strokes else []))
+                               + ([strokes_name(path) for path in paths] if job.strokes else []),
+                               inputs=[*paths, *([job.book] if job.book is not None else [])])
         book = _load_book(job.book)
         entries = []
         for number, path in enumerate(paths):

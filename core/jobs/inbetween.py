@@ -10,7 +10,9 @@ import numpy as np
 from .. import __version__
 from ..errors import BadInput
 from ..image import sequence_stem
+from ..limits import MAX_FRAME_NUMBER, refuse_frame_count, refuse_held_frames
 from ..output import StagedOutput
+from ..output_guard import check_plain_name, refuse_inputs
 from ..timing import Ease, Slot, plan_count, plan_times
 from .keys import expand_key_args, load_keys
 
@@ -61,9 +63,11 @@ def plan_slots(job: InbetweenJob, keys: Sequence[Path],
             count = 1 if job.count is None else job.count
             if count < 1:
                 raise ValueError(f"--count must be at least 1, got {count}")
+            refuse_frame_count(count * (len(keys) - 1) + len(keys), f"--count {count}")  # before planning them
             slots = plan_count(key_times, count, job.ease)
     except ValueError as error:
         raise BadInput(str(error)) from None
+    refuse_frame_count(len(slots) + len(keys), "--times" if job.times is not None else "--count")
     return key_times, slots
 
 
@@ -148,6 +152,7 @@ class MadeSequence:
     transparent: bool
     bit_depth: int
     manifest: dict[str, Any]
+    sources: list[Path] = field(default_factory=list)  # the key files read: never written over
 
     def write_to(self, output: StagedOutput) -> None:
         for frame, image in zip(self.frames, self.images):
@@ -164,6 +169,8 @@ def make_sequence(job: InbetweenJob, progress: Progress | None = None,
     mode = resolve_mode(job.mode)
     if job.line_width is not None and not 0.5 <= job.line_width <= 50:
         raise BadInput(f"--line-width must be between 0.5 and 50 px, got {job.line_width:g}")
+    if job.name is not None:
+        check_plain_name(job.name, "--name")
     rasters = load_keys(paths, job.resize)
     name = job.name or sequence_stem(paths[0])
     frames: list[dict[str, Any]] = [
@@ -172,9 +179,11 @@ def make_sequence(job: InbetweenJob, progress: Progress | None = None,
     frames += [{"time": s.time, "position": s.position, "key": False} for s in slots if s.position not in key_times]
     frames.sort(key=lambda frame: (frame["time"], not frame["key"]))
     # Whole-number times are frame numbers (keys given as walk.0001.png, walk.0009.png…): keep them.
-    by_time = all(float(frame["time"]).is_integer() and frame["time"] >= 0 for frame in frames)
+    by_time = all(float(frame["time"]).is_integer() and 0 <= frame["time"] <= MAX_FRAME_NUMBER for frame in frames)
     for index, frame in enumerate(frames):
         frame["file"] = f"{name}.{int(frame['time']) if by_time else index:04d}.png"
+    refuse_inputs(Path(job.out), [frame["file"] for frame in frames], paths)
+    refuse_held_frames(len(frames), *rasters[0].size)
     if before_work is not None:
         before_work([frame["file"] for frame in frames])
 
@@ -199,7 +208,7 @@ def make_sequence(job: InbetweenJob, progress: Progress | None = None,
         "frames": frames,
         **({"warnings": warnings} if warnings else {}),
     }
-    return MadeSequence(frames, images, rasters[0].transparent, rasters[0].bit_depth, manifest)
+    return MadeSequence(frames, images, rasters[0].transparent, rasters[0].bit_depth, manifest, list(paths))
 
 
 def run_inbetween(job: InbetweenJob, progress: Progress | None = None,
@@ -207,6 +216,7 @@ def run_inbetween(job: InbetweenJob, progress: Progress | None = None,
     """Run the job and write its folder; returns the manifest. Nothing is written unless every frame was made."""
     with StagedOutput(job.out, overwrite=job.overwrite) as output:
         sequence = make_sequence(job, progress, cancel, before_work=output.refuse_existing)
+        output.protect(sequence.sources)
         sequence.write_to(output)
         output.commit(sequence.manifest)
     return sequence.manifest

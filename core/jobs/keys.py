@@ -11,6 +11,7 @@ import numpy as np
 
 from ..errors import BadInput
 from ..image import Raster, read_image
+from ..limits import refuse_tiny
 
 RESIZE_POLICIES = ("none", "first")
 _HASHES = re.compile(r"#+")
@@ -49,6 +50,8 @@ def load_keys(paths: Sequence[str | Path], resize: str = "none") -> list[Raster]
     if resize not in RESIZE_POLICIES:
         raise BadInput(f"unknown --resize policy '{resize}'; choose {' or '.join(RESIZE_POLICIES)}")
     keys = [read_image(path) for path in paths]
+    for key in keys:
+        refuse_tiny(key.path, *key.size)
     first = keys[0]
     for key in keys[1:]:
         if key.size == first.size:

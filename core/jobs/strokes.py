@@ -10,6 +10,8 @@ from typing import Any, Callable
 from .. import __version__
 from ..errors import BadInput
 from ..files import write_atomically
+from ..limits import refuse_frame_count
+from ..output_guard import same_file
 from ..frame_check import stroke_gap_check
 from ..strokes.interpolate import UNMATCHED_MODES, inbetween_strokes
 from ..strokes.io import FORMAT, VERSION, drawing_to_json, keys_from_json, matches_to_json
@@ -58,9 +60,11 @@ def run_strokes(request: dict, progress: Progress | None = None,
             count = 1 if count is None else count
             if not isinstance(count, int) or isinstance(count, bool) or count < 1:
                 raise ValueError(f"count must be a whole number ≥ 1, got {count!r}")
+            refuse_frame_count(count * (len(key_times) - 1) + len(key_times), f"count {count}")
             slots = plan_count(key_times, count, ease)
     except ValueError as error:
         raise BadInput(str(error)) from None
+    refuse_frame_count(len(slots) + len(key_times), "times" if times is not None else "count")
     wanted = [(s.time, s.position) for s in slots if s.position not in key_times]
     if include_keys:
         wanted = sorted(wanted + [(t, t) for t in key_times])
@@ -95,18 +99,23 @@ def read_request(path: str) -> dict:
         request = json.loads(text)
     except json.JSONDecodeError as error:
         raise BadInput(f"not valid JSON ({error.msg} at line {error.lineno})", path) from None
+    except RecursionError:
+        raise BadInput("JSON nested too deeply to be a stroke request", path) from None
     if not isinstance(request, dict):
         raise BadInput("expected a JSON object", path)
     return request
 
 
-def write_response(response: dict, out: str, overwrite: bool = False) -> None:
-    """Write to a file all at once (a temporary file renamed into place), or to standard output for '-'."""
+def write_response(response: dict, out: str, overwrite: bool = False, source: str | None = None) -> None:
+    """Write to a file all at once (a temporary file renamed into place), or to standard output for '-'.
+    The request file `source` is never written over, with or without overwrite."""
     text = json.dumps(response, separators=(",", ":")) + "\n"
     if out == "-":
         sys.stdout.write(text)
         return
     target = Path(out)
+    if source not in (None, "-") and same_file(target, Path(source)):
+        raise BadInput("is the request this command reads; nakawari never writes over its inputs", target)
     if target.exists() and not overwrite:
         raise BadInput("already exists (use --overwrite to replace it)", target)
     if target.is_dir():

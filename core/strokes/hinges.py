@@ -25,6 +25,12 @@ from scipy.sparse.csgraph import breadth_first_order, connected_components, mini
 from scipy.spatial import cKDTree
 
 _CHUNK = 8                # points per box when hinges look for the points of two tracks that touch
+_CHUNK_PAIRS_PER_BATCH = 65_536  # chunk pairs compared at once (64 point pairs each): bounds the memory to ~0.1 GB
+# Touching point pairs beyond which contacts say nothing about hinges (a tangle of scribbles where every point
+# is within reach of most others): no hinges are looked for, instead of pairing every point with every other
+# (250 random scribbles took 8 GB). A drawn figure has a few thousand.
+MAX_CONTACT_PAIRS = 1_000_000
+_CHUNK_PAIRS_PER_LIMIT = 10  # overlapping chunk pairs listed at most per allowed contact pair (160 MB at the limit)
 MIN_JOINT_TURN = 0.1     # below this relative turn between keys (≈ 6°) the point two parts turn about is unknown
 JOINT_REACH = 0.75       # that point lies this share of the smaller part's spread from their contact at most
 PIVOT_PRIOR = 0.15 ** 2  # a turn much below 0.15 rad between keys does not place the pivot (it stays central)
@@ -51,8 +57,8 @@ def hinge_parents(data: np.ndarray, available: np.ndarray, offsets: np.ndarray, 
     if not within.any():
         return parent
     reach = 2.0 * float(np.median(step[within]))
-    close = pairs_within(ref, offsets, reach)
-    if not len(close):
+    close = pairs_within(ref, offsets, reach, limit=MAX_CONTACT_PAIRS)
+    if close is None or not len(close):  # None: a tangle, not parts joined at hinges
         return parent
     p, q = close[:, 0], close[:, 1]
     t, s = track_of[p], track_of[q]
@@ -126,11 +132,12 @@ def _joint_hold(ref: np.ndarray, track_of: np.ndarray, offsets: np.ndarray, p: n
     return np.where(turned, np.exp(-np.log(2.0) * far / np.maximum(tolerance, 1e-9)), 0.0)
 
 
-def pairs_within(ref: np.ndarray, offsets: np.ndarray, reach: float) -> np.ndarray:
+def pairs_within(ref: np.ndarray, offsets: np.ndarray, reach: float, limit: int | None = None) -> np.ndarray | None:
     """Pairs of points (rows of indices into ref) on two different tracks (the runs offsets[t]:offsets[t+1])
     within `reach` of each other. Two points that close lie in chunks of _CHUNK consecutive points whose
     bounding boxes, grown by `reach`, overlap: only those chunk pairs are compared point by point (most
-    points within reach of one another are neighbours along one stroke, which are never compared)."""
+    points within reach of one another are neighbours along one stroke, which are never compared).
+    None when there are more than `limit` pairs."""
     starts, counts = offsets[:-1], np.diff(offsets)
     per_track = -(-counts // _CHUNK)
     chunk_track = np.repeat(np.arange(len(counts)), per_track)
@@ -142,20 +149,32 @@ def pairs_within(ref: np.ndarray, offsets: np.ndarray, reach: float) -> np.ndarr
     hi = np.maximum.reduceat(ref, chunk_start, axis=0) + grow
     # Chunks whose grown boxes overlap have centres at most the sum of their half-diagonals apart.
     centre, half = (lo + hi) / 2, np.linalg.norm(hi - lo, axis=1) / 2
-    close = cKDTree(centre).query_pairs(2.0 * float(half.max()) * (1.0 + 1e-9), output_type="ndarray")
+    tree, radius = cKDTree(centre), 2.0 * float(half.max()) * (1.0 + 1e-9)
+    if limit is not None and (tree.count_neighbors(tree, radius) - len(centre)) // 2 > limit * _CHUNK_PAIRS_PER_LIMIT:
+        return None  # counted, not listed: so many boxes overlap that the pairs would pass the limit anyway
+    close = tree.query_pairs(radius, output_type="ndarray")
     one, two = close[:, 0], close[:, 1]
     overlap = ((chunk_track[one] != chunk_track[two]) & (lo[one, 0] <= hi[two, 0]) & (lo[two, 0] <= hi[one, 0])
                & (lo[one, 1] <= hi[two, 1]) & (lo[two, 1] <= hi[one, 1]))
     one, two = one[overlap], two[overlap]
-    # Every point of one chunk against every point of the other (the distance test of cKDTree.query_pairs).
+    # Every point of one chunk against every point of the other (the distance test of cKDTree.query_pairs),
+    # a bounded batch of chunk pairs at a time: a tangle of scribbles overlaps nearly every chunk with every
+    # other, and comparing them all at once held 8 GB for 250 random strokes.
     k = np.arange(_CHUNK)
-    p = chunk_start[one][:, None, None] + k[None, :, None] + 0 * k[None, None, :]
-    q = chunk_start[two][:, None, None] + 0 * k[None, :, None] + k[None, None, :]
-    real = (k[None, :, None] < chunk_size[one][:, None, None]) & (k[None, None, :] < chunk_size[two][:, None, None])
-    p, q = p[real], q[real]
-    dx, dy = ref[p, 0] - ref[q, 0], ref[p, 1] - ref[q, 1]
-    near = dx * dx + dy * dy <= reach * reach
-    return np.stack([p[near], q[near]], axis=1)
+    found, total = [np.empty((0, 2), np.int64)], 0
+    for begin in range(0, len(one), _CHUNK_PAIRS_PER_BATCH):
+        a, b = one[begin:begin + _CHUNK_PAIRS_PER_BATCH], two[begin:begin + _CHUNK_PAIRS_PER_BATCH]
+        p = chunk_start[a][:, None, None] + k[None, :, None] + 0 * k[None, None, :]
+        q = chunk_start[b][:, None, None] + 0 * k[None, :, None] + k[None, None, :]
+        real = (k[None, :, None] < chunk_size[a][:, None, None]) & (k[None, None, :] < chunk_size[b][:, None, None])
+        p, q = p[real], q[real]
+        dx, dy = ref[p, 0] - ref[q, 0], ref[p, 1] - ref[q, 1]
+        near = dx * dx + dy * dy <= reach * reach
+        found.append(np.stack([p[near], q[near]], axis=1).astype(np.int64))
+        total += len(found[-1])
+        if limit is not None and total > limit:
+            return None
+    return np.concatenate(found)
 
 
 def levels(parent: np.ndarray) -> list[np.ndarray]:

@@ -16,6 +16,7 @@ from ..errors import BadInput
 # Bounded cost: matching is about quadratic in the stroke count, interpolation linear in the points.
 MAX_STROKES = 5_000           # per key (two keys of 5 000 scattered strokes match in about 7 s)
 MAX_POINTS = 2_000_000        # per key, all strokes together
+MAX_COORDINATE = 1e9          # |x|, |y|, |z| at most: squared distances of larger ones overflow (1e300 → inf)
 DEFAULT_WIDTH = 3.0           # px, when a stroke gives none
 
 
@@ -89,6 +90,8 @@ def check_stroke(stroke: Stroke, where: str) -> None:
         raise BadInput(f"{where}: a stroke needs at least one point")
     if not np.isfinite(points).all():
         raise BadInput(f"{where}: points must be finite numbers (found NaN or infinity)")
+    if (np.abs(points) > MAX_COORDINATE).any():
+        raise BadInput(f"{where}: coordinates must lie within ±{MAX_COORDINATE:g} (found {np.abs(points).max():g})")
     for name, values in (("width", stroke.width), ("opacity", stroke.opacity)):
         if len(values) != len(points):
             raise BadInput(f"{where}: {name} has {len(values)} values for {len(points)} points")
@@ -114,8 +117,9 @@ def check_drawing(drawing: Drawing, where: str) -> None:
     if fine:  # the common case, checked at once: every value finite, widths and opacities in range
         widths = np.concatenate([s.width for s in drawing.strokes])
         opacities = np.concatenate([s.opacity for s in drawing.strokes])
-        fine = (len(widths) == len(opacities) == total and np.isfinite(np.concatenate(
-            [s.points.reshape(-1) for s in drawing.strokes])).all() and np.isfinite(widths).all()
+        coordinates = np.concatenate([s.points.reshape(-1) for s in drawing.strokes])
+        fine = (len(widths) == len(opacities) == total and np.isfinite(coordinates).all()
+                and (np.abs(coordinates) <= MAX_COORDINATE).all() and np.isfinite(widths).all()
             and (widths >= 0).all() and np.isfinite(opacities).all() and (opacities >= 0).all()
             and (opacities <= 1).all())
     if fine:
