@@ -21,31 +21,36 @@ def lock_name(shot: str) -> str:
     return f".{shot}.publish-lock"
 
 
-def lock_path(publish_root: Path, shot: str) -> Path:
-    """In the publish root when it exists (shared by every machine publishing there); before the first
-    publish, in this machine's temporary folder (a refused shot must not leave a publish root behind)."""
-    if publish_root.is_dir():
-        return publish_root / lock_name(shot)
+def lock_paths(publish_root: Path, shot: str) -> list[Path]:
+    """This machine's lock for the shot (in the temporary folder: it exists before the first publish, and a
+    refused shot must not leave a publish root behind), then, once the publish root exists, the lock in it
+    (shared by every machine publishing there). Taken in this order, so the first publish is excluded too."""
     key = hashlib.sha256(str(publish_root / shot).encode("utf-8", "surrogateescape")).hexdigest()[:24]
     folder = Path(tempfile.gettempdir()) / "nakawari-publish-locks"
     folder.mkdir(exist_ok=True)
-    return folder / f"{key}.lock"
+    paths = [folder / f"{key}.lock"]
+    if publish_root.is_dir():
+        paths.append(publish_root / lock_name(shot))
+    return paths
 
 
 @contextlib.contextmanager
 def shot_lock(publish_root: Path, shot: str) -> Iterator[None]:
-    """Hold the shot's publish lock (blocking) for the duration; where no lock file can be made, the
-    validators report the unwritable publish root and nothing is published, so no lock is needed."""
+    """Hold the shot's publish locks (blocking) for the duration; where a lock file cannot be made, the
+    validators report the unwritable publish root and nothing is published, so that lock is not needed."""
     if fcntl is None:
         yield
         return
+    handles = []
     try:
-        handle = os.open(lock_path(publish_root, shot), os.O_RDWR | os.O_CREAT, 0o666)
-    except OSError:
-        yield
-        return
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX)
+        for path in lock_paths(publish_root, shot):
+            try:
+                handle = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+            except OSError:
+                continue
+            handles.append(handle)
+            fcntl.flock(handle, fcntl.LOCK_EX)
         yield
     finally:
-        os.close(handle)  # releases the lock
+        for handle in reversed(handles):
+            os.close(handle)  # releases the lock

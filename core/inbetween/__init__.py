@@ -4,16 +4,22 @@
 frames between one pair of keys with the motion estimated once.
 
 Flow mode, in short (details in the modules):
+  ink_reading.py  ink read relative to the keys' paper and darkest marks (pencil, pale layers)
   represent.py  keys → distance-field images at ~480 px (what flow sees)
   flow.py       DIS flow both ways, forward-backward occlusion, flow reversal
+  align.py      a zoom of the whole drawing (one similarity) found by chamfer search; parts ride on it
   regions.py    closed areas matched one-to-one between keys: part motions, part tree
+  hinge.py      parts the flow lost, turned about the joint where they touch held ink (a swung forearm)
   rigid.py      rigid-part motions chosen per pixel; they move on (composed) arcs
+  hold.py       (off by default) a stretch whose two warped copies disagree drawn whole from one key
   warp.py       full-size backward warps (cv2.remap)
   fuse.py       line art: blend → one ridge → fixed-width redraw (fills kept); cels: per-pixel choice
   torch_backend.py  the same warping and fusion on torch (CUDA when available)
+Every frame then checks itself (selfcheck.py): specks erased, torn lines mended, a failed frame replaced by
+the nearer key's pieces moved whole (fallback.py) or the key held; the ``FrameCheck`` says which.
 
 Learned mode (``mode="learned"``): the trained network shipped under core/models/ (nakawari.learned).
-Frames mode (``mode="frames"``): finished colour frames (painted backgrounds, shading), frames.py.
+Frames mode (``mode="frames"``): finished colour frames (painted backgrounds, shading), the frames package.
 """
 
 from __future__ import annotations

@@ -8,9 +8,9 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from ..image import ink as image_ink
+from . import align, fuse, hinge, hold, regions, rigid, warp
 from . import flow as flowmod
-from . import fuse, regions, rigid, warp
-from .represent import KeyStyle, analyse_keys, flow_image, ink_map, outline_map
+from .represent import KeyStyle, analyse_keys, flow_image, outline_map
 
 # Working resolution for flow: long side of about this many pixels. Flow on
 # the distance field is smooth, so 1/4 of 1080p loses little and keeps DIS fast.
@@ -58,6 +58,14 @@ class KeyBank:
     _nearest: dict[int, np.ndarray | None] = field(default_factory=dict)
     _regions: dict[int, regions.Regions] = field(default_factory=dict)
     _matches: dict[int, list[regions.Match]] = field(default_factory=dict)
+    # Large motion (each with ``use``/off switches for measuring): a zoom of the whole drawing, limbs
+    # swung about their joints; off by default: strokes pulled onto the other key's, disagreeing
+    # stretches held whole (measured in rigid.RigidSettings and hold.HoldSettings).
+    align_settings: align.AlignSettings = field(default_factory=align.AlignSettings)
+    hinge_settings: hinge.HingeSettings = field(default_factory=hinge.HingeSettings)
+    rigid_settings: rigid.RigidSettings = field(default_factory=rigid.RigidSettings)
+    hold_settings: hold.HoldSettings = field(default_factory=hold.HoldSettings)
+    _alignments: dict[tuple[int, int], rigid.Similarity | None] = field(default_factory=dict)
 
     @classmethod
     def of(cls, keys: Sequence[np.ndarray], times: Sequence[float], style: KeyStyle | None = None) -> KeyBank:
@@ -77,7 +85,7 @@ class KeyBank:
         """Ink for line art; dark outlines for cels."""
         if i not in self._inks:
             k = self.keys[i]
-            self._inks[i] = ink_map(k, self.style.transparent) if self.style.lineart else outline_map(k, self.style.transparent)
+            self._inks[i] = self.style.ink(k) if self.style.lineart else outline_map(k, self.style.transparent)
         return self._inks[i]
 
     def line_width(self, i: int) -> float:
@@ -95,8 +103,22 @@ class KeyBank:
         if (j, i) in self._flows:
             p = self._flows[(j, i)]
             return flowmod.PairFlow(ab=p.ba, ba=p.ab, valid_a=p.valid_b, valid_b=p.valid_a)
-        self._flows[(i, j)] = flowmod.pair_flow(self.rep(i), self.rep(j))
+        g = self.alignment(i, j)
+        self._flows[(i, j)] = flowmod.pair_flow(self.rep(i), self.rep(j)) if g is None \
+            else align.pair_flow(self.rep(i), self.rep(j), g, REACH_FRACTION * WORK_LONG_SIDE, self.align_settings)
         return self._flows[(i, j)]
+
+    def alignment(self, i: int, j: int) -> rigid.Similarity | None:
+        """The whole drawing's similarity i → j (working pixels; align.py), None where flow needs no help."""
+        if (j, i) in self._alignments:
+            g = self._alignments[(j, i)]
+            return None if g is None else g.inverse()
+        if (i, j) not in self._alignments:
+            found = None
+            if self.align_settings.use:
+                found = align.estimate(self.small_ink(i), self.small_ink(j), rigid.STROKE, self.align_settings)
+            self._alignments[(i, j)] = found
+        return self._alignments[(i, j)]
 
     def small_ink(self, k: int) -> np.ndarray:
         """Key k's ink at working resolution."""
@@ -134,7 +156,8 @@ class KeyBank:
     def area_matches(self, i: int) -> list[regions.Match]:
         """Areas of key i matched to key i + 1 (cached: the neighbouring gaps ask for them too)."""
         if i not in self._matches:
-            self._matches[i] = regions.match_keys(self.areas(i), self.areas(i + 1), self.small_ink(i))
+            self._matches[i] = regions.match_keys(self.areas(i), self.areas(i + 1), self.small_ink(i),
+                                                  self.alignment(i, i + 1))
         return self._matches[i]
 
     def tangents(self, i: int) -> list[rigid.Tangents]:
@@ -195,8 +218,13 @@ class PairInbetweener:
                                              self.line_width * bank.scale)
                 if USE_NEIGHBOUR_KEYS:
                     areas = [replace(m, tangents=tan) for m, tan in zip(areas, bank.tangents(i))]
+            # Parts the flow lost (a limb swung far about its joint), found by a turn search.
+            areas = (areas or []) + hinge.hinge_motions(
+                ink_small[0], ink_small[1], rigid.STROKE, p.ab, p.ba, p.valid_a, p.valid_b,
+                bank.alignment(i, i + 1), self.line_width * bank.scale, bank.hinge_settings)
             self.rigid = rigid.pair_assignments(bank.rep(i), bank.rep(i + 1), ink_small[0], ink_small[1],
-                                                p.ab, p.ba, p.valid_a, p.valid_b, areas)
+                                                p.ab, p.ba, p.valid_a, p.valid_b, areas, bank.alignment(i, i + 1),
+                                                bank.rigid_settings)
         if self.rigid is not None:
             p = flowmod.PairFlow(ab=p.ab, ba=p.ba, valid_a=self.rigid[0].valid, valid_b=self.rigid[1].valid)
             self.flow = p
@@ -236,8 +264,13 @@ class PairInbetweener:
         return back_a, back_b, valid_a, valid_b
 
     def backward_flows(self, t: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Full-size flows from the frame at t into a and b, plus each side's reliability."""
+        """Full-size flows from the frame at t into a and b, plus each side's reliability (stretches
+        whose two warped copies disagree given wholly to the nearer key: hold.py)."""
         back_a, back_b, valid_a, valid_b = self.working_backward_flows(t)
+        bank, i = self.bank, self.i
+        if bank.hold_settings.use and self.style.lineart:
+            valid_a, valid_b = hold.one_side(valid_a, valid_b, flowmod.warp_field(bank.small_ink(i), back_a),
+                                             flowmod.warp_field(bank.small_ink(i + 1), back_b), t, bank.hold_settings)
         h, w = self.bank.keys[0].shape[:2]
         return (warp.upsample_flow(back_a, (w, h)), warp.upsample_flow(back_b, (w, h)),
                 _resize(valid_a, (w, h)), _resize(valid_b, (w, h)))

@@ -116,9 +116,10 @@ def extract(ink: np.ndarray, colour: np.ndarray | None = None) -> Regions:
     return Regions(labels, a, cx + 1j * cy, theta, elong, col, outlines)
 
 
-def _icp(tr: Similarity, src: np.ndarray, dst: np.ndarray) -> tuple[Similarity, float]:
+def _icp(tr: Similarity, src: np.ndarray, dst: np.ndarray, size: float = 1.0) -> tuple[Similarity, float]:
     """A few ICP steps of one outline onto another (brute-force nearest points:
-    outlines are subsampled to a few dozen points); symmetric mean misfit."""
+    outlines are subsampled to a few dozen points); symmetric mean misfit. ``size``:
+    the whole drawing's scale change (a zoom), which every part shares."""
     src = src[:: max(1, src.size // ICP_POINTS)]
     dst = dst[:: max(1, dst.size // ICP_POINTS)]
     ms = src.mean()
@@ -132,8 +133,8 @@ def _icp(tr: Similarity, src: np.ndarray, dst: np.ndarray) -> tuple[Similarity, 
         # Least-squares similarity (complex Umeyama), inlined: this loop runs hundreds of times.
         na = complex(np.vdot(s0, nn - md)) / max(den, 1e-6)
         # A part keeps its size; a fit that shrinks onto one side is wrong.
-        if not 0.85 <= abs(na) <= 1.18:
-            na /= abs(na)
+        if not 0.85 <= abs(na) / size <= 1.18:
+            na *= size / abs(na)
         nb = md - na * ms
         done = abs(na - a) * np.sqrt(den / src.size) + abs(nb - b) < 0.05
         a, b = na, nb
@@ -143,9 +144,10 @@ def _icp(tr: Similarity, src: np.ndarray, dst: np.ndarray) -> tuple[Similarity, 
     return Similarity(complex(a), complex(b)), float(0.5 * (d.min(axis=1).mean() + d.min(axis=0).mean()))
 
 
-def region_transform(ra: Regions, i: int, rb: Regions, j: int) -> tuple[Similarity, float]:
+def region_transform(ra: Regions, i: int, rb: Regions, j: int, size: float = 1.0) -> tuple[Similarity, float]:
     """Best similarity taking area i of a onto area j of b: orientations from the
-    moments (both senses of the axis; several angles for round shapes), each ICP-refined."""
+    moments (both senses of the axis; several angles for round shapes), each ICP-refined.
+    ``size``: the whole drawing's scale change b over a."""
     src, dst = ra.outlines[i], rb.outlines[j]
     dth = rb.theta[j] - ra.theta[i]
     if min(ra.elong[i], rb.elong[j]) < 1.3:
@@ -153,12 +155,12 @@ def region_transform(ra: Regions, i: int, rb: Regions, j: int) -> tuple[Similari
     else:
         angles = [dth, dth + np.pi]
     s = float(np.sqrt(rb.area[j] / ra.area[i]))
-    s = float(np.clip(s, 0.9, 1.1))
+    s = float(np.clip(s, 0.9 * size, 1.1 * size))
     best: tuple[Similarity, float] | None = None
     for ang in angles:
         a = s * np.exp(1j * ang)
         tr = Similarity(complex(a), complex(rb.centroid[j] - a * ra.centroid[i]))
-        tr, err = _icp(tr, src, dst)
+        tr, err = _icp(tr, src, dst, size)
         if best is None or err < best[1]:
             best = (tr, err)
     assert best is not None
@@ -202,27 +204,34 @@ class Match:
     cost: float
 
 
-def match(ra: Regions, rb: Regions, figure_size: float) -> list[Match]:
+def match(ra: Regions, rb: Regions, figure_size: float, carrier: Similarity | None = None) -> list[Match]:
     """One-to-one matching of a's areas to b's: unary shape cost plus outline fit,
-    then a few rounds adding a joint-consistency term with the matched neighbours."""
+    then a few rounds adding a joint-consistency term with the matched neighbours.
+    ``carrier``: the whole drawing's motion (align.py) when the keys zoom or turn: areas are
+    compared at its scale and where it takes them."""
     if ra.n == 0 or rb.n == 0:
         return []
-    la, lb = np.log(ra.area), np.log(rb.area)
+    size = 1.0 if carrier is None else abs(carrier.a)
+    la, lb = np.log(ra.area) + 2.0 * np.log(size), np.log(rb.area)
     cost = W_AREA * np.abs(la[:, None] - lb[None, :])
     cost += W_ELONG * np.abs(np.log(ra.elong)[:, None] - np.log(rb.elong)[None, :])
     if ra.colour.any() or rb.colour.any():
         cost += 4.0 * np.abs(ra.colour[:, None, :] - rb.colour[None, :, :]).sum(-1)
-    # The whole figure may have moved: compare centroids after the area-weighted shift.
-    shift = (np.sum(rb.centroid * rb.area) / rb.area.sum()) - (np.sum(ra.centroid * ra.area) / ra.area.sum())
-    cd = np.abs(ra.centroid[:, None] + shift - rb.centroid[None, :]) / max(figure_size, 1.0)
+    # The whole figure may have moved: compare centroids after the area-weighted shift (or the zoom).
+    if carrier is None:
+        shift = (np.sum(rb.centroid * rb.area) / rb.area.sum()) - (np.sum(ra.centroid * ra.area) / ra.area.sum())
+        moved = ra.centroid + shift
+    else:
+        moved = carrier.apply(ra.centroid)
+    cd = np.abs(moved[:, None] - rb.centroid[None, :]) / max(figure_size * size, 1.0)
     cost += W_CENTROID * cd
     big = cost > MAX_COST
     trs: dict[tuple[int, int], Similarity] = {}
     for i, j in zip(*np.nonzero(~big)):
-        tr, err = region_transform(ra, int(i), rb, int(j))
+        tr, err = region_transform(ra, int(i), rb, int(j), size)
         trs[(int(i), int(j))] = tr
-        cost[i, j] += W_FIT * err
-        if not tr.plausible():
+        cost[i, j] += W_FIT * err / size
+        if not tr.plausible(carrier):
             cost[i, j] = np.inf
     adj_a, pt_a = ra.neighbours
     adj_b, _ = rb.neighbours
@@ -260,12 +269,12 @@ def _solve(cost: np.ndarray) -> list[tuple[int, int]]:
     return sorted((int(r), int(k)) for r, k in zip(rows, cols) if k < m and big[r, k] < MAX_COST + 0.5)
 
 
-def match_keys(ra: Regions, rb: Regions, ink_a: np.ndarray) -> list[Match]:
+def match_keys(ra: Regions, rb: Regions, ink_a: np.ndarray, carrier: Similarity | None = None) -> list[Match]:
     """``match`` with the figure size measured on key a (its areas and ink)."""
     ys, xs = np.nonzero((ra.labels > 0) | (ink_a > INK_EDGE))
     if ys.size == 0:
         return []
-    return match(ra, rb, float(max(np.ptp(ys), np.ptp(xs))))
+    return match(ra, rb, float(max(np.ptp(ys), np.ptp(xs))), carrier)
 
 
 def area_motions(ra: Regions, rb: Regions, matches: list[Match], line_width: float) -> list[AreaMotion]:
