@@ -1,10 +1,12 @@
-"""Shared by the server, client and Krita tests: a small key pair and how to start the real engine."""
+"""Shared by the tests: small keys (a ring, a bent arm) and how to start the real engine."""
 from __future__ import annotations
 
 import shutil
 import sys
 from pathlib import Path
 
+import cv2
+import numpy as np
 from PIL import Image, ImageDraw
 
 
@@ -31,3 +33,23 @@ def key_pair(folder: Path, size: tuple[int, int] = (96, 64)) -> list[str]:
     folder.mkdir(parents=True, exist_ok=True)
     return [str(ring_key(folder / "key.0000.png", size[0] // 4, size)),
             str(ring_key(folder / "key.0006.png", 3 * size[0] // 4, size))]
+
+
+def arm_key(path: Path, angle: float, *, size: tuple[int, int], transparent: bool = False,
+            lengths: tuple[float, float] = (40.0, 30.0)) -> Path:
+    """A bent line (an 'arm': upper arm and forearm ``lengths`` px) turned ``angle`` about a shoulder, on
+    white paper or a transparent layer, written to ``path``."""
+    w, h = size
+    canvas = np.zeros((h, w), np.uint8)
+    shoulder = np.array([w * 0.3, h * 0.5])
+    elbow = shoulder + lengths[0] * np.array([np.cos(angle), np.sin(angle)])
+    hand = elbow + lengths[1] * np.array([np.cos(angle + 0.5), np.sin(angle + 0.5)])
+    pts = np.round(np.stack([shoulder, elbow, hand]) * 16).astype(np.int32)
+    cv2.polylines(canvas, [pts], False, 255, 3, cv2.LINE_AA, shift=4)
+    if transparent:
+        rgba = np.zeros((h, w, 4), np.uint8)
+        rgba[..., 3] = canvas
+        Image.fromarray(rgba, "RGBA").save(path)
+    else:
+        Image.fromarray(255 - canvas).save(path)
+    return path

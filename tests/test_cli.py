@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from engine_helpers import arm_key
 from nakawari.cli import main
 from nakawari.image import read_image
 
@@ -19,21 +20,7 @@ W, H = 192, 108
 
 
 def _draw_arm(path: Path, angle: float, *, transparent: bool = False, size: tuple[int, int] = (W, H)) -> Path:
-    """A bent line (an 'arm') rotated about a shoulder, on paper or a transparent layer."""
-    w, h = size
-    canvas = np.zeros((h, w), np.uint8)
-    shoulder = np.array([w * 0.3, h * 0.5])
-    elbow = shoulder + 40 * np.array([np.cos(angle), np.sin(angle)])
-    hand = elbow + 30 * np.array([np.cos(angle + 0.5), np.sin(angle + 0.5)])
-    pts = np.round(np.stack([shoulder, elbow, hand]) * 16).astype(np.int32)
-    cv2.polylines(canvas, [pts], False, 255, 3, cv2.LINE_AA, shift=4)
-    if transparent:
-        rgba = np.zeros((h, w, 4), np.uint8)
-        rgba[..., 3] = canvas
-        Image.fromarray(rgba, "RGBA").save(path)
-    else:
-        Image.fromarray(255 - canvas).save(path)
-    return path
+    return arm_key(path, angle, size=size, transparent=transparent)
 
 
 @pytest.fixture

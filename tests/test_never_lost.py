@@ -7,11 +7,11 @@ import json
 import os
 from pathlib import Path
 
-import cv2
 import numpy as np
 import pytest
 from PIL import Image
 
+from engine_helpers import arm_key
 from nakawari.cli import main
 from nakawari.errors import BadInput
 from nakawari.output import StagedOutput
@@ -20,19 +20,7 @@ W, H = 96, 64
 
 
 def _arm(path: Path, angle: float, *, transparent: bool = False) -> Path:
-    canvas = np.zeros((H, W), np.uint8)
-    shoulder = np.array([W * 0.3, H * 0.5])
-    elbow = shoulder + 20 * np.array([np.cos(angle), np.sin(angle)])
-    hand = elbow + 15 * np.array([np.cos(angle + 0.5), np.sin(angle + 0.5)])
-    pts = np.round(np.stack([shoulder, elbow, hand]) * 16).astype(np.int32)
-    cv2.polylines(canvas, [pts], False, 255, 3, cv2.LINE_AA, shift=4)
-    if transparent:
-        rgba = np.zeros((H, W, 4), np.uint8)
-        rgba[..., 3] = canvas
-        Image.fromarray(rgba, "RGBA").save(path)
-    else:
-        Image.fromarray(255 - canvas).save(path)
-    return path
+    return arm_key(path, angle, size=(W, H), transparent=transparent, lengths=(20.0, 15.0))
 
 
 def _run(capsys: pytest.CaptureFixture[str], *argv: object) -> tuple[int, str]:

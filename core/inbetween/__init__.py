@@ -30,9 +30,10 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from ..errors import Cancelled
-from ..timing import gap_of
 from ..frame_check import FrameCheck
+from ..timing import gap_of
 from .device import resolve_device
+from .each_frame import each_frame
 from .fallback import moved_pieces
 from .frames import inbetween_frames
 from .pair import KeyBank, PairInbetweener
@@ -93,18 +94,12 @@ def inbetween(keys: Sequence[np.ndarray], key_times: Sequence[float], times: Seq
         checked = check_frames(checker, result.frames, kt, [float(t) for t in times], _width_of_gap(bank, {}, line_width))
         return replace(result, frames=[frame for frame, _ in checked], checks=[check for _, check in checked])
     pairs: dict[int, PairInbetweener] = {}
-    frames: list[np.ndarray] = []
-    checks: list[FrameCheck] = []
-    total = len(times)
-    for n, t in enumerate(times):
-        if cancel is not None and cancel():
-            raise Cancelled(f"cancelled after {n} of {total} frames")
-        frame, check = check_frames(checker, [_frame_at(float(t), bank, pairs, resolved, line_width)], kt, [float(t)],
-                                    _width_of_gap(bank, pairs, line_width), _mover(pairs))[0]
-        frames.append(frame)
-        checks.append(check)
-        if progress is not None:
-            progress(n + 1, total, f"frame {n + 1}/{total} at t={float(t):g}")
+
+    def make(t: float) -> tuple[np.ndarray, FrameCheck]:
+        return check_frames(checker, [_frame_at(t, bank, pairs, resolved, line_width)], kt, [t],
+                            _width_of_gap(bank, pairs, line_width), _mover(pairs))[0]
+
+    frames, checks = each_frame(times, make, progress, cancel)
     return InbetweenResult(frames=frames, mode=mode, device="cuda" if resolved == "cuda" else "cpu", checks=checks)
 
 

@@ -14,9 +14,9 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from ...errors import Cancelled
-from ...timing import gap_of
 from ...frame_check import FrameCheck
+from ...timing import gap_of
+from ..each_frame import each_frame
 from .cut import CutCheck, check_cut
 from .fuse import fallback_boxes, fuse
 from .motion import PairMotion, estimate_motion, flows_at, work_scale
@@ -81,23 +81,13 @@ def inbetween_frames(keys: Sequence[np.ndarray], key_times: Sequence[float], tim
                      cancel: Callable[[], bool] | None = None) -> tuple[list[np.ndarray], list[FrameCheck]]:
     """Frames and self-checks at ``times`` between colour ``keys`` at ``key_times`` (validated by the caller)."""
     pairs: dict[int, FramesInbetweener] = {}
-    frames: list[np.ndarray] = []
-    checks: list[FrameCheck] = []
-    total = len(times)
-    for n, t in enumerate(times):
-        if cancel is not None and cancel():
-            raise Cancelled(f"cancelled after {n} of {total} frames")
-        t = float(t)
+
+    def make(t: float) -> tuple[np.ndarray, FrameCheck]:
         if t in key_times:
-            frames.append(np.array(keys[list(key_times).index(t)], dtype=np.float32, copy=True))
-            checks.append(FrameCheck())
-        else:
-            i = gap_of(key_times, t)
-            if i not in pairs:
-                pairs[i] = FramesInbetweener(keys[i], keys[i + 1], settings)
-            frame, check = pairs[i].render((t - key_times[i]) / (key_times[i + 1] - key_times[i]))
-            frames.append(frame)
-            checks.append(check)
-        if progress is not None:
-            progress(n + 1, total, f"frame {n + 1}/{total} at t={t:g}")
-    return frames, checks
+            return np.array(keys[list(key_times).index(t)], dtype=np.float32, copy=True), FrameCheck()
+        i = gap_of(key_times, t)
+        if i not in pairs:
+            pairs[i] = FramesInbetweener(keys[i], keys[i + 1], settings)
+        return pairs[i].render((t - key_times[i]) / (key_times[i + 1] - key_times[i]))
+
+    return each_frame(times, make, progress, cancel)
