@@ -139,6 +139,7 @@ def test_report_is_written_and_refused_twice(tmp_path: Path, capsys) -> None:
     cases = {(c["set"], tuple(c["frames"])): c for c in manifest["cases"]}
     assert cases[("pencil", (0, 2))]["methods"]["hold key"]["cd"] > 0
     assert cases[("pencil", (0, 2))]["methods"]["nakawari nosuchmode"]["status"] == "unavailable"
+    assert all(case["methods"]["nakawari flow"]["status"] == "ok" for case in manifest["cases"])  # ours ran
     assert "psnr" in cases[("colour", (0, 2))]["methods"]["cross-fade"]
     assert cases[("deep/pair", (0, 1))]["methods"]["cross-fade"]["pieces"] >= 1
     sheets = sorted(p.name for p in out.glob("sheet-*.png"))

@@ -42,9 +42,10 @@ def our_method(mode: str, device: str) -> Method:
     def run(case: Case, keys: list[np.ndarray]) -> Made:
         if mode not in inbetween_job.MODES:
             return Made(None, UNAVAILABLE, note=f"this engine has no mode '{mode}'")
-        # `out` is required by the job but make_sequence writes nothing: the frames come back in memory.
+        # `out` is required by the job but make_sequence writes nothing: the frames come back in memory. Its
+        # own name keeps the (never written) outputs off the keys' names, which the job refuses to overwrite.
         job = inbetween_job.InbetweenJob(keys=list(case.keys), out=case.keys[0].parent, times=[T], mode=mode,
-                                         device=device)
+                                         device=device, name="nakawari-bench-real")
         started = time.perf_counter()
         try:
             made = inbetween_job.make_sequence(job)
