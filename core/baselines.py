@@ -1,5 +1,6 @@
 """Baselines a user would otherwise reach for, kept plain and fair for the benchmark.
 
+* :func:`hold_nearer` - doing nothing: the nearer key stays on screen.
 * :func:`crossfade` - the "dissolve" every compositor offers.
 * :func:`dis_warp_average` - textbook optical-flow inbetweening: dense flow
   between the raw keys, flow at time t approximated by scaling the key-to-key
@@ -34,6 +35,11 @@ def blend_rgba(img0: np.ndarray, img1: np.ndarray, t: float) -> np.ndarray:
     rgb = np.where(alpha > 1e-6, premul / np.maximum(alpha, 1e-6), straight_mix)
     out = np.concatenate([rgb, alpha], axis=2).astype(np.float32)
     return np.clip(out, 0.0, 1.0)
+
+
+def hold_nearer(key0: np.ndarray, key1: np.ndarray, t: float) -> np.ndarray:
+    """What an artist gets by doing nothing: the nearer key as drawn (key 0 at t = 0.5)."""
+    return (key0 if t <= 0.5 else key1).copy()
 
 
 def crossfade(key0: np.ndarray, key1: np.ndarray, t: float) -> np.ndarray:

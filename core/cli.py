@@ -189,11 +189,7 @@ def _cmd_inbetween(args: argparse.Namespace) -> int:
     made = [frame for frame in manifest["frames"] if not frame["key"]]
     print(f"wrote {len(made)} inbetweens ({len(manifest['frames'])} frames, {manifest['mode']} mode on "
           f"{manifest['device']}) to {args.out}", flush=True)
-    for warning in manifest.get("warnings", []):
-        print(f"nakawari: warning: {warning}", file=sys.stderr)
-    to_check = frames_to_check([(frame["file"], frame) for frame in made])
-    if to_check:
-        print(f"nakawari: {to_check}", file=sys.stderr)
+    _say_warnings_and_checks(manifest, [(frame["file"], frame) for frame in made])
     return EXIT_OK
 
 
@@ -284,12 +280,17 @@ def _cmd_paint(args: argparse.Namespace) -> int:
     left = sum(len(frame["unmatched"]) for frame in frames)
     print(f"painted {len(frames)} frames from {len(manifest['keys'])} key(s) to {args.out}"
           + (f"; {left} area(s) left unpainted (listed in manifest.json)" if left else ""), flush=True)
+    _say_warnings_and_checks(manifest, [(frame["frame"], frame) for frame in frames if not frame["key"]])
+    return EXIT_OK
+
+
+def _say_warnings_and_checks(manifest: dict, placed: list[tuple[int | str, dict]]) -> None:
+    """After the summary line: the manifest's warnings, then the one line naming the frames to check."""
     for warning in manifest.get("warnings", []):
         print(f"nakawari: warning: {warning}", file=sys.stderr)
-    to_check = frames_to_check([(frame["frame"], frame) for frame in frames if not frame["key"]])
+    to_check = frames_to_check(placed)
     if to_check:
         print(f"nakawari: {to_check}", file=sys.stderr)
-    return EXIT_OK
 
 
 def _cmd_strokes(args: argparse.Namespace) -> int:

@@ -23,8 +23,9 @@ class FrameCheck:
     ``confidence`` in [0, 1]: 1 the frame passed every check as generated; lower where parts fell back or
     the correspondence was doubtful. ``fallback`` names what replaced the generated frame or parts of it:
     "" (nothing), "parts" (some regions), "moved" (the nearer key's pieces, each moved whole), "hold" (the
-    nearer key, as drawn), "cross-fade" (the keys blended, whole). ``regions`` are full-size pixel boxes (x, y, width, height) that fell back. ``note`` is one line
-    an artist can read ("" when there is nothing to say).
+    nearer key, as drawn), "cross-fade" (the keys blended, whole). ``regions`` are full-size pixel boxes
+    (x, y, width, height) that fell back. ``note`` is one line an artist can read ("" when there is nothing
+    to say).
     """
 
     confidence: float = 1.0

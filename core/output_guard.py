@@ -119,10 +119,6 @@ def owner_mark() -> str:
 
 def process_alive(pid: int) -> bool:
     """Whether a process of this machine with that pid runs (a process of another user counts as running)."""
-    return _alive(pid)
-
-
-def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -172,7 +168,7 @@ def remove_stale_stages(out_dir: Path) -> None:
     for stage in children:
         try:
             owner_host, pid = (stage / OWNER_FILE).read_text(encoding="utf-8").split()
-            if owner_host != host or _alive(int(pid)):
+            if owner_host != host or process_alive(int(pid)):
                 continue
             if (stage / JOURNAL).exists():
                 undo_dead_commit(out_dir, stage)

@@ -32,7 +32,8 @@ def test_table_aligns_columns() -> None:
 
 
 def test_held_out_families_keep_exact_truth_for_pencil_and_zoom() -> None:
-    from nakawari.bench.inbetween import held_out_suites, hold_nearer
+    from nakawari.baselines import hold_nearer
+    from nakawari.bench.inbetween import held_out_suites
 
     suites = held_out_suites((320, 180), quick=True)
     assert len(suites) == 4 and all(len(cases) == 2 for cases in suites.values())

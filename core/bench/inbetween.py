@@ -13,7 +13,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from ..baselines import crossfade, dis_warp_average
+from ..baselines import crossfade, dis_warp_average, hold_nearer
 from ..errors import BadInput
 from ..jobs.inbetween import inbetween_in_mode
 from ..metrics import animeinbet_cd
@@ -50,11 +50,6 @@ def per_gap(pairwise: Callable[[np.ndarray, np.ndarray, float], np.ndarray]) -> 
             frames.append(pairwise(keys[gap], keys[gap + 1], local))
         return frames
     return run
-
-
-def hold_nearer(key0: np.ndarray, key1: np.ndarray, t: float) -> np.ndarray:
-    """What an artist gets by doing nothing: the nearer key as drawn."""
-    return (key0 if t <= 0.5 else key1).copy()
 
 
 def nakawari_auto(device: str) -> Method:

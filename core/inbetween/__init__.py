@@ -94,10 +94,11 @@ def inbetween(keys: Sequence[np.ndarray], key_times: Sequence[float], times: Seq
         checked = check_frames(checker, result.frames, kt, [float(t) for t in times], _width_of_gap(bank, {}, line_width))
         return replace(result, frames=[frame for frame, _ in checked], checks=[check for _, check in checked])
     pairs: dict[int, PairInbetweener] = {}
+    width_of_gap, mover = _width_of_gap(bank, pairs, line_width), _mover(pairs)  # they read `pairs` as it grows
 
     def make(t: float) -> tuple[np.ndarray, FrameCheck]:
-        return check_frames(checker, [_frame_at(t, bank, pairs, resolved, line_width)], kt, [t],
-                            _width_of_gap(bank, pairs, line_width), _mover(pairs))[0]
+        return check_frames(checker, [_frame_at(t, bank, pairs, resolved, line_width)], kt, [t], width_of_gap,
+                            mover)[0]
 
     frames, checks = each_frame(times, make, progress, cancel)
     return InbetweenResult(frames=frames, mode=mode, device="cuda" if resolved == "cuda" else "cpu", checks=checks)

@@ -54,16 +54,17 @@ def estimate_flow(img_a: np.ndarray, img_b: np.ndarray) -> np.ndarray:
     return dis.calc(img_a, img_b, None)
 
 
-def consistency(ab: np.ndarray, ba: np.ndarray, tolerance: float = OCCLUSION_TOLERANCE) -> np.ndarray:
+def consistency(ab: np.ndarray, ba: np.ndarray, tolerance: float = OCCLUSION_TOLERANCE,
+                share: float = 0.05) -> np.ndarray:
     """Soft forward-backward check for a's pixels: 1 consistent, 0 occluded.
 
-    Following a→b and then b→a should come back to the start; the tolerance
-    grows with the motion because long flows are less precise.
+    Following a→b and then b→a should come back to the start; the tolerance (px)
+    grows with the motion (``share`` of it) because long flows are less precise.
     """
     back = warp_field(ba, ab)
     err = np.linalg.norm(ab + back, axis=2)
     mag = np.linalg.norm(ab, axis=2) + np.linalg.norm(back, axis=2)
-    tol = tolerance + 0.05 * mag
+    tol = tolerance + share * mag
     return np.clip(2.0 - err / tol, 0.0, 1.0).astype(np.float32)
 
 

@@ -103,13 +103,13 @@ def redraw_lines(evidence: np.ndarray, width: float, ink0: np.ndarray, ink1: np.
     return np.maximum(redraw_fixed_width(evidence, width), solid_areas(evidence, width, (ink0, ink1)))
 
 
-def ink_box(ink0: np.ndarray, ink1: np.ndarray, pad: int) -> tuple[slice, slice] | None:
-    """Bounding box (padded) of visible ink in either image, or None when both are blank."""
-    mask = cv2.compare(np.maximum(ink0, ink1), 0.02, cv2.CMP_GT)
+def ink_box(*inks: np.ndarray, pad: int) -> tuple[slice, slice] | None:
+    """Bounding box (padded) of visible ink in any of the images, or None when all are blank."""
+    mask = cv2.compare(np.maximum.reduce(inks) if len(inks) > 1 else inks[0], 0.02, cv2.CMP_GT)
     x, y, w, h = cv2.boundingRect(mask)
     if w == 0 or h == 0:
         return None
-    hh, ww = ink0.shape
+    hh, ww = inks[0].shape
     return slice(max(y - pad, 0), min(y + h + pad, hh)), slice(max(x - pad, 0), min(x + w + pad, ww))
 
 

@@ -2,8 +2,10 @@
 
 A frame fails where the motion was not found: its lines break into short pieces and specks (dust), its ink
 comes out far lighter or heavier than the keys', or it is blank while the keys are not. Isolated specks that
-no key has are removed (never dust); a frame that still fails is replaced by the nearer key (hold: an animator
-can always keep or redraw a held drawing) and says so, with the boxes where it broke, so hosts flag it.
+no key has are removed (never dust) and torn lines mended; a frame that still fails is replaced by the nearer
+key's pieces, each moved whole along the motion (fallback.py), or, when even those fail, by the nearer key as
+drawn (an animator can always keep or redraw a held drawing), and says so, with the boxes where it broke, so
+hosts flag it.
 """
 from __future__ import annotations
 
@@ -12,13 +14,13 @@ from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
-
 from scipy.spatial import cKDTree
 
+from ..frame_check import FrameCheck
 from ..lines import INK_THRESHOLD, redraw_fixed_width, skeletonize
 from ..timing import gap_of
-from ..frame_check import FrameCheck
 from .boxes import boxes_of
+from .fuse import ink_box
 from .pair import compose_lineart
 from .represent import KeyStyle, outline_map
 
@@ -114,7 +116,8 @@ class FrameChecker:
                    mend: bool) -> tuple[Verdict, tuple[slice, slice]]:
         """``judge`` of a full-size frame ink inside the box around its and the gap's keys' ink."""
         key_a, key_b = self.key_ink(gap, width), self.key_ink(gap + 1, width)
-        box = _ink_box((frame_ink, key_a.ink, key_b.ink), pad=int(4 * self.settings.short_widths * max(width, 1.0)))
+        box = ink_box(frame_ink, key_a.ink, key_b.ink, pad=int(4 * self.settings.short_widths * max(width, 1.0)))
+        box = box or (slice(None), slice(None))  # nothing drawn anywhere: the whole (blank) frame
         return judge(frame_ink[box], key_a.crop(box), key_b.crop(box), t, width, self.settings, mend), box
 
     def check(self, frame: np.ndarray, gap: int, t: float, width: float,
@@ -332,18 +335,6 @@ def _lerp(a: InkCensus, b: InkCensus, t: float) -> InkCensus:
     mix = lambda x, y: (1.0 - t) * x + t * y  # noqa: E731
     return InkCensus(pieces=mix(a.pieces, b.pieces), specks=mix(a.specks, b.specks),
                      fragments=mix(a.fragments, b.fragments), ink=mix(a.ink, b.ink), dust=mix(a.dust, b.dust))
-
-
-def _ink_box(inks: Sequence[np.ndarray], pad: int) -> tuple[slice, slice]:
-    """The box around every visible ink of ``inks``, padded (the whole image when there is none)."""
-    mask = np.zeros(inks[0].shape, dtype=np.uint8)
-    for ink in inks:
-        mask |= cv2.compare(ink, 0.02, cv2.CMP_GT)
-    x, y, w, h = cv2.boundingRect(mask)
-    if w == 0 or h == 0:
-        return slice(None), slice(None)
-    height, width = mask.shape
-    return slice(max(y - pad, 0), min(y + h + pad, height)), slice(max(x - pad, 0), min(x + w + pad, width))
 
 
 def _shifted(check: FrameCheck, box: tuple[slice, slice]) -> FrameCheck:

@@ -109,8 +109,8 @@ def choose_mode(mode: str, keys: Sequence[np.ndarray], line_width: float | None,
 
 
 def mode_warnings(mode: str, keys: Sequence[np.ndarray]) -> list[str]:
-    """What an artist should know about the mode that ran on these keys (a mode named by hand that does not
-    suit them says what it is doing)."""
+    """What an artist should know about the mode asked for on these keys (a mode named by hand that does not
+    suit them says what it is doing; auto chose by them already)."""
     from ..inbetween.frames.kind import looks_like_frames
     from ..inbetween.represent import analyse_keys
 
@@ -192,7 +192,7 @@ def make_sequence(job: InbetweenJob, progress: Progress | None = None,
                                line_width=job.line_width, device=job.device, progress=progress, cancel=cancel)
     for n, frame in enumerate(wanted):
         frame.update(result.check(n).to_json())
-    warnings = mode_warnings(result.mode, [r.rgba for r in rasters])
+    warnings = mode_warnings(mode, [r.rgba for r in rasters])
     made = iter(result.frames)
     keys = iter(rasters)
     images = [next(keys).rgba if frame["key"] else next(made) for frame in frames]

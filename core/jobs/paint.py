@@ -8,11 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PIL import Image
 
 from .. import __version__
 from ..errors import BadInput
-from ..image import Raster, parse_frame_name, read_image, sequence_stem
+from ..image import Raster, header_size, parse_frame_name, read_image, sequence_stem
 from ..output import StagedOutput
 from .keys import expand_key_args
 
@@ -80,11 +79,8 @@ def _numbered(args: Sequence[str | Path], what: str) -> list[tuple[int, Path]]:
 def _size_of(path: Path) -> tuple[int, int]:
     if not path.is_file():
         raise BadInput("no such file", path)
-    try:
-        with Image.open(path) as image:
-            return image.size
-    except (OSError, ValueError):
-        return read_image(path).size  # let the project's reader say what is wrong (or read what PIL cannot)
+    # The header, nothing decoded; where it cannot be read, the project's reader says what is wrong.
+    return header_size(path) or read_image(path).size
 
 
 class _LineFrames(Sequence[np.ndarray]):

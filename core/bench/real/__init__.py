@@ -20,8 +20,8 @@ from ...output import StagedOutput
 from .cases import LINE_ART, Case, FrameSet, find_sets
 from .methods import OK, Made, Method, is_ours, methods_for
 from .report import CaseResult, Scored, render_report, summary_text
-from .score import Reference, colour_scores, line_scores
-from .sheets import contact_sheet, overlay, rgb_of
+from .score import Reference, colour_scores, line_scores, over_white
+from .sheets import contact_sheet, overlay
 
 REPORT = "report.md"
 QUICK_CASES = 2
@@ -97,11 +97,11 @@ def run_case(case: Case, kind: str, methods: dict[str, Method], output: StagedOu
 def _sheet(keys: list[np.ndarray], truth: np.ndarray | None, made: dict[str, Made], ref: Reference,
            kind: str) -> np.ndarray:
     levels = ref.levels if kind == LINE_ART else None
-    tiles = [("key a", rgb_of(keys[0])), ("key b", rgb_of(keys[1]))]
+    tiles = [("key a", over_white(keys[0])), ("key b", over_white(keys[1]))]
     done = {name: m for name, m in made.items() if m.status == OK and m.frame is not None}
-    tiles += [(_label(name, m), rgb_of(m.frame)) for name, m in done.items()]
+    tiles += [(_label(name, m), over_white(m.frame)) for name, m in done.items()]
     if truth is not None:
-        tiles.append(("truth", rgb_of(truth)))
+        tiles.append(("truth", over_white(truth)))
     against = "truth" if truth is not None else "keys"
     tiles += [(f"{name.removeprefix('nakawari ')} (red) / {against}",
                overlay(m.frame, [truth] if truth is not None else keys, levels))

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ...baselines import crossfade, dis_warp_average
+from ...baselines import crossfade, dis_warp_average, hold_nearer
 from ...errors import BadInput
 from ...jobs import inbetween as inbetween_job
 from .cases import Case
@@ -66,11 +66,6 @@ def baseline(pairwise: Callable[[np.ndarray, np.ndarray, float], np.ndarray]) ->
         frame = pairwise(keys[0], keys[1], T)
         return Made(frame, OK, time.perf_counter() - started)
     return run
-
-
-def hold_nearer(key0: np.ndarray, key1: np.ndarray, t: float) -> np.ndarray:
-    """The drawing held on screen instead of an inbetween: the nearer key (key 0 at t = 0.5)."""
-    return (key0 if t <= 0.5 else key1).copy()
 
 
 def methods_for(modes: tuple[str, ...], device: str) -> dict[str, Method]:

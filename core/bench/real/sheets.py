@@ -31,12 +31,6 @@ def overlay(ours: np.ndarray, references: Sequence[np.ndarray], levels: InkLevel
     return np.dstack([1.0 - reference, 1.0 - ours_ink, 1.0 - ours_ink])
 
 
-def rgb_of(rgba: np.ndarray) -> np.ndarray:
-    """RGB float over white, as a viewer shows a layer."""
-    alpha = rgba[..., 3:4]
-    return np.clip(rgba[..., :3] * alpha + (1.0 - alpha), 0.0, 1.0)
-
-
 def _tile(rgb: np.ndarray, label: str) -> np.ndarray:
     h, w = rgb.shape[:2]
     scale = min(1.0, TILE / max(h, w))

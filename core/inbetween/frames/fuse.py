@@ -13,6 +13,7 @@ import cv2
 import numpy as np
 
 from ..boxes import boxes_of
+from ..warp import warp_field
 from .motion import FlowsAt, smooth
 from .settings import FramesSettings
 
@@ -24,14 +25,6 @@ class Fused:
     fallback: np.ndarray    # HxW float32 in [0, 1]: how much of the cross-fade replaced the warp
     held: np.ndarray        # HxW bool: copied from the keys unchanged
     doubt: float            # share of the frame (outside held pixels) that fell back
-
-
-def warp(image: np.ndarray, flow: np.ndarray) -> np.ndarray:
-    """Backward warp, bilinear, edges replicated (no holes where the camera brings in new picture)."""
-    h, w = flow.shape[:2]
-    gx = np.arange(w, dtype=np.float32)[None, :] + flow[..., 0]
-    gy = np.arange(h, dtype=np.float32)[:, None] + flow[..., 1]
-    return cv2.remap(np.ascontiguousarray(image), gx, gy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
 
 
 def channel_gap(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -94,8 +87,9 @@ def block_fallback(key0: np.ndarray, key1: np.ndarray, warped0: np.ndarray, warp
 
 def fuse(key0: np.ndarray, key1: np.ndarray, flows: FlowsAt, t: float, scale: float,
          settings: FramesSettings) -> Fused:
-    warped0 = warp(key0, flows.to0)
-    warped1 = warp(key1, flows.to1)
+    # Edges replicated: no holes where the camera brings in new picture.
+    warped0 = warp_field(key0, flows.to0)
+    warped1 = warp_field(key1, flows.to1)
     gap = channel_gap(warped0, warped1)
     weight = blend_weight(warped0, warped1, gap, flows, t, settings)
     frame = cv2.blendLinear(warped0, warped1, weight, 1.0 - weight)

@@ -10,8 +10,9 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from .settings import FramesSettings
+from ..flow import consistency
 from ..warp import upsample_flow, warp_field
+from .settings import FramesSettings
 
 # DIS refuses images smaller than its patches: pad to this many px on each side.
 MIN_FLOW_SIDE = 16
@@ -70,14 +71,6 @@ def dense_flow(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(_dis().calc(a, b, None)[:h, :w])
 
 
-def consistency(ab: np.ndarray, ba: np.ndarray, settings: FramesSettings) -> np.ndarray:
-    """Soft forward-backward check of a's pixels: 1 consistent, 0 occluded or mismatched."""
-    back = warp_field(ba, ab)
-    err = _length(ab + back)
-    tol = settings.occlusion_px + settings.occlusion_share * (_length(ab) + _length(back))
-    return np.clip(2.0 - err / tol, 0.0, 1.0).astype(np.float32)
-
-
 def _length(flow: np.ndarray) -> np.ndarray:
     return cv2.magnitude(np.ascontiguousarray(flow[..., 0]), np.ascontiguousarray(flow[..., 1]))
 
@@ -130,8 +123,8 @@ def estimate_motion(key0: np.ndarray, key1: np.ndarray, settings: FramesSettings
     scale = work_scale((w, h), settings)
     g0, g1 = flow_gray(key0, scale), flow_gray(key1, scale)
     f01, f10 = dense_flow(g0, g1), dense_flow(g1, g0)
-    valid0 = consistency(f01, f10, settings)
-    valid1 = consistency(f10, f01, settings)
+    valid0 = consistency(f01, f10, settings.occlusion_px, settings.occlusion_share)
+    valid1 = consistency(f10, f01, settings.occlusion_px, settings.occlusion_share)
     camera, follows = fit_camera(f01, valid0, settings)
     if camera is not None:
         # The background that follows the camera takes the exact model: no DIS noise on it, and regions
