@@ -135,7 +135,10 @@ def _mover(pairs: dict[int, PairInbetweener]) -> Callable[[int, float], np.ndarr
     def move(i: int, t: float) -> np.ndarray:
         pair = pairs[i]
         near_first = t <= 0.5
-        displacement = pair.displacements(t)[0 if near_first else 1]
-        return moved_pieces(pair.bank.ink(i if near_first else i + 1), displacement, pair.bank.scale,
-                            max(pair.line_width, 1.0))
+        # The nearer key's pixels' whole motion onto the other key: a's at t = 1, b's (run backwards) at t = 0.
+        whole = pair.displacements(1.0)[0] if near_first else pair.displacements(0.0)[1]
+        near, other = (i, i + 1) if near_first else (i + 1, i)
+        drawing = pair.bank.alignment(near, other)     # a zoom of the whole drawing, if the keys show one
+        return moved_pieces(pair.bank.ink(near), pair.bank.ink(other), whole, t if near_first else 1.0 - t,
+                            pair.bank.scale, max(pair.line_width, 1.0), 1.0 if drawing is None else abs(drawing.a))
     return move
