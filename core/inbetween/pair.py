@@ -15,27 +15,20 @@ from .represent import KeyStyle, analyse_keys, flow_image, outline_map
 # Working resolution for flow: long side of about this many pixels. Flow on
 # the distance field is smooth, so 1/4 of 1080p loses little and keeps DIS fast.
 WORK_LONG_SIDE = 480
-# Rigid-part hypotheses (rigid.py) chosen per pixel on top of the dense flow (cels too: RIGID_CELS):
-# chamfer vs the DIS baseline on the articulated suite 0.81 → 0.77 (2 keys), 0.885 → 0.85 (3 keys).
-# (Quadratic three-key paths were tried before and removed: 1.02 vs 0.885 straight.)
-USE_RIGID_PARTS = True
-# Closed areas matched one-to-one between the keys (regions.py) add their motions
-# as rigid candidates, with a prior on the ink around each area.
-# 2-key articulated ratio 0.668 → 0.58 with both; cels 0.70 → 0.66 (areas matched with colour).
-# Attached areas ride on their parent's motion (regions.part_tree, rigid.interpolated): 540p articulated
-# ratio 0.583 → 0.579 (seed 0, 6 cases), 0.708 → 0.671 (seed 11, 8 cases); quick-bench cels 0.519 → 0.485.
-USE_AREAS = True
-# Rigid parts for cels too (and thick line art that analyse_keys reads as cels, articulated case 4).
-RIGID_CELS = True
-# With 3+ keys, matched areas find themselves in the neighbouring gaps and turn on Catmull-Rom
-# arcs through the keys (rigid.interpolated) instead of a kink at every key. 3-key 540p ratios vs
-# warp-average (seed 12, 4 cases): smooth arcs 0.947 → 0.745, linear gaps 0.684 → 0.788 (the same keys
-# drawn either way; animators expect the smooth arcs). Almost all of the gain is the root's path.
-USE_NEIGHBOUR_KEYS = True
 # Any pixel this far from paper (over white) is drawing: lines and the lightest fills alike.
 DRAWN_INK = 0.03
-# Distance-field reach as a fraction of the working long side.
-REACH_FRACTION = 0.04
+
+
+@dataclass(frozen=True)
+class PartSettings:
+    """Which motions of parts ride on the dense flow (each measured in docs/decisions.md; the bench can
+    turn any off)."""
+
+    rigid_parts: bool = True     # rigid-part hypotheses chosen per pixel over the flow (rigid.py)
+    areas: bool = True           # closed areas matched one-to-one between the keys add their motions (regions.py)
+    rigid_cels: bool = True      # rigid parts for cels too (and thick line art read as cels)
+    neighbour_keys: bool = True  # with 3+ keys, matched areas turn on arcs through the neighbouring keys
+    field_reach: float = 0.04    # reach of the flow image's distance field, as a share of the working long side
 
 
 def working_scale(shape: tuple[int, ...]) -> float:
@@ -65,6 +58,7 @@ class KeyBank:
     hinge_settings: hinge.HingeSettings = field(default_factory=hinge.HingeSettings)
     rigid_settings: rigid.RigidSettings = field(default_factory=rigid.RigidSettings)
     hold_settings: hold.HoldSettings = field(default_factory=hold.HoldSettings)
+    part_settings: PartSettings = field(default_factory=PartSettings)
     _alignments: dict[tuple[int, int], rigid.Similarity | None] = field(default_factory=dict)
 
     @classmethod
@@ -77,7 +71,7 @@ class KeyBank:
 
     def rep(self, i: int) -> np.ndarray:
         if i not in self._reps:
-            reach = REACH_FRACTION * WORK_LONG_SIDE
+            reach = self.part_settings.field_reach * WORK_LONG_SIDE
             self._reps[i] = flow_image(self.keys[i], self.style, self.scale, reach)
         return self._reps[i]
 
@@ -105,7 +99,8 @@ class KeyBank:
             return flowmod.PairFlow(ab=p.ba, ba=p.ab, valid_a=p.valid_b, valid_b=p.valid_a)
         g = self.alignment(i, j)
         self._flows[(i, j)] = flowmod.pair_flow(self.rep(i), self.rep(j)) if g is None \
-            else align.pair_flow(self.rep(i), self.rep(j), g, REACH_FRACTION * WORK_LONG_SIDE, self.align_settings)
+            else align.pair_flow(self.rep(i), self.rep(j), g, self.part_settings.field_reach * WORK_LONG_SIDE,
+                            self.align_settings)
         return self._flows[(i, j)]
 
     def alignment(self, i: int, j: int) -> rigid.Similarity | None:
@@ -210,13 +205,14 @@ class PairInbetweener:
         self.flow = p
         ink_small = [bank.small_ink(i), bank.small_ink(i + 1)]
         self.rigid = None
-        if USE_RIGID_PARTS and (self.style.lineart or RIGID_CELS) and not self._identical:
+        parts = bank.part_settings
+        if parts.rigid_parts and (self.style.lineart or parts.rigid_cels) and not self._identical:
             areas = None
-            if USE_AREAS:
+            if parts.areas:
                 matches = bank.area_matches(i)
                 areas = regions.area_motions(bank.areas(i), bank.areas(i + 1), matches,
                                              self.line_width * bank.scale)
-                if USE_NEIGHBOUR_KEYS:
+                if parts.neighbour_keys:
                     areas = [replace(m, tangents=tan) for m, tan in zip(areas, bank.tangents(i))]
             # Parts the flow lost (a limb swung far about its joint), found by a turn search.
             areas = (areas or []) + hinge.hinge_motions(
