@@ -7,7 +7,7 @@ from nakawari.bench import SUITES
 from nakawari.bench.strokes import blender_method, curve_error, flagged_share, nakawari_method, score
 from nakawari.frame_check import DOUBTFUL_MATCH
 from nakawari.strokes import Drawing, Stroke
-from nakawari.synth.figures import articulated_motion
+from nakawari.synth.motion import articulated_motion
 from nakawari.synth.strokes import EXTRA, pose_strokes, speed_keys, stroke_case
 
 

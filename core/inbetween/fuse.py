@@ -52,7 +52,7 @@ def line_evidence(ink0: np.ndarray, ink1: np.ndarray, a: np.ndarray, b: np.ndarr
     there and dropped from the other, so there is never a double line.
     """
     sigma = merge_sigma(width)
-    peak = _blurred_stroke_peak(width, sigma)
+    peak = blurred_stroke_peak(width, sigma)
     soft0 = cv2.GaussianBlur(ink0, (0, 0), sigma) / peak
     soft1 = cv2.GaussianBlur(ink1, (0, 0), sigma) / peak
     blend = a * soft0 + b * soft1
@@ -74,7 +74,7 @@ def merge_sigma(width: float) -> float:
     return max(0.3 * width, 0.8)
 
 
-def _blurred_stroke_peak(width: float, sigma: float) -> float:
+def blurred_stroke_peak(width: float, sigma: float) -> float:
     """Centre value of a 1-D box of ``width`` convolved with a Gaussian of ``sigma``."""
     from math import erf, sqrt
 

@@ -5,12 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
+import cv2
 import numpy as np
 
 from ..image import ink as image_ink
+from ..lines import measure_line_width
 from . import align, fuse, hinge, hold, regions, rigid, warp
 from . import flow as flowmod
-from .represent import KeyStyle, analyse_keys, flow_image, outline_map
+from .device import resolve_device
+from .represent import KeyStyle, analyse_keys, compose_lineart, flow_image, outline_map
+from .torch_backend import render_torch
 
 # Working resolution for flow: long side of about this many pixels. Flow on
 # the distance field is smooth, so 1/4 of 1080p loses little and keeps DIS fast.
@@ -84,8 +88,6 @@ class KeyBank:
 
     def line_width(self, i: int) -> float:
         """Key i's measured stroke width (cached: a key between two gaps is asked twice)."""
-        from ..lines import measure_line_width
-
         if i not in self._widths:
             self._widths[i] = measure_line_width(self.ink(i))
         return self._widths[i]
@@ -117,8 +119,6 @@ class KeyBank:
 
     def small_ink(self, k: int) -> np.ndarray:
         """Key k's ink at working resolution."""
-        import cv2
-
         if k not in self._small_inks:
             rep = self.rep(k)
             self._small_inks[k] = cv2.resize(self.ink(k), (rep.shape[1], rep.shape[0]), interpolation=cv2.INTER_AREA)
@@ -126,8 +126,6 @@ class KeyBank:
 
     def nearest_drawing(self, k: int) -> np.ndarray | None:
         """For each working pixel of key k, the nearest pixel with drawing on it (lines or fills)."""
-        import cv2
-
         if k not in self._nearest:
             rep = self.rep(k)
             small = cv2.resize(self.keys[k], (rep.shape[1], rep.shape[0]), interpolation=cv2.INTER_AREA)
@@ -136,8 +134,6 @@ class KeyBank:
         return self._nearest[k]
 
     def small_rgb(self, k: int) -> np.ndarray:
-        import cv2
-
         rep = self.rep(k)
         return cv2.resize(self.keys[k][..., :3], (rep.shape[1], rep.shape[0]), interpolation=cv2.INTER_AREA)
 
@@ -182,8 +178,6 @@ class PairInbetweener:
 
     def __init__(self, key_a: np.ndarray, key_b: np.ndarray, *, device: str = "auto",
                  line_width: float | None = None, _bank: KeyBank | None = None, _index: int = 0) -> None:
-        from .device import resolve_device
-
         if _bank is None:
             _bank = KeyBank.of([np.asarray(key_a, np.float32), np.asarray(key_b, np.float32)], [0.0, 1.0])
         self.bank = _bank
@@ -282,8 +276,6 @@ class PairInbetweener:
         fa, fb, va, vb = self.backward_flows(float(t_local))
         if self.device == "cpu":
             return _render_cpu(self, fa, fb, va, vb, float(t_local))
-        from .torch_backend import render_torch
-
         return render_torch(self, fa, fb, va, vb, float(t_local))
 
 
@@ -305,22 +297,7 @@ def _render_cpu(pi: PairInbetweener, fa: np.ndarray, fb: np.ndarray, va: np.ndar
     return fuse.fuse_cels(ra, rb, wa, wb, outline, style.ink_rgb)
 
 
-def compose_lineart(ink: np.ndarray, style: KeyStyle, shape: tuple[int, ...]) -> np.ndarray:
-    """RGBA frame in the keys' form from an ink map (built with cv2.merge: fast)."""
-    import cv2
-
-    ink = ink.astype(np.float32, copy=False)
-    if style.transparent:
-        chans = [np.full_like(ink, float(c)) for c in style.ink_rgb] + [ink]
-    else:
-        ones = np.ones_like(ink)
-        chans = [cv2.addWeighted(ink, -(1.0 - float(c)), ones, 1.0, 0.0) for c in style.ink_rgb] + [ones]
-    return cv2.merge(chans)
-
-
 def _resize(img: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    import cv2
-
     return cv2.resize(img, size, interpolation=cv2.INTER_LINEAR)
 
 

@@ -21,7 +21,7 @@ from ..lines import INK_THRESHOLD, redraw_fixed_width, skeletonize
 from ..timing import gap_of
 from .boxes import boxes_of
 from .fuse import ink_box
-from .pair import compose_lineart
+from .represent import compose_lineart
 from .represent import KeyStyle, outline_map
 
 

@@ -22,7 +22,9 @@ from typing import TYPE_CHECKING
 import cv2
 import numpy as np
 
-from .fuse import blend_weights, merge_sigma, redraw_lines
+from . import fuse
+from .fuse import blend_weights, blurred_stroke_peak, merge_sigma, redraw_lines
+from .represent import compose_lineart
 
 if TYPE_CHECKING:  # pragma: no cover
     from .pair import PairInbetweener
@@ -98,11 +100,9 @@ def dilate_square(x, size: int):
 
 def line_evidence(ink0, ink1, a, b, width: float):
     """torch twin of fuse.line_evidence."""
-    from .fuse import _blurred_stroke_peak
-
     torch = _torch()
     sigma = merge_sigma(width)
-    peak = _blurred_stroke_peak(width, sigma)
+    peak = blurred_stroke_peak(width, sigma)
     soft0 = gaussian_blur(ink0, sigma) / peak
     soft1 = gaussian_blur(ink1, sigma) / peak
     blend = a * soft0 + b * soft1
@@ -117,9 +117,6 @@ def line_evidence(ink0, ink1, a, b, width: float):
 def render_torch(pi: "PairInbetweener", fa: np.ndarray, fb: np.ndarray, va: np.ndarray, vb: np.ndarray,
                  t: float) -> np.ndarray:
     """Same contract as the CPU renderer in pair.py."""
-    from . import fuse
-    from .pair import compose_lineart
-
     torch = _torch()
     dev = _device(pi.device)
     bank, i, style = pi.bank, pi.i, pi.style

@@ -7,8 +7,8 @@ and of their per-gap linear interpolation.
 
 from .ball import ball_suite
 from .cels import CEL_PALETTES, cel_motion
-from .figures import articulated_motion, mannequin_rig
-from .motion import Motion
+from .figures import mannequin_rig
+from .motion import Motion, articulated_motion
 from .rig import Camera, Palette, Rig, joints, render_pose
 from .suite import (
     LINE_WIDTHS,

@@ -188,16 +188,3 @@ def sample_key_poses(rig: Rig, rng: np.random.Generator, n_keys: int, max_rotati
         nxt[1] = prev[1] + rng.uniform(-0.04, 0.04)
         poses.append(nxt)
     return poses
-
-
-def articulated_motion(seed: int, index: int = 0, n_keys: int = 2, max_rotation: float = 1.0,
-                       line_width: float = 2.0, key_times: list[float] | None = None):
-    """Line-art mannequin motion for case ``index`` of seed ``seed``.
-
-    The generator is seeded with ``(seed, index)`` so a case does not depend on
-    how many cases the suite asks for.
-    """
-    from .motion import random_motion
-
-    rng = np.random.default_rng([seed, index, 0])
-    return random_motion(mannequin_rig(), rng, n_keys, max_rotation, line_width, None, key_times)

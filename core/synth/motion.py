@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .figures import sample_key_poses
+from .figures import mannequin_rig, sample_key_poses
 from .rig import Camera, Palette, Rig, bbox, render_pose
 
 # Frame margin (fraction of height/width) the whole motion must stay inside.
@@ -104,3 +104,14 @@ def random_motion(rig: Rig, rng: np.random.Generator, n_keys: int, max_rotation:
     fill = float(rng.uniform(0.5, 0.66))
     shift = (float(rng.uniform(0.2, 0.8)), float(rng.uniform(0.3, 0.7)))
     return Motion(rig, tuple(poses), times, float(line_width), palette, fill, shift)
+
+
+def articulated_motion(seed: int, index: int = 0, n_keys: int = 2, max_rotation: float = 1.0,
+                       line_width: float = 2.0, key_times: list[float] | None = None):
+    """Line-art mannequin motion for case ``index`` of seed ``seed``.
+
+    The generator is seeded with ``(seed, index)`` so a case does not depend on
+    how many cases the suite asks for.
+    """
+    rng = np.random.default_rng([seed, index, 0])
+    return random_motion(mannequin_rig(), rng, n_keys, max_rotation, line_width, None, key_times)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from ..image import write_image
 from .cels import cel_motion
-from .figures import articulated_motion
+from .motion import articulated_motion
 
 SAMPLE_SIZE = (960, 540)
 SAMPLES_DIR = Path(__file__).resolve().parent.parent / "samples"

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from ..strokes.model import Drawing, Stroke
-from .figures import articulated_motion
+from .motion import articulated_motion
 from .motion import Motion
 from .rig import place
 from .suite import inbetween_times

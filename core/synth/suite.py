@@ -13,7 +13,7 @@ from typing import Callable
 import numpy as np
 
 from .cels import cel_motion
-from .figures import articulated_motion
+from .motion import articulated_motion
 from .motion import Motion
 
 # One line width per case, cycled; 1-5 px at the rendered size.
