@@ -1,10 +1,13 @@
 """`nakawari bench douga`: douga reconstruction against all-flat and Canny-edges baselines on synthetic
 cel-shaded frames with exact ground truth (painted backgrounds, books), clean and degraded, plus 1080p
-speed. Everything runs in one process, so the differences between rows are the numbers that count."""
+speed; then region-boundary recall and precision on generated region drawings and, given a folder, real
+illustrations with region maps (``douga_regions``). Everything runs in one process, so the differences
+between rows are the numbers that count."""
 from __future__ import annotations
 
 import os
 import time
+from pathlib import Path
 from typing import Callable, Sequence
 
 import cv2
@@ -15,6 +18,7 @@ from ..douga.extract import extract
 from ..douga.postprocess import postprocess
 from ..douga.score import DougaScore
 from ..synth.douga import DougaCase, douga_suite
+from .douga_regions import bench_generated_regions, bench_real_regions, real_region_cases
 from .table import format_table
 
 Method = Callable[[DougaCase], np.ndarray]
@@ -85,8 +89,10 @@ def _mark(value: float, target: float) -> str:
     return "met" if value >= target else "MISSED"
 
 
-def bench_douga(*, quick: bool = False, device: str = "auto") -> int:
-    """Print the tables; ``device`` is accepted for the common bench interface (douga runs on the CPU)."""
+def bench_douga(*, quick: bool = False, device: str = "auto", real: str | None = None) -> int:
+    """Print the tables; ``device`` is accepted for the common bench interface (douga runs on the CPU).
+    ``real``: a folder of illustrations with region maps (``<case>/image.png`` + ``regions.png``)."""
+    real_cases = real_region_cases(Path(real)) if real is not None else None  # bad folder: say so before the work
     n = 4 if quick else 10
     clean = douga_suite((960, 540), n_cases=n, seed=21)
     if not quick:
@@ -107,6 +113,10 @@ def bench_douga(*, quick: bool = False, device: str = "auto") -> int:
         print()
     _print_details(results)
     _print_targets(results, seconds["nakawari post-processed (3 px)"], seconds["nakawari raw"])
+    print()
+    bench_generated_regions(quick)
+    if real_cases is not None:
+        bench_real_regions(real_cases, str(real))
     return 0
 
 

@@ -16,6 +16,7 @@ import numpy as np
 
 from ..image import LUMA
 from . import schema as S
+from .edges import DEFAULT_EDGES, EdgeSettings, joined_to, paint_edges
 
 BOUNDARY_WIDTH = 3          # px: width the raw prediction draws undrawn boundaries at
 INK_LEVEL = 0.07            # typical luma of ink
@@ -31,6 +32,8 @@ SAME_PAINT = 3.0            # Lab ΔE within which two regions' mean colours are
 TONE_STEP = 0.02            # luma step between a base paint and a shade or highlight tone
 INK_GATE = 12               # px (at 540 rows) around the cel mask where ink counts as a line
 GROW_STEPS = 4              # px a region grows over unassigned transition pixels
+PAPER_L = 95.0              # Lab lightness above which a region of low chroma is white paper
+PAPER_CHROMA = 4.0
 
 
 def _lazy_cel_mask(rgb: np.ndarray) -> np.ndarray | None:
@@ -45,14 +48,16 @@ def _lazy_cel_mask(rgb: np.ndarray) -> np.ndarray | None:
     return np.asarray(cel_mask(rgb), dtype=bool)
 
 
-def cel_region(rgba: np.ndarray, book: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def cel_region(rgba: np.ndarray, book: np.ndarray | None = None,
+               cel: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(pixels analysed as cel paint, pixels where dark strokes count as lines); never the book.
 
     A frame with alpha: the layer's coverage for both. An opaque frame: everything is analysed (painted
     backgrounds fail the flatness test on regions by themselves, and the cel mask tends to drop whole
     parts of a figure from compressed frames), but ink must lie near the cel mask, which keeps dark
     brush strokes of the background from becoming lines. Without the cels module, or where it finds no
-    cel, ink anywhere counts.
+    cel, ink anywhere counts. ``cel``: the frame's cel mask when the caller has one (HxW bool); it
+    replaces the cels module's guess.
     """
     alpha = rgba[..., 3]
     if float(alpha.min()) < 1.0:
@@ -60,8 +65,8 @@ def cel_region(rgba: np.ndarray, book: np.ndarray | None = None) -> tuple[np.nda
         gate = analysed.copy()
     else:
         analysed = np.ones(alpha.shape, bool)
-        mask = _lazy_cel_mask(np.ascontiguousarray(rgba[..., :3]))
-        if mask is None or not mask.any():  # no cels module, or no cel recognised (tiny, compressed): no gate
+        mask = _lazy_cel_mask(np.ascontiguousarray(rgba[..., :3])) if cel is None else np.asarray(cel, bool)
+        if mask is None or (cel is None and not mask.any()):  # no cels module, or it found no cel: no gate
             gate = analysed.copy()
         else:
             reach = INK_GATE * alpha.shape[0] / 540
@@ -73,9 +78,10 @@ def cel_region(rgba: np.ndarray, book: np.ndarray | None = None) -> tuple[np.nda
 
 
 def detect_ink(gray: np.ndarray, allowed: np.ndarray) -> np.ndarray:
-    """Dark, thin strokes and solid ink blobs: darker than midway between ink and the nearby paint;
-    only in (or one pixel around) the ``allowed`` pixels."""
-    around = cv2.dilate(gray, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (13, 13)))
+    """Dark, thin strokes and small solid ink blobs: darker than midway between ink and the paint around
+    them; only in (or one pixel around) the ``allowed`` pixels. The paint around is a closing, which fills
+    only marks narrower than its window: the inner rim of a large dark paint region is not ink."""
+    around = cv2.morphologyEx(gray, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (13, 13)))
     ink = (gray < 0.5 * (around + INK_LEVEL)) & (around - gray > INK_CONTRAST) & (gray < 0.55)
     # Lines on the edge of a transparent cel are half-covered: look just outside it too.
     return ink & cv2.dilate(allowed.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
@@ -261,10 +267,15 @@ def classify_regions(cores: np.ndarray, count: int, free: np.ndarray, lab: np.nd
     is_colour_fill = np.zeros(count, bool)
     is_colour_fill[smaller] = True
     fill[is_colour_fill[root]] = S.COLOR_FILL
+    # White paper is the flat area around the drawing, whatever colours it borders.
+    paper = (mean_lab[:, 0] > PAPER_L) & (np.hypot(mean_lab[:, 1], mean_lab[:, 2]) < PAPER_CHROMA)
+    fill[paper[paint]] = S.FLAT
     fill[0] = S.FLAT
 
     pair_class = np.where(family, np.where(highlight_pair, S.HIGHLIGHT_LINE, S.SHADING_LINE),
                           S.COLOR_EDGE).astype(np.uint8)
+    # Every colour passes the highlight test against white: an undrawn edge on the paper is the outline.
+    pair_class[paper[a_idx] | paper[b_idx]] = S.VISIBLE_LINE
     out = fill[labels]
     marks = np.zeros(labels.shape, np.uint8)
     for at, touch, key in sites:
@@ -288,15 +299,19 @@ def denoise(rgb: np.ndarray) -> np.ndarray:
     return u8.astype(np.float32) / 255.0
 
 
-def extract(rgba: np.ndarray, book: np.ndarray | None = None) -> np.ndarray:
+def extract(rgba: np.ndarray, book: np.ndarray | None = None, cel: np.ndarray | None = None,
+            edge_settings: EdgeSettings = DEFAULT_EDGES) -> np.ndarray:
     """RGBA float32 frame (HxWx4 in [0, 1]) → class indices HxW uint8 (raw, before post-processing).
 
     ``book``: the shot's static foreground layer (RGBA, same size) when known; its pixels become book
-    lines (dark) and book fills. Without it no pixel is classed as book.
+    lines (dark) and book fills. Without it no pixel is classed as book. ``cel``: the frame's cel mask
+    (HxW bool) when the caller has one: no paint boundaries are drawn away from it (painted background).
     """
     rgba = np.asarray(rgba, dtype=np.float32)
+    if cel is not None and np.shape(cel) != rgba.shape[:2]:
+        raise ValueError(f"cel mask {np.shape(cel)} and frame {rgba.shape[:2]} differ in size")
     rgb = np.ascontiguousarray(rgba[..., :3])
-    cel, gate = cel_region(rgba, book)
+    analysed, gate = cel_region(rgba, book, cel)
     # Paint over white where the layer is transparent, so half-covered outline pixels read as ink.
     alpha = rgba[..., 3:4]
     seen = rgb * alpha + (1.0 - alpha)
@@ -304,11 +319,29 @@ def extract(rgba: np.ndarray, book: np.ndarray | None = None) -> np.ndarray:
     gray = smooth @ LUMA
     ink = detect_ink(gray, gate)
     lab = cv2.cvtColor(smooth, cv2.COLOR_RGB2Lab)
-    cores, count = _regions(lab, cel & ~ink)
-    classes = classify_regions(cores, count, cel & ~ink, lab)
+    cores, count = _regions(lab, analysed & ~ink)
+    classes = classify_regions(cores, count, analysed & ~ink, lab)
     classes[ink] = S.VISIBLE_LINE
+    _add_paint_edges(classes, smooth, lab, ink, analysed if cel is None else gate, edge_settings, seen)
+    if cel is not None:  # the caller's cel mask: everything away from it is background, flat area
+        classes[~gate] = S.FLAT
     if book is not None:
         covered = book[..., 3] >= 0.5
         classes[covered] = S.BOOK_FILL
         classes[covered & (book[..., :3].mean(axis=2) < 0.45)] = S.BOOK_LINE
     return classes
+
+
+def _add_paint_edges(classes: np.ndarray, smooth: np.ndarray, lab: np.ndarray, ink: np.ndarray,
+                     allowed: np.ndarray, settings: EdgeSettings, seen: np.ndarray) -> None:
+    """Draw (in place, BOUNDARY_WIDTH wide) the paint boundaries the region reader left without a line:
+    soft-painted regions are not flat enough for it. Only boundaries that join the drawing's lines count."""
+    found = paint_edges(smooth, lab, ink, allowed, settings, seen)
+    lines = S.IS_LINE[classes]
+    # Where the region reader already drew a line, its line (with its fills' classes) stands.
+    near = cv2.dilate(lines.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
+    new = joined_to((found > 0) & ~near, lines, settings.join_gap)
+    kernel = np.ones((BOUNDARY_WIDTH, BOUNDARY_WIDTH), np.uint8)
+    wide = cv2.dilate(np.where(new, found, 0).astype(np.uint8), kernel)
+    put = (wide > 0) & ~lines
+    classes[put] = wide[put]
