@@ -7,8 +7,9 @@ import nakawari.batch.versions
 
 
 class CollectPublishedVersion(pyblish.api.InstancePlugin):
-    """Input checksums (sha256 of every key) and effective settings are compared with the latest version's
-    manifest: identical → `publish` is turned off for the shot and it is reported up to date."""
+    """Input checksums (sha256 of every key, and of the paint job's painted keys) and effective settings are
+    compared with the latest version's manifest: identical → `publish` is turned off for the shot and it is
+    reported up to date."""
 
     label = "Collect published version"
     order = pyblish.api.CollectorOrder + 0.4
@@ -19,7 +20,8 @@ class CollectPublishedVersion(pyblish.api.InstancePlugin):
         number, manifest = nakawari.batch.versions.latest_version(shot_root)
         instance.data["previous_version"] = number
         try:
-            inputs = nakawari.batch.versions.checksums([Path(p) for p in instance.data["keys"]],
+            inputs = nakawari.batch.versions.checksums([Path(p) for p in instance.data["keys"]
+                                                        + instance.data.get("painted", [])],  # paint job
                                                        Path(instance.data["shot_dir"]))
         except OSError:
             inputs = None  # an unreadable key: ValidateKeyImages names it

@@ -49,6 +49,7 @@ class ValidateShotKeys(pyblish.api.InstancePlugin):
                                   f"({', '.join(map(str, settings['keys']))})", key.path.name)
         if len(keys) < 2:
             raise problem("needs at least two keys to inbetween", first.path.name)
-        if settings["step"] is not None and not nakawari.batch.shot.step_times(frames, settings["step"]):
+        if ("inbetween" in settings["jobs"] and settings["step"] is not None  # drawn frames painted as they are
+                and not nakawari.batch.shot.step_times(frames, settings["step"])):
             raise problem(f'"timing.step" {settings["step"]} leaves no frame between the keys '
                           f"({', '.join(map(str, frames))})", nakawari.batch.shot.SHOT_FILE)

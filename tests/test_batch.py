@@ -241,7 +241,7 @@ def test_bad_batch_input_is_refused_before_any_work(tmp_path: Path, capsys) -> N
     assert "has the same shot name as" in capsys.readouterr().err
     assert main(["batch", str(tmp_path / "missing"), "--publish-root", str(publish)]) == 2
     assert "shot folder not found" in capsys.readouterr().err
-    assert main(["batch", str(shot), "--publish-root", str(publish), "--jobs", "inbetween,paint"]) == 2
+    assert main(["batch", str(shot), "--publish-root", str(publish), "--jobs", "inbetween,sparkle"]) == 2
     assert "--jobs takes names from inbetween, douga, cels" in capsys.readouterr().err
     assert not publish.exists()
 

@@ -30,6 +30,8 @@ PLUGINS = {
     "extract_inbetweens": "ExtractInbetweens",
     "extract_douga": "ExtractDouga",
     "extract_cels": "ExtractCels",
+    "collect_painted_keys": "CollectPaintedKeys",
+    "extract_paint": "ExtractPaint",
     "integrate_version": "IntegrateVersion",
 }
 # pyblish turns the root logger to DEBUG while a plugin runs; these would flood each result's records.

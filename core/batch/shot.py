@@ -7,7 +7,8 @@ shot.json (every entry optional):
                                                           default: every frame between the keys (on ones)
      "line_width": 2.5,                                   inbetween line width in px
      "jobs": ["inbetween", "douga", "cels"],              overrides `--jobs` for this shot
-     "douga": {"line_width": 3, "raw": false}}
+     "douga": {"line_width": 3, "raw": false},
+     "paint": {"gap": 4, "unmatched": "transparent"}}    paint job: painted keys in painted/<name>.####.png
 """
 from __future__ import annotations
 
@@ -18,13 +19,16 @@ from typing import Any
 
 from ..errors import BadInput
 from ..image import parse_frame_name
+from ..jobs.paint import parse_colour
 from ..timing import parse_ease
 
 SHOT_FILE = "shot.json"
-JOBS = ("inbetween", "douga", "cels")
-_TOP_KEYS = {"keys", "timing", "line_width", "jobs", "douga"}
+JOBS = ("inbetween", "douga", "cels", "paint")
+_TOP_KEYS = {"keys", "timing", "line_width", "jobs", "douga", "paint"}
 _TIMING_KEYS = {"count", "step", "ease"}
 _DOUGA_KEYS = {"line_width", "raw"}
+_PAINT_KEYS = {"gap", "unmatched"}
+PAINTED_DIR = "painted"  # the paint job's painted keys: <shot>/painted/<name>.####.png
 
 
 class ShotProblem(BadInput):
@@ -82,7 +86,9 @@ def shot_settings(shot: str, data: dict[str, Any], default_jobs: tuple[str, ...]
     _refuse_unknown(data, _TOP_KEYS, "", problem)
     timing = data.get("timing", {})
     douga = data.get("douga", {})
-    for name, value, known in (("timing", timing, _TIMING_KEYS), ("douga", douga, _DOUGA_KEYS)):
+    paint = data.get("paint", {})
+    for name, value, known in (("timing", timing, _TIMING_KEYS), ("douga", douga, _DOUGA_KEYS),
+                               ("paint", paint, _PAINT_KEYS)):
         if not isinstance(value, dict):
             raise problem(f'"{name}" must be an object {{...}}')
         _refuse_unknown(value, known, f"{name}.", problem)
@@ -117,6 +123,15 @@ def shot_settings(shot: str, data: dict[str, Any], default_jobs: tuple[str, ...]
             raise problem(f'"{name}" must be a width in px between 0.5 and 50, got {json.dumps(value)}')
     if not isinstance(douga.get("raw", False), bool):
         raise problem('"douga.raw" must be true or false')
+    gap = paint.get("gap", 4.0)
+    if not (_is_number(gap) and 0 <= gap <= 64):
+        raise problem(f'"paint.gap" must be a gap in px between 0 and 64, got {json.dumps(gap)}')
+    unmatched = paint.get("unmatched", "transparent")
+    try:
+        parse_colour(unmatched if isinstance(unmatched, str) else "?")
+    except BadInput:
+        raise problem('"paint.unmatched" must be "transparent", "#rrggbb" or "r,g,b", '
+                      f"got {json.dumps(unmatched)}") from None
 
     jobs = data.get("jobs", list(default_jobs))
     if not (isinstance(jobs, list) and jobs and all(isinstance(job, str) for job in jobs)):
@@ -124,8 +139,8 @@ def shot_settings(shot: str, data: dict[str, Any], default_jobs: tuple[str, ...]
     unknown = [job for job in jobs if job not in JOBS]
     if unknown:
         raise problem(f'unknown job "{unknown[0]}" in "jobs"; known jobs: {", ".join(JOBS)}')
-    return {
-        "jobs": [job for job in JOBS if job in jobs],  # run order is fixed: inbetweens feed douga and cels
+    settings = {
+        "jobs": [job for job in JOBS if job in jobs],  # run order is fixed: inbetweens feed douga, cels, paint
         "keys": keys,
         "count": count,
         "step": step,
@@ -133,6 +148,9 @@ def shot_settings(shot: str, data: dict[str, Any], default_jobs: tuple[str, ...]
         "line_width": None if line_width is None else float(line_width),
         "douga": {"line_width": float(douga_width), "raw": bool(douga.get("raw", False))},
     }
+    if "paint" in jobs:  # only then: shots published before the paint job stay up to date
+        settings["paint"] = {"gap": float(gap), "unmatched": unmatched}
+    return settings
 
 
 def step_times(key_frames: list[int], step: int) -> list[float]:

@@ -10,7 +10,9 @@ SUITES: dict[str, str] = {
     "strokes": "strokes:bench_strokes",
     "douga": "douga:bench_douga",
     "cels": "cels:bench_cels",
+    "speed": "speed:bench_speed",  # whole command, engine start, vector matching, batch scaling
     "real": "real:bench_real",  # also takes folder=, out=, modes=, overwrite= (`nakawari bench real DIR`)
+    "paint": "paint:bench_paint",  # also takes real= (`nakawari bench paint DIR`: line/ and colour/ frames)
 }
 
 

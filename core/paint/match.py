@@ -150,9 +150,13 @@ def vote(target: Areas, ref: Reference, flow: np.ndarray, settings: PaintSetting
     best_colour = by_colour.argmax(axis=1)
     share = by_colour[np.arange(n_t), best_colour] / np.maximum(total, 1)
     # Mixed areas: the colours with a real part of the votes are painted where they land.
-    allowed = (by_colour >= settings.minor_vote * np.maximum(total, 1)[:, None]) & known[None, :]
+    # A colour also counts where it holds a patch of real size, however big the area: a shadow painted
+    # without a line is a small share of a big area (scattered specks of wrong motion are removed below).
+    patch = settings.minor_patch * h * w if settings.minor_patch > 0 else np.inf
+    minor = (by_colour >= settings.minor_vote * np.maximum(total, 1)[:, None]) | (by_colour >= max(patch, 1.0))
+    allowed = minor & known[None, :]
     covered = (by_colour * allowed).sum(axis=1) / np.maximum(total, 1)
-    flat = share >= settings.flat_share
+    flat = (share >= settings.flat_share) & (allowed.sum(axis=1) <= 1)
     confidence = np.where(flat, share, covered).astype(np.float64)
     confidence[~known[best_colour]] = 0.0            # most of it lands where the reference is unpainted
     # Doubt in the reference carries over (the weakest link), without compounding at every step.

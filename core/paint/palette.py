@@ -90,23 +90,33 @@ def read_palette(painted: np.ndarray, areas: Areas, settings: PaintSettings) -> 
     share = off / total if total else 0.0
     return KeyPalette(colours=colours, codes=codes, purity=purity,
                       off_palette=share if share > settings.aa_share else 0.0,
-                      pixel_codes=colour_map(codes_img, far, areas, settings))
+                      pixel_codes=colour_map(codes_img, areas, settings, codes[1:]))
 
 
-def colour_map(codes_img: np.ndarray, far: np.ndarray, areas: Areas, settings: PaintSettings) -> np.ndarray:
+def flat_colours(codes_img: np.ndarray, where: np.ndarray, least: int) -> np.ndarray:
+    """Colour codes with at least `least` pixels (inside `where`) equal to their 4 neighbours.
+
+    A painted fill is flat, so even a thin sash or a small eye has such pixels; an anti-aliased blend
+    changes across the rim it sits on and never has (whatever its pixel count)."""
+    centre = codes_img[1:-1, 1:-1]
+    flat = ((codes_img[:-2, 1:-1] == centre) & (codes_img[2:, 1:-1] == centre)
+            & (codes_img[1:-1, :-2] == centre) & (codes_img[1:-1, 2:] == centre) & where[1:-1, 1:-1])
+    values, counts = np.unique(centre[flat], return_counts=True)
+    return values[counts >= least]
+
+
+def colour_map(codes_img: np.ndarray, areas: Areas, settings: PaintSettings, modes: np.ndarray) -> np.ndarray:
     """Every pixel of the key as one of its palette colours.
 
     Not every colour boundary is drawn as a line (a shadow painted without a shadow line, a leak), and the
     painted colour boundary need not sit on the line's centre: the map keeps each pixel that already has a
-    palette colour (a colour covering at least `min_area` pixels and `palette_share` of the key away from
-    the lines), so small painted details survive. Pixels in anti-aliased blends or under lines drawn into the
-    painted frame take the nearest pixel that has a palette colour.
+    palette colour (a flat colour, see `flat_colours`), so small painted details survive. Pixels in
+    anti-aliased blends or under lines drawn into the painted frame take the nearest pixel that has a
+    palette colour. A key with no flat colour at all (tiny, or noisy) keeps its areas' main colours (`modes`).
     """
-    uniq, counts = np.unique(codes_img[far], return_counts=True)
-    floor = max(settings.min_area, settings.palette_share * int(far.sum()))
-    palette = uniq[counts >= floor]
+    palette = flat_colours(codes_img, ~areas.line, settings.flat_pixels)
     if not len(palette):
-        return np.zeros_like(codes_img)
+        palette = np.unique(modes)
     # Line pixels are never fills, whatever their colour (lines drawn into the painted frame, black pupils
     # and black lines alike): they take the fill next to them.
     known = np.isin(codes_img, palette) & ~areas.line

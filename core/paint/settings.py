@@ -20,7 +20,8 @@ class PaintSettings:
     min_area: int = 4              # smaller specks between lines are not areas of their own (they join a neighbour)
     # Reading the keys' colours ------------------------------------------------------------------------
     interior_margin: float = 1.5   # key colours are read this far from the lines (away from anti-aliased rims)
-    palette_share: float = 0.0002  # a colour covering this share of a key's interior is a palette colour (else a blend)
+    flat_pixels: int = 2           # a colour with this many key pixels equal to their 4 neighbours is a palette
+                                   # colour (a fill is flat; an anti-aliased blend never is, however many pixels)
     aa_share: float = 0.02         # more off-mode interior pixels than this share: the key's fills are anti-aliased
     # Matching ---------------------------------------------------------------------------------------
     flow_long_side: int = 640      # flow is estimated at this long side (speed: 1080p under a second on 2 cores)
@@ -30,6 +31,7 @@ class PaintSettings:
     min_confidence: float = 0.6    # an area whose best colour has less of the votes than this stays unmatched
     flat_share: float = 0.9        # an area whose votes agree this much is filled flat with one colour
     minor_vote: float = 0.08       # in a mixed area, colours with this share of the votes are painted where they land
+    minor_patch: float = 0.001     # ... and colours landing on this share of the frame's pixels, however big the area
     edge_band: float = 6.0         # this close to a line, a pixel may take a neighbour's colour where it lands
     shape_tolerance: float = 2.0   # px: mean disagreement of line distances above which a match's motion is wrong
     search_radius: float = 0.15    # shape search for areas motion did not carry: this share of the frame diagonal
