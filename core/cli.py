@@ -74,7 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("shots", nargs="+", metavar="SHOT_DIR", help="shot folders of keys name.####.png (+ shot.json)")
     batch.add_argument("--publish-root", required=True, help="publishes go to PUBLISH_ROOT/<shot>/v001, v002, …")
     batch.add_argument("--jobs", default="inbetween", type=lambda text: [j.strip() for j in text.split(",")],
-                       help="jobs for shots whose shot.json names none: inbetween,douga,cels (default inbetween)")
+                       help="jobs for shots whose shot.json names none: inbetween,douga,cels,paint (default inbetween)")
     batch.add_argument("--workers", type=int, help="shots at a time (default: CPU cores)")
     batch.add_argument("--ray", metavar="ADDRESS", help="run each shot as a Ray task: local, auto or ray://HOST:PORT")
     batch.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
@@ -139,7 +139,9 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--quick", action="store_true", help="fewer, smaller cases (about a minute)")
     bench.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
     bench.add_argument("folder", nargs="?", metavar="DIR", help="bench real: folder of numbered sequences "
-                       "(<set>/<name>.####.png; frames i, i+2 are keys and i+1 the truth)")
+                       "(<set>/<name>.####.png; frames i, i+2 are keys and i+1 the truth); bench douga: "
+                       "illustrations with region maps (<case>/image.png + <case>/regions.png); bench paint: "
+                       "line/<name>.####.png + colour/<name>.####.png (the first colour frame is the key)")
     bench.add_argument("--out", help="bench real: report folder (default ./nakawari-bench-real)")
     bench.add_argument("--modes", default="auto,flow", help="bench real: nakawari modes to score (default auto,flow)")
     bench.add_argument("--overwrite", action="store_true", help="bench real: replace an existing report")
@@ -321,8 +323,15 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     if args.suite == "real":
         return run_bench("real", quick=args.quick, device=args.device, folder=args.folder, out=args.out,
                          modes=args.modes.split(","), overwrite=args.overwrite)
+    if args.suite == "douga" and args.out is None and not args.overwrite:  # optional real region maps
+        return run_bench("douga", quick=args.quick, device=args.device, real=args.folder)
+    if args.suite == "cels" and not args.overwrite:  # optional real frames: contact sheets into --out
+        return run_bench("cels", quick=args.quick, device=args.device, real=args.folder, out=args.out)
+    if args.suite == "paint" and args.out is None and not args.overwrite:  # optional folder: line/ + colour/
+        return run_bench("paint", quick=args.quick, device=args.device, real=args.folder)
     if args.folder is not None or args.out is not None or args.overwrite:
-        raise BadInput(f"bench {args.suite} takes no folder, --out or --overwrite (only bench real does)")
+        raise BadInput(f"bench {args.suite} takes no folder, --out or --overwrite "
+                       "(only bench real does; bench cels takes a folder and --out, bench douga a folder)")
     return run_bench(args.suite, quick=args.quick, device=args.device)
 
 
@@ -407,7 +416,12 @@ def _committed() -> list[Path]:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args, extra = parser.parse_known_args(argv)
+        # argparse fills optional positionals in one go: `bench douga --quick DIR` leaves DIR over.
+        if args.command == "bench" and args.folder is None and len(extra) == 1 and not extra[0].startswith("-"):
+            args.folder, extra = extra[0], []
+        if extra:
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
     except SystemExit as stop:  # usage errors, --help, --version: return the code instead of exiting
         return stop.code if isinstance(stop.code, int) else EXIT_BAD_INPUT
     if args.command is None:

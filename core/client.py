@@ -88,8 +88,12 @@ class EngineClient:
     makes the call while the UI thread may `cancel()`."""
 
     def __init__(self, engine: str | None = None, *, log_dir: str | os.PathLike[str] | None = None,
-                 environ: dict[str, str] | None = None, start_timeout: float = 120.0) -> None:
+                 environ: dict[str, str] | None = None, start_timeout: float = 120.0,
+                 command: list[str] | None = None) -> None:
         self.engine_setting = engine
+        # The whole command that serves the protocol, instead of finding `nakawari` (a host's own Python
+        # running an engine it carries: the Blender extension's bundled wheels).
+        self.command = list(command) if command else None
         self.environ = dict(os.environ if environ is None else environ)
         # The engine is its own Python: the host's module paths (Krita's pykrita, holding a package also named
         # `nakawari`; Blender's bundled Python) would shadow the engine's modules.
@@ -116,14 +120,15 @@ class EngineClient:
                 assert self._process is not None
                 return self._process
             self._discard_process()
-            executable = find_engine(self.engine_setting, self.environ)
+            argv = self.command or [find_engine(self.engine_setting, self.environ), "serve"]
+            executable = argv[0]
             self.log_dir.mkdir(parents=True, exist_ok=True)
             self.log_path = self.log_dir / f"nakawari-engine-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log"
             log = open(self.log_path, "ab")
             try:
                 # stdin/stdout carry the protocol; the engine's own messages go to the log file.
                 self._process = subprocess.Popen(
-                    [executable, "serve"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log,
+                    argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log,
                     env=self.environ, creationflags=getattr(subprocess, "CREATE_NO_WINDOW", 0))
             except OSError as error:
                 raise EngineError(f"The nakawari engine could not be started ({executable}): {error.strerror}",
@@ -240,6 +245,20 @@ class EngineClient:
             self.info = self.call("initialize", {"client": "nakawari.client", "python": sys.version.split()[0]},
                                   timeout=self.start_timeout)
         return self.info
+
+    def start(self) -> threading.Thread:
+        """Start the engine and ask `initialize` on a thread of its own, returning at once: a host calls this
+        when it loads, so that the engine is ready, and has warmed up what the first job needs, by the time
+        the artist asks for one. A failure here is not reported: the first real call starts and reports."""
+        def begin() -> None:
+            try:
+                self.initialize()
+            except EngineError:
+                pass
+
+        thread = threading.Thread(target=begin, name="nakawari-client-start", daemon=True)
+        thread.start()
+        return thread
 
     def has(self, capability: str) -> bool:
         return capability in self.initialize().get("capabilities", [])

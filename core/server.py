@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import importlib.util
 import json
 import os
 import queue
@@ -152,20 +153,61 @@ JOBS: dict[str, Callable[[dict[str, Any], Progress, Cancel], dict[str, Any]]] = 
 
 @functools.cache
 def available_jobs() -> tuple[str, ...]:
-    """Job methods whose engine API imports (douga, cels and strokes land separately)."""
+    """Job methods whose engine module is installed: found, not yet run, so `initialize` answers at once
+    (importing them all took seconds); `warm_up` imports them next, in the background."""
     found = []
-    for method, (module, function) in JOB_APIS.items():
+    for method, (module, _) in JOB_APIS.items():
         try:
-            if hasattr(importlib.import_module(module), function):
+            if importlib.util.find_spec(module) is not None:
                 found.append(method)
-        except ImportError as error:
-            if getattr(error, "name", None) != module:  # present but broken: say why in the log
-                print(f"nakawari serve: '{method}' unavailable: {error}", file=sys.stderr, flush=True)
+        except (ImportError, ValueError):
+            continue
     return tuple(found)
 
 
+# Tiny keys the warm-up inbetweens: the first real job then finds every library loaded and every lazy
+# import done (a ring moved sideways: auto mode decides, flow runs, the frame checks itself).
+_WARM_SIZE = (96, 64)
+WARM_LINE = "nakawari serve: warmed up"  # in the log when done (`bench speed` waits for it)
+
+
+def warm_up(log: IO[str], busy: Callable[[], bool] = lambda: False) -> None:
+    """Import every job's module (a broken one is named in the log, as its job will fail) and inbetween two
+    tiny keys in memory, so that the artist's first job pays for neither. Runs once, on its own thread;
+    the tiny inbetween is left out when ``busy()`` says a job came first (it warms what it needs itself)."""
+    import numpy as np  # here, not at the top: `initialize` must not wait for it
+
+    started = time.perf_counter()
+    for method in available_jobs():
+        module = JOB_APIS[method][0]
+        try:
+            importlib.import_module(module)
+        except Exception as error:  # noqa: BLE001 - logged; the job reports it when asked for
+            print(f"nakawari serve: '{method}' unavailable: {error}", file=log, flush=True)
+    if busy():
+        print(f"{WARM_LINE} (imports only: a job came first) in {time.perf_counter() - started:.2f} s",
+              file=log, flush=True)
+        return
+    try:
+        from .jobs.inbetween import inbetween_in_mode
+
+        width, height = _WARM_SIZE
+        yy, xx = np.mgrid[0:height, 0:width]
+        keys = []
+        for cx in (width * 0.35, width * 0.65):
+            ring = np.abs(np.hypot(xx - cx, yy - height / 2) - height / 4) < 1.5
+            key = np.ones((height, width, 4), np.float32)
+            key[ring, :3] = 0.0
+            keys.append(key)
+        inbetween_in_mode("auto", keys, [0.0, 1.0], [0.5], device="auto")  # "auto": what jobs ask for
+    except Exception as error:  # noqa: BLE001 - warming is an optimisation: never a failure
+        print(f"nakawari serve: warm-up skipped: {error}", file=log, flush=True)
+        return
+    print(f"{WARM_LINE} in {time.perf_counter() - started:.2f} s", file=log, flush=True)
+
+
 def available_devices() -> list[str]:
-    from .inbetween.device import torch_cuda_available
+    from .gpu import torch_cuda_available  # not .inbetween.device: that package loads the whole engine
     return ["cpu", "cuda"] if torch_cuda_available() else ["cpu"]
 
 
@@ -187,6 +229,8 @@ class Server:
         self._pending: dict[Any, _Job] = {}  # queued or running, by request id
         self._pending_lock = threading.Lock()
         self._worker = threading.Thread(target=self._work, name="nakawari-worker", daemon=True)
+        self._warm = threading.Thread(target=warm_up, args=(log, lambda: bool(self._pending)), name="nakawari-warm-up",
+                                      daemon=True)
 
     # --- output ---------------------------------------------------------------------------------
     def _send(self, message: dict[str, Any]) -> None:
@@ -284,6 +328,8 @@ class Server:
                 self._cancel(params.get("id"))  # a notification: no answer
             elif method == "initialize":
                 self._reply(request_id, self.initialize())
+                if self._warm.ident is None:  # after the answer, once
+                    self._warm.start()
             elif method == "cancel":
                 self._reply(request_id, {"cancelled": self._cancel(params.get("id"))})
             elif method == "shutdown":

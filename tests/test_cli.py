@@ -221,3 +221,9 @@ def test_frame_pattern_keys_keep_their_frame_numbers(tmp_path: Path, capsys: pyt
     assert [f["file"] for f in frames] == [f"walk.{n:04d}.png" for n in range(1, 6)]
     assert [f["time"] for f in frames] == [1.0, 2.0, 3.0, 4.0, 5.0]
     _assert_bad(capsys, ["inbetween", shot / "run.####.png", "--out", tmp_path / "x"], "no files match")
+
+
+def test_bench_takes_its_folder_after_the_options(tmp_path, capsys):
+    missing = tmp_path / "no-such-folder"
+    assert main(["bench", "douga", "--quick", str(missing)]) == 2
+    assert str(missing) in capsys.readouterr().err   # the folder reached the suite (not "unrecognized arguments")

@@ -1,15 +1,19 @@
 """Run a batch: every shot published in its own process (a local pool, or Ray tasks with `ray_address`).
 
-Kept light: pool workers import the engine only once their thread limits are set.
+Each worker gets its share of the cores: OpenCV's thread count set in the worker, and the BLAS/OpenMP limits in
+the environment it starts with. Those must be there before numpy loads, and unpickling the worker's first
+task imports numpy (this package reads images), so setting them inside the worker came too late: each of two
+workers then ran two BLAS threads on two cores, and the second worker's frames waited on the first's.
 """
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import traceback
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Iterator, Sequence
 
 from ..errors import BadInput
 from .result import ShotResult, unexpected
@@ -57,8 +61,9 @@ def run_batch(shot_dirs: Sequence[str | Path], publish_root: str | Path, *, jobs
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
                                initializer=start_worker, initargs=(threads,))
     try:
-        futures = {pool.submit(publish_in_worker, str(folder), str(publish_root), list(jobs), device): index
-                   for index, folder in enumerate(folders)}
+        with inherited_thread_limits(threads):  # the pool starts every worker at the first submit
+            futures = {pool.submit(publish_in_worker, str(folder), str(publish_root), list(jobs), device): index
+                       for index, folder in enumerate(folders)}
         for done, future in enumerate(as_completed(futures), 1):
             index = futures[future]
             try:
@@ -82,9 +87,29 @@ def start_worker(threads: int) -> None:
     exit_with_parent()
 
 
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+@contextlib.contextmanager
+def inherited_thread_limits(threads: int) -> Iterator[None]:
+    """Processes started inside the block read these thread limits when they load numpy; this process's own
+    environment is put back afterwards (its numpy is loaded already, and later children are not workers)."""
+    saved = {name: os.environ.get(name) for name in THREAD_VARIABLES}
+    os.environ.update({name: str(threads) for name in THREAD_VARIABLES})
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
 def limit_threads(threads: int) -> None:
-    """Share the cores between workers (set before the engine loads numpy and OpenCV)."""
-    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    """Share the cores between workers: OpenCV's threads now, and the BLAS/OpenMP variables for a numpy
+    not loaded yet (a Ray task's process may be fresh; pool workers already start with them)."""
+    for name in THREAD_VARIABLES:
         os.environ[name] = str(threads)
     import cv2
     cv2.setNumThreads(threads)

@@ -2,17 +2,9 @@
 
 from __future__ import annotations
 
+from ..gpu import cuda_driver_present, torch_cuda_available
 
-def torch_cuda_available() -> bool:
-    """True when torch imports and sees a CUDA device (torch is optional)."""
-    try:
-        import torch
-    except Exception:  # ImportError, or a broken install: treat as absent
-        return False
-    try:
-        return bool(torch.cuda.is_available())
-    except Exception:
-        return False
+__all__ = ["cuda_driver_present", "resolve_device", "torch_cuda_available"]
 
 
 def resolve_device(device: str) -> str:

@@ -14,6 +14,7 @@ from ..limits import MAX_FRAME_NUMBER, refuse_frame_count, refuse_held_frames
 from ..output import StagedOutput
 from ..output_guard import check_plain_name, refuse_inputs
 from ..timing import Ease, Slot, plan_count, plan_times
+from .key_copies import png_bytes_if_same
 from .keys import expand_key_args, load_keys
 
 MODES = ("auto", "flow", "vector", "learned", "frames")
@@ -89,23 +90,28 @@ def choose_mode(mode: str, keys: Sequence[np.ndarray], line_width: float | None,
         return mode, None
     from ..inbetween.frames.kind import looks_like_frames
     from ..inbetween.represent import analyse_keys
-    from ..learned.runtime import gpu_can_run, learned_wins
-    from ..strokes.raster import AGREEMENT, vectorize_keys
+    from ..learned import runtime
+    from ..strokes.raster import AGREEMENT, agreement_ceiling, sketch_keys, vectorize_keys
 
     if mode == "vector":
         prepared = vectorize_keys(keys, line_width)
         if not any(len(d) for d in prepared.drawings):
             raise BadInput("--mode vector: the keys hold no line art to vectorise")
         return "vector", prepared
-    lineart = analyse_keys(list(keys)).lineart
-    if looks_like_frames(keys, lineart):
+    style = analyse_keys(list(keys))
+    if looks_like_frames(keys, style.lineart):
         return "frames", None
-    fallback = "learned" if learned_wins("lineart" if lineart else "cels") and gpu_can_run(device) else "flow"
-    if not lineart:  # colour or fills: no need to vectorise
-        return fallback, None
-    prepared = vectorize_keys(keys, line_width)
-    suits = prepared.clean and prepared.agreement() >= AGREEMENT
-    return ("vector", prepared) if suits else (fallback, None)
+    # Cheap evidence first, the same choice as checking everything: vector mode's fit in two steps, stroke
+    # counts (tracing only) before redrawing and matching; the GPU is asked for only when the learned
+    # model's record (a file read) says it would be used.
+    if style.lineart:
+        sketch = sketch_keys(keys, line_width, style)
+        if agreement_ceiling([len(d) for d in sketch.drawings]) >= AGREEMENT:
+            prepared = vectorize_keys(keys, line_width, sketch)
+            if prepared.clean and prepared.agreement() >= AGREEMENT:
+                return "vector", prepared
+    learned = runtime.learned_wins("lineart" if style.lineart else "cels") and runtime.gpu_can_run(device)
+    return ("learned" if learned else "flow"), None
 
 
 def mode_warnings(mode: str, keys: Sequence[np.ndarray]) -> list[str]:
@@ -153,10 +159,14 @@ class MadeSequence:
     bit_depth: int
     manifest: dict[str, Any]
     sources: list[Path] = field(default_factory=list)  # the key files read: never written over
+    copies: dict[str, bytes] = field(default_factory=dict)  # file name → a key's own bytes (`key_copies`)
 
     def write_to(self, output: StagedOutput) -> None:
         for frame, image in zip(self.frames, self.images):
-            output.write_image(frame["file"], image, transparent=self.transparent, bit_depth=self.bit_depth)
+            if frame["file"] in self.copies:
+                output.write_bytes(frame["file"], self.copies[frame["file"]])
+            else:
+                output.write_image(frame["file"], image, transparent=self.transparent, bit_depth=self.bit_depth)
 
 
 def make_sequence(job: InbetweenJob, progress: Progress | None = None,
@@ -208,7 +218,12 @@ def make_sequence(job: InbetweenJob, progress: Progress | None = None,
         "frames": frames,
         **({"warnings": warnings} if warnings else {}),
     }
-    return MadeSequence(frames, images, rasters[0].transparent, rasters[0].bit_depth, manifest, list(paths))
+    transparent, bit_depth = rasters[0].transparent, rasters[0].bit_depth
+    placed = iter(rasters)
+    copies = {frame["file"]: png_bytes_if_same(next(placed), transparent, bit_depth)
+              for frame in frames if frame["key"]}
+    return MadeSequence(frames, images, transparent, bit_depth, manifest, list(paths),
+                        {name: data for name, data in copies.items() if data is not None})
 
 
 def run_inbetween(job: InbetweenJob, progress: Progress | None = None,

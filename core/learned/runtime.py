@@ -12,7 +12,6 @@ Backends, by ``device``:
 
 from __future__ import annotations
 
-import ctypes.util
 import json
 import os
 from collections.abc import Callable, Sequence
@@ -26,6 +25,7 @@ import numpy as np
 
 from ..errors import BadInput, Cancelled
 from ..files import sha256_file
+from ..gpu import cuda_driver_present, torch_cuda_available
 from ..inbetween.pair import KeyBank, PairInbetweener
 from ..inbetween.represent import KeyStyle
 from ..timing import gap_of
@@ -92,27 +92,13 @@ def gpu_can_run(device: str) -> bool:
     """Whether ``device`` lets the learned model run on a CUDA GPU (torch CUDA, or onnxruntime's CUDA
     provider with a driver). `--mode auto` needs this too: on the CPU the model takes several times flow
     mode's time (seven 1080p inbetweens: 10.5 s against about 2 s on two cores), so there auto keeps flow mode."""
-    if device == "cpu":
+    if device == "cpu" or not cuda_driver_present():  # no driver: no GPU for either, nothing to import
         return False
-    from ..inbetween.device import torch_cuda_available
-
     if torch_cuda_available():
         return True
     import onnxruntime as ort
 
-    return "CUDAExecutionProvider" in ort.get_available_providers() and cuda_driver_present()
-
-
-def cuda_driver_present() -> bool:
-    """A CUDA driver library exists: without one, asking onnxruntime for CUDA only logs errors."""
-    name = ctypes.util.find_library("cuda")
-    for candidate in ([name] if name else []) + ["libcuda.so.1", "nvcuda.dll"]:
-        try:
-            ctypes.CDLL(candidate)
-            return True
-        except OSError:
-            continue
-    return False
+    return "CUDAExecutionProvider" in ort.get_available_providers()
 
 
 def ort_session(path: Path, want_cuda: bool) -> tuple[Any, str]:
@@ -151,8 +137,6 @@ class OnnxRunner:
 
 def make_runner(files: ModelFiles, device: str) -> Callable[..., np.ndarray]:
     """The backend for ``device`` (see the module docstring); ValueError when it cannot run."""
-    from ..inbetween.device import torch_cuda_available
-
     if device not in ("auto", "cpu", "cuda", "torch-cpu"):
         raise ValueError(f"unknown device {device!r}; use one of: auto, cpu, cuda")
     if device == "torch-cpu" or (device in ("auto", "cuda") and torch_cuda_available()):
@@ -189,9 +173,9 @@ def pair_inputs(bank: KeyBank, i: int, long_side: int, line_width: float | None)
     pair = PairInbetweener(bank.keys[i], bank.keys[i + 1], device="cpu", line_width=line_width, _bank=bank, _index=i)
     pair.prepare()  # shared by every t: the priors of one batch can then run on several threads
     size = working_size(bank.keys[i].shape, long_side)
-    reps = tuple(represent(bank.keys[k], bank.style, size, bank.ink(k))[None] for k in (i, i + 1))
-    keys = tuple(full_key(bank.keys[k], bank.ink(k))[None] for k in (i, i + 1))
-    return PairInputs(reps, keys, FlowPrior(pair, size), pair.line_width)
+    rep_a, rep_b = (represent(bank.keys[k], bank.style, size, bank.ink(k))[None] for k in (i, i + 1))
+    key_a, key_b = (full_key(bank.keys[k], bank.ink(k))[None] for k in (i, i + 1))
+    return PairInputs((rep_a, rep_b), (key_a, key_b), FlowPrior(pair, size), pair.line_width)
 
 
 def finish(frame: np.ndarray, style: KeyStyle, width: float) -> np.ndarray:
@@ -200,7 +184,7 @@ def finish(frame: np.ndarray, style: KeyStyle, width: float) -> np.ndarray:
     whole, redrawn at the keys' width); without a measurable width, the line probability as it is.
     Cels keep the fused colour with the outlines redrawn on top."""
     from ..inbetween import fuse
-    from ..inbetween.pair import compose_lineart
+    from ..inbetween.represent import compose_lineart
 
     line, ink0, ink1, m = (np.ascontiguousarray(c, dtype=np.float32) for c in frame[4:8])
     ink = fuse.fuse_lineart(ink0, ink1, m, 1.0 - m, width) if width > 0 else np.clip(line, 0.0, 1.0)

@@ -211,7 +211,9 @@ def _nearest_strokes(f: Features, k: int) -> "Neighbourhood":
     points = np.stack([f.shape.real, f.shape.imag], axis=2) + f.centroid[:, None, :]
     flat = points.reshape(-1, 2)
     reach = min(len(flat), (k + 1) * 2)
-    distance, index = cKDTree(flat).query(flat, k=reach, workers=-1)
+    # One thread: the engine shares its cores (batch workers, the host), and threads started per query
+    # waited on each other there (a quarter of the matching time on two busy cores).
+    distance, index = cKDTree(flat).query(flat, k=reach)
     index = index.reshape(len(flat), reach)
     near = np.tile(np.arange(n)[:, None], (1, k))       # "itself" marks an empty slot
     gap = np.full((n, k), np.inf)

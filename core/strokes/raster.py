@@ -49,12 +49,41 @@ class VectorKeys:
         return confident / max(total, 1)
 
 
-def vectorize_keys(keys: Sequence[np.ndarray], line_width: float | None = None) -> VectorKeys:
-    style = analyse_keys(list(keys))
-    drawings, widths, fidelity = [], [], []
-    for key in keys:
-        ink = style.ink(key)
-        drawing, measured = vectorize(ink, line_width)
+@dataclass
+class KeySketch:
+    """The keys' strokes as first traced (line widths not yet fitted): enough to count strokes."""
+
+    style: KeyStyle
+    inks: list[np.ndarray]
+    drawings: list[Drawing]
+    measured: list[float]
+
+
+def sketch_keys(keys: Sequence[np.ndarray], line_width: float | None = None,
+                style: KeyStyle | None = None) -> KeySketch:
+    """Trace every key's strokes (`vectorize`); ``style``: `analyse_keys` of these keys, when already known."""
+    style = analyse_keys(list(keys)) if style is None else style
+    inks = [style.ink(key) for key in keys]
+    traced = [vectorize(ink, line_width) for ink in inks]
+    return KeySketch(style, inks, [d for d, _ in traced], [w for _, w in traced])
+
+
+def agreement_ceiling(counts: Sequence[int]) -> float:
+    """The highest `VectorKeys.agreement` keys with these stroke counts can reach: matches pair strokes one
+    to one, so a pair of keys has at most min(a, b) confident matches. Cheap evidence for `--mode auto`:
+    keys whose strokes broke up very differently are ruled out before any redrawing or matching."""
+    confident = sum(2 * min(a, b) for a, b in zip(counts, counts[1:]))
+    return confident / max(sum(a + b for a, b in zip(counts, counts[1:])), 1)
+
+
+def vectorize_keys(keys: Sequence[np.ndarray], line_width: float | None = None,
+                   sketch: KeySketch | None = None) -> VectorKeys:
+    """Strokes with fitted widths and each key's fidelity; ``sketch``: `sketch_keys` of these keys, when
+    already traced (the result is the same)."""
+    sketch = sketch_keys(keys, line_width) if sketch is None else sketch
+    style = sketch.style
+    widths, fidelity = [], []
+    for key, ink, drawing, measured in zip(keys, sketch.inks, sketch.drawings, sketch.measured):
         size = (key.shape[1], key.shape[0])
         width = measured
         if line_width is None and len(drawing):
@@ -62,11 +91,10 @@ def vectorize_keys(keys: Sequence[np.ndarray], line_width: float | None = None) 
         for stroke in drawing.strokes:
             if np.all(stroke.width == measured):  # a line, not a filled shape (those keep their own widths)
                 stroke.width = np.full(stroke.n, width)
-        drawings.append(drawing)
         widths.append(width)
         redrawn = render_drawing(drawing, size, ink=tuple(style.ink_rgb), transparent=style.transparent)
         fidelity.append(chamfer_distance(redrawn, key))
-    return VectorKeys(drawings, style, widths, fidelity)
+    return VectorKeys(sketch.drawings, style, widths, fidelity)
 
 
 def _matching_thickness(drawing: Drawing, ink: np.ndarray, measured: float, size: tuple[int, int]) -> float:
