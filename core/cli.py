@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import datetime
-import os
 import sys
-import tempfile
 import traceback
 from pathlib import Path
 from typing import Callable, NoReturn, Sequence
@@ -14,6 +11,7 @@ from typing import Callable, NoReturn, Sequence
 from . import __version__
 from .client import frames_to_check
 from .errors import BadInput
+from .logs import write_failure_log
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_CANCELLED = 0, 1, 2, 130
 
@@ -397,14 +395,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
 
 
 def _log_failure() -> Path:
-    folder = Path(os.environ.get("NAKAWARI_LOG_DIR", Path(tempfile.gettempdir()) / "nakawari-logs"))
-    folder.mkdir(parents=True, exist_ok=True)
-    # One file per failure: failures in the same second (the engine's jobs, a batch's workers) never share one.
-    handle, name = tempfile.mkstemp(prefix=f"nakawari-{datetime.datetime.now():%Y%m%d-%H%M%S}-{os.getpid()}-",
-                                    suffix=".log", dir=folder)
-    with os.fdopen(handle, "w", encoding="utf-8", errors="backslashreplace") as log:
-        log.write(f"nakawari {__version__}\nargv: {sys.argv}\n\n{traceback.format_exc()}")
-    return Path(name)
+    return write_failure_log("nakawari", f"nakawari {__version__}\nargv: {sys.argv}\n\n{traceback.format_exc()}")
 
 
 def _committed() -> list[Path]:

@@ -15,11 +15,14 @@ import queue
 import sys
 import threading
 import time
+import traceback
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import IO, Any, Callable, Iterator
 
 from . import __version__
 from .errors import BadInput, Cancelled
+from .logs import write_failure_log
 from .server_params import id_problem, param_problem
 
 PROTOCOL_VERSION = 1
@@ -428,9 +431,8 @@ def _encodable(text: str) -> bool:
     return True
 
 
-def _log_failure():
-    from .cli import _log_failure as write_log
-    return write_log()
+def _log_failure() -> Path:
+    return write_failure_log("nakawari", f"nakawari {__version__} serve\n\n{traceback.format_exc()}")
 
 
 def serve() -> int:

@@ -5,7 +5,7 @@ import numpy as np
 
 from nakawari.baselines import crossfade
 from nakawari.bench.inbetween import nakawari_flow, per_gap, score_suite
-from nakawari.bench.table import format_table
+from nakawari.table import format_table
 from nakawari.synth import articulated_suite
 
 

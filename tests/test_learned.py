@@ -14,8 +14,7 @@ import pytest
 from nakawari.cli import main
 from nakawari.errors import BadInput
 from nakawari.image import write_image
-from nakawari.inbetween import inbetween
-from nakawari.learned import runtime
+from nakawari.learned import model_files, runtime
 from nakawari.synth import articulated_motion, cel_motion
 
 SIZE = (240, 136)
@@ -30,12 +29,12 @@ def _pair(cels: bool = False) -> list[np.ndarray]:
 def model_copy(tmp_path: Path) -> Path:
     """The shipped model files in a folder of their own (to damage without touching the real ones)."""
     folder = tmp_path / "models"
-    shutil.copytree(runtime.MODEL_DIR, folder)
+    shutil.copytree(model_files.MODEL_DIR, folder)
     return folder
 
 
 def test_shipped_manifest_checks_out() -> None:
-    files = runtime.load_model_files()
+    files = model_files.load_model_files()
     m = files.manifest
     assert files.onnx.stat().st_size + files.weights.stat().st_size <= 20 * 2**20
     assert m["ir_version"] <= runtime.MAX_IR_VERSION and m["opset"] >= 16  # GridSample
@@ -50,7 +49,7 @@ def test_checksum_mismatch_is_refused(model_copy: Path, capsys: pytest.CaptureFi
     data[-1] ^= 0xFF
     onnx.write_bytes(bytes(data))
     with pytest.raises(BadInput, match="inbetween.onnx.*does not match the sha256"):
-        runtime.load_model_files(model_copy / "inbetween.json")
+        model_files.load_model_files(model_copy / "inbetween.json")
     # Through the CLI: exit status 2 and one line naming the file.
     keys = _pair()
     folder = model_copy.parent
@@ -68,14 +67,14 @@ def test_checksum_mismatch_is_refused(model_copy: Path, capsys: pytest.CaptureFi
 
 def test_missing_or_broken_manifest(tmp_path: Path, model_copy: Path) -> None:
     with pytest.raises(BadInput, match="no learned model"):
-        runtime.load_model_files(tmp_path / "nothing.json")
+        model_files.load_model_files(tmp_path / "nothing.json")
     (model_copy / "inbetween.json").write_text("{not json")
     with pytest.raises(BadInput, match="not a valid model manifest"):
-        runtime.load_model_files(model_copy / "inbetween.json")
+        model_files.load_model_files(model_copy / "inbetween.json")
 
 
 def test_session_factory_reports_the_provider_that_runs() -> None:
-    files = runtime.load_model_files()
+    files = model_files.load_model_files()
     for want_cuda in (False, True):
         session, provider = runtime.ort_session(files.onnx, want_cuda)
         assert provider == session.get_providers()[0]
@@ -88,7 +87,7 @@ def test_session_factory_reports_the_provider_that_runs() -> None:
 @pytest.mark.parametrize("cels", [False, True])
 def test_learned_mode_makes_frames(cels: bool) -> None:
     keys = _pair(cels)
-    res = inbetween(keys, [0.0, 1.0], [0.0, 0.25, 0.5, 0.75], mode="learned", device="cpu")
+    res = runtime.inbetween_learned(keys, [0.0, 1.0], [0.0, 0.25, 0.5, 0.75], device="cpu")
     assert res.mode == "learned" and res.device == "cpu" and res.backend == "onnxruntime CPUExecutionProvider"
     assert len(res.frames) == 4 and np.array_equal(res.frames[0], keys[0])
     for frame in res.frames[1:]:
@@ -107,7 +106,7 @@ def test_auto_uses_learned_only_where_the_recorded_bench_says_it_wins(model_copy
     manifest.write_text(json.dumps(data))
     assert runtime.learned_wins("cels", manifest) and not runtime.learned_wins("lineart", manifest)
     assert not runtime.learned_wins("cels", model_copy / "missing.json")
-    shipped = runtime.load_model_files().manifest["bench"]
+    shipped = model_files.load_model_files().manifest["bench"]
     for kind in ("lineart", "cels"):  # the shipped record agrees with its own numbers
         assert runtime.learned_wins(kind) == shipped.get("auto", {}).get(kind, False)
 
@@ -133,10 +132,10 @@ def test_learned_mode_runs_without_torch(tmp_path: Path) -> None:
     script = (
         "import sys; sys.modules['torch'] = None\n"
         "from nakawari.synth import articulated_motion\n"
-        "from nakawari.inbetween import inbetween\n"
+        "from nakawari.learned.runtime import inbetween_learned\n"
         "m = articulated_motion(3, 0)\n"
         "keys = [m.render(t, (160, 96)) for t in (0.0, 1.0)]\n"
-        "r = inbetween(keys, [0, 1], [0.5], mode='learned', device='auto')\n"
+        "r = inbetween_learned(keys, [0, 1], [0.5], device='auto')\n"
         "print(r.mode, r.device, r.backend)\n"
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)

@@ -12,7 +12,7 @@ torch = pytest.importorskip("torch", reason="torch is the optional `train` extra
 pytest.importorskip("onnx", reason="onnx comes with the `train` extra")
 
 from nakawari.cli import main  # noqa: E402
-from nakawari.learned import runtime  # noqa: E402
+from nakawari.learned import model_files, runtime  # noqa: E402
 from nakawari.learned.export import export, record_bench  # noqa: E402
 from nakawari.learned.network import OUT_CHANNELS  # noqa: E402
 from nakawari.learned.torch_runner import TorchRunner  # noqa: E402
@@ -47,7 +47,7 @@ def test_training_is_seeded(tmp_path: Path) -> None:
 
 def test_export_parity_and_ir_version(tiny_run: Path, tmp_path: Path) -> None:
     manifest = export(tiny_run / "checkpoint.pt", tmp_path / "model")
-    files = runtime.load_model_files(manifest)
+    files = model_files.load_model_files(manifest)
     assert files.manifest["ir_version"] <= runtime.MAX_IR_VERSION and files.manifest["steps"] == 20
     onnx_run = runtime.OnnxRunner(files, want_cuda=False)
     torch_run = TorchRunner(files, "cpu")
@@ -71,13 +71,13 @@ def test_record_bench_decides_auto(tiny_run: Path, tmp_path: Path) -> None:
     cd = {"articulated line art, 2 keys, 540p": {"nakawari learned": 2.0, "nakawari flow": 1.0},
           "coloured cels, 2 keys, 540p": {"nakawari learned": 0.5, "nakawari flow": 1.0}}
     assert record_bench(manifest, cd, "test")["auto"] == {"lineart": False, "cels": True}
-    runtime.load_model_files(manifest)  # the checksums still hold
+    model_files.load_model_files(manifest)  # the checksums still hold
 
 
 def test_torch_backend_agrees_with_onnxruntime() -> None:
     motion = articulated_motion(5, 1, line_width=2)
     keys = [motion.render(t, (240, 136)) for t in (0.0, 1.0)]
-    files = runtime.load_model_files()
+    files = model_files.load_model_files()
     made = [runtime.inbetween_learned(keys, [0, 1], [0.3, 0.6], runner=r, files=files)
             for r in (runtime.OnnxRunner(files, want_cuda=False), TorchRunner(files, "cpu"))]
     assert made[1].backend == "torch cpu"

@@ -187,7 +187,7 @@ def test_pool_workers_start_with_their_share_of_blas_threads() -> None:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    from nakawari.batch.run import inherited_thread_limits, start_worker
+    from nakawari.batch.worker import inherited_thread_limits, start_worker
 
     if _blas_threads() < 2:
         pytest.skip("numpy here has no OpenBLAS with two or more threads to limit")

@@ -9,7 +9,7 @@ from typing import Callable, Sequence
 
 from ..errors import BadInput
 from .result import ShotResult, unexpected
-from .run import limit_threads, publish_in_worker
+from .worker import limit_threads, publish_in_worker
 
 
 def run_on_ray(address: str, folders: Sequence[Path], publish_root: str | Path, jobs: Sequence[str], device: str,

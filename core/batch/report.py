@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from ..bench.table import format_table
+from ..table import format_table
 from .result import FAILED, ShotResult, version_name
 
 

@@ -1,11 +1,9 @@
 """What one shot's publish came to (picklable: it travels back from pool workers and Ray tasks)."""
 from __future__ import annotations
 
-import datetime
-import os
-import tempfile
 from dataclasses import dataclass, field
-from pathlib import Path
+
+from ..logs import write_failure_log
 
 PUBLISHED, UP_TO_DATE, FAILED = "published", "up to date", "failed"
 
@@ -28,13 +26,6 @@ class ShotResult:
 
 def unexpected(shot: str, error: BaseException | str, details: str, seconds: float = 0.0) -> ShotResult:
     """A failure nobody can fix in the shot: the details go to a log, the table names the log."""
-    folder = Path(os.environ.get("NAKAWARI_LOG_DIR", Path(tempfile.gettempdir()) / "nakawari-logs"))
-    folder.mkdir(parents=True, exist_ok=True)
-    # One file per failure: two shots of one name failing in the same second never share one.
-    handle, name = tempfile.mkstemp(prefix=f"nakawari-batch-{shot}-{datetime.datetime.now():%Y%m%d-%H%M%S}-"
-                                           f"{os.getpid()}-", suffix=".log", dir=folder)
-    with os.fdopen(handle, "w", encoding="utf-8", errors="backslashreplace") as file:
-        file.write(f"shot {shot}\n\n{details}")
-    log = Path(name)
+    log = write_failure_log(f"nakawari-batch-{shot}", f"shot {shot}\n\n{details}")
     return ShotResult(shot, FAILED, seconds=seconds, problem=f"unexpected error: {error} (details in {log})",
                       log=str(log))

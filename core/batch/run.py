@@ -7,17 +7,18 @@ workers then ran two BLAS threads on two cores, and the second worker's frames w
 """
 from __future__ import annotations
 
-import contextlib
 import multiprocessing
 import os
 import traceback
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
-from typing import Callable, Iterator, Sequence
+from typing import Callable, Sequence
 
 from ..errors import BadInput
 from .result import ShotResult, unexpected
+from .farm import run_on_ray
 from .shot import JOBS
+from .worker import inherited_thread_limits, publish_in_worker, start_worker
 
 Progress = Callable[[int, int, str], None]
 
@@ -53,7 +54,6 @@ def run_batch(shot_dirs: Sequence[str | Path], publish_root: str | Path, *, jobs
     if progress is not None:
         progress(0, len(folders), "starting")
     if ray_address is not None:
-        from .farm import run_on_ray
         return run_on_ray(ray_address, folders, publish_root, jobs, device, workers, progress)
     workers = workers or max(1, min(len(folders), os.cpu_count() or 1))
     threads = max(1, (os.cpu_count() or 1) // workers)
@@ -78,43 +78,3 @@ def run_batch(shot_dirs: Sequence[str | Path], publish_root: str | Path, *, jobs
         raise
     pool.shutdown()
     return [result for result in results if result is not None]
-
-
-def start_worker(threads: int) -> None:
-    """Each pool worker: its share of the cores, and it ends when the batch process does (`orphan`)."""
-    from .orphan import exit_with_parent
-    limit_threads(threads)
-    exit_with_parent()
-
-
-THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
-
-
-@contextlib.contextmanager
-def inherited_thread_limits(threads: int) -> Iterator[None]:
-    """Processes started inside the block read these thread limits when they load numpy; this process's own
-    environment is put back afterwards (its numpy is loaded already, and later children are not workers)."""
-    saved = {name: os.environ.get(name) for name in THREAD_VARIABLES}
-    os.environ.update({name: str(threads) for name in THREAD_VARIABLES})
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-
-
-def limit_threads(threads: int) -> None:
-    """Share the cores between workers: OpenCV's threads now, and the BLAS/OpenMP variables for a numpy
-    not loaded yet (a Ray task's process may be fresh; pool workers already start with them)."""
-    for name in THREAD_VARIABLES:
-        os.environ[name] = str(threads)
-    import cv2
-    cv2.setNumThreads(threads)
-
-
-def publish_in_worker(shot_dir: str, publish_root: str, jobs: list[str], device: str) -> ShotResult:
-    from .publish import publish_shot
-    return publish_shot(shot_dir, publish_root, jobs, device)

@@ -17,7 +17,7 @@ from ..batch import run_batch
 from ..batch.result import FAILED
 from ..image import write_image
 from ..synth import articulated_suite
-from .table import format_table
+from ..table import format_table
 
 KEY_FRAMES = (1, 9, 17)
 

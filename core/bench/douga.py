@@ -19,7 +19,7 @@ from ..douga.postprocess import postprocess
 from ..douga.score import DougaScore
 from ..synth.douga import DougaCase, douga_suite
 from .douga_regions import bench_generated_regions, bench_real_regions, real_region_cases
-from .table import format_table
+from ..table import format_table
 
 Method = Callable[[DougaCase], np.ndarray]
 

@@ -30,7 +30,7 @@ from ..douga.score import DougaScore
 from ..errors import BadInput
 from ..image import read_image
 from ..synth.regions import FAMILIES, region_suite
-from .table import format_table
+from ..table import format_table
 
 TARGET_REAL = 0.90  # issue 22: recall and precision along real region boundaries, and not below Canny's
 

@@ -15,13 +15,19 @@ import numpy as np
 
 from ..baselines import crossfade, dis_warp_average, hold_nearer
 from ..errors import BadInput
+from ..inbetween import inbetween
+from ..inbetween.device import resolve_device, torch_cuda_available
+from ..inbetween.pair import KeyBank
 from ..jobs.inbetween import inbetween_in_mode
+from ..learned import runtime
+from ..learned.model_files import load_model_files
 from ..metrics import animeinbet_cd
+from ..strokes.raster import inbetween_vector
 from ..synth import SynthCase, articulated_suite, ball_suite, cel_suite
 from ..synth.variants import pencil, zoom
+from ..table import format_table
 from ..timing import gap_of
 from .real.score import Reference, line_scores
-from .table import format_table
 
 Method = Callable[[Sequence[np.ndarray], Sequence[float], Sequence[float]], list[np.ndarray]]
 
@@ -60,8 +66,6 @@ def nakawari_auto(device: str) -> Method:
 
 
 def nakawari_flow(device: str) -> Method:
-    from ..inbetween import inbetween
-
     def run(keys: Sequence[np.ndarray], key_times: Sequence[float], times: Sequence[float]) -> list[np.ndarray]:
         return inbetween(keys, key_times, times, mode="flow", device=device).frames
     return run
@@ -69,8 +73,6 @@ def nakawari_flow(device: str) -> Method:
 
 def learned_available() -> str | None:
     """None when the learned model loads (checksums hold), else why it is left out of the bench."""
-    from ..learned.runtime import load_model_files
-
     try:
         load_model_files()
     except BadInput as error:
@@ -79,10 +81,8 @@ def learned_available() -> str | None:
 
 
 def nakawari_learned(device: str) -> Method:
-    from ..inbetween import inbetween
-
     def run(keys: Sequence[np.ndarray], key_times: Sequence[float], times: Sequence[float]) -> list[np.ndarray]:
-        return inbetween(keys, key_times, times, mode="learned", device=device).frames
+        return runtime.inbetween_learned(keys, key_times, times, device=device).frames
     return run
 
 
@@ -91,16 +91,12 @@ def learned_gpu_rates(keys: Sequence[np.ndarray], seconds: float = 3.0) -> dict[
     the network, the full-size warps and the copy back, MAX_BATCH t values per call. Not in it: the CPU work around
     the network — flow mode's prior (its preparation once per pair, its flow reversal per frame) and
     the line post-processor per frame; the bench's 1080p CPU times include them."""
-    from ..inbetween.pair import KeyBank
-    from ..learned import runtime
-
-    files = runtime.load_model_files()
+    files = load_model_files()
     bank = KeyBank.of(keys, [0.0, 1.0])
     inputs = runtime.pair_inputs(bank, 0, files.long_side, None)
     n = runtime.MAX_BATCH
     feeds = inputs.batch(list(np.linspace(0.2, 0.8, n)))
     runners: dict[str, Callable[..., np.ndarray]] = {}
-    from ..inbetween.device import torch_cuda_available
     if torch_cuda_available():
         from ..learned.torch_runner import TorchRunner
         runners["torch CUDA fp16"] = TorchRunner(files, "cuda")
@@ -119,8 +115,6 @@ def learned_gpu_rates(keys: Sequence[np.ndarray], seconds: float = 3.0) -> dict[
 
 
 def nakawari_vector() -> Method:
-    from ..strokes.raster import inbetween_vector
-
     def run(keys: Sequence[np.ndarray], key_times: Sequence[float], times: Sequence[float]) -> list[np.ndarray]:
         return inbetween_vector(keys, key_times, times)
     return run
@@ -216,8 +210,6 @@ def time_pair(method: Method, keys: Sequence[np.ndarray], repeats: int = 3) -> t
 
 
 def bench_inbetween(*, quick: bool = False, device: str = "auto") -> int:
-    from ..inbetween.device import resolve_device
-
     try:
         device = resolve_device(device)
     except ValueError as error:

@@ -45,7 +45,7 @@ from ..synth.paintseq import (
     paint_case,
     paint_suite,
 )
-from .table import format_table
+from ..table import format_table
 
 TARGET_ACCURACY = 0.96
 TARGET_REMOVED = 0.5

@@ -34,7 +34,7 @@ from ..image import write_image
 from ..server import WARM_LINE
 from ..synth import articulated_suite
 from ..synth.strokes import speed_keys
-from .table import format_table
+from ..table import format_table
 
 try:
     import resource

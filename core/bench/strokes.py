@@ -20,7 +20,7 @@ from ..strokes.geometry import resample_many
 from ..strokes.interpolate import Frame, StrokeInbetweener
 from ..synth.strokes import EXTRA, StrokeCase, speed_keys, stroke_suite
 from ..timing import gap_of
-from .table import format_table
+from ..table import format_table
 
 BASELINE = "Blender-style (index pairs, straight lines)"
 OURS = "nakawari strokes"
@@ -65,7 +65,8 @@ def blender_method(keys: Sequence[Drawing], key_times: Sequence[float], times: S
         g = gap_of(key_times, t)
         u = (t - key_times[g]) / (key_times[g + 1] - key_times[g])
         a, b = keys[g], keys[g + 1]
-        strokes, sources = [], []
+        strokes: list[Stroke] = []
+        sources: list[dict] = []  # Frame.sources' shape
         for i, sa in enumerate(a.strokes):
             if i < len(b):
                 sb = b.strokes[i]

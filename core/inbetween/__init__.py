@@ -18,14 +18,14 @@ Flow mode, in short (details in the modules):
 Every frame then checks itself (selfcheck.py): specks erased, torn lines mended, a failed frame replaced by
 the nearer key's pieces moved whole (fallback.py) or the key held; the ``FrameCheck`` says which.
 
-Learned mode (``mode="learned"``): the trained network shipped under core/models/ (nakawari.learned).
-Frames mode (``mode="frames"``): finished colour frames (painted backgrounds, shading), the frames package.
+Learned mode is nakawari.learned (``learned.runtime.inbetween_learned``, the same self-check), above this
+package: the jobs layer picks it. Frames mode (``mode="frames"``): finished colour frames (painted backgrounds, shading), the frames package.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -36,18 +36,18 @@ from .device import resolve_device
 from .each_frame import each_frame
 from .fallback import moved_pieces
 from .frames import inbetween_frames
-from .pair import KeyBank, PairInbetweener
+from .pair import KeyBank, PairInbetweener, gap_width
 from .selfcheck import FrameChecker, check_frames
 
 __all__ = ["Cancelled", "FrameCheck", "InbetweenResult", "PairInbetweener", "inbetween", "MODES"]
 
-MODES = ("flow", "learned", "frames")
+MODES = ("flow", "frames")  # learned mode: nakawari.learned
 
 
 @dataclass
 class InbetweenResult:
     frames: list[np.ndarray]   # RGBA float32, one per requested time, in the order given
-    mode: str                  # "flow", "learned" or "frames"
+    mode: str                  # "flow", "frames", or "learned" (nakawari.learned)
     device: str                # "cpu" or "cuda": where warping/fusion actually ran
     backend: str = ""          # learned mode: what ran the model, e.g. "onnxruntime CPUExecutionProvider"
     checks: list[FrameCheck] = field(default_factory=list)  # one per frame (empty: nothing checked)
@@ -70,7 +70,6 @@ def inbetween(keys: Sequence[np.ndarray], key_times: Sequence[float], times: Seq
     """
     if mode not in MODES:
         raise ValueError(f"unknown inbetween mode {mode!r}; available: {', '.join(MODES)}")
-    # Learned mode picks its own backend (onnxruntime or torch): no torch-only device check here.
     resolved = resolve_device(device) if mode == "flow" else device
     keys_f = [np.ascontiguousarray(k, dtype=np.float32) for k in keys]
     kt = [float(x) for x in key_times]
@@ -86,15 +85,8 @@ def inbetween(keys: Sequence[np.ndarray], key_times: Sequence[float], times: Seq
         return InbetweenResult(frames=made, mode=mode, device="cpu", checks=checks)
     bank = KeyBank.of(keys_f, kt)
     checker = FrameChecker(bank.keys, bank.style)
-    if mode == "learned":
-        from ..learned.runtime import inbetween_learned
-
-        result = inbetween_learned(keys_f, kt, [float(t) for t in times], device=device, line_width=line_width,
-                                   progress=progress, cancel=cancel)
-        checked = check_frames(checker, result.frames, kt, [float(t) for t in times], _width_of_gap(bank, {}, line_width))
-        return replace(result, frames=[frame for frame, _ in checked], checks=[check for _, check in checked])
     pairs: dict[int, PairInbetweener] = {}
-    width_of_gap, mover = _width_of_gap(bank, pairs, line_width), _mover(pairs)  # they read `pairs` as it grows
+    width_of_gap, mover = gap_width(bank, pairs, line_width), _mover(pairs)  # they read `pairs` as it grows
 
     def make(t: float) -> tuple[np.ndarray, FrameCheck]:
         return check_frames(checker, [_frame_at(t, bank, pairs, resolved, line_width)], kt, [t], width_of_gap,
@@ -115,18 +107,6 @@ def _frame_at(t: float, bank: KeyBank, pairs: dict[int, PairInbetweener], device
         pairs[i] = PairInbetweener(bank.keys[i], bank.keys[i + 1], device=device, line_width=line_width,
                                    _bank=bank, _index=i)
     return pairs[i].render((t - kt[i]) / (kt[i + 1] - kt[i]))
-
-
-def _width_of_gap(bank: KeyBank, pairs: dict[int, PairInbetweener], line_width: float | None) -> Callable[[int], float]:
-    """The stroke width the self-check reads gap i's frames at: the pair's own, the given, else measured."""
-    def width(i: int) -> float:
-        if i in pairs:
-            return pairs[i].line_width
-        if line_width is not None:
-            return line_width
-        widths = [w for w in (bank.line_width(i), bank.line_width(i + 1)) if w > 0]
-        return float(np.mean(widths)) if widths else 1.0
-    return width
 
 
 def _mover(pairs: dict[int, PairInbetweener]) -> Callable[[int, float], np.ndarray]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 import cv2
@@ -304,3 +304,16 @@ def _resize(img: np.ndarray, size: tuple[int, int]) -> np.ndarray:
 def _measured_width(bank: KeyBank, i: int) -> float:
     widths = [w for w in (bank.line_width(i), bank.line_width(i + 1)) if w > 0]
     return float(np.mean(widths)) if widths else 0.0
+
+
+def gap_width(bank: KeyBank, pairs: dict[int, PairInbetweener], line_width: float | None) -> Callable[[int], float]:
+    """The stroke width gap i's frames are checked at: the pair's own (``pairs`` is read as it grows), the
+    given, else measured on the gap's keys."""
+    def width(i: int) -> float:
+        if i in pairs:
+            return pairs[i].line_width
+        if line_width is not None:
+            return line_width
+        widths = [w for w in (bank.line_width(i), bank.line_width(i + 1)) if w > 0]
+        return float(np.mean(widths)) if widths else 1.0
+    return width

@@ -135,6 +135,10 @@ def inbetween_in_mode(mode: str, keys: Sequence[np.ndarray], key_times: Sequence
 
     mode, vector_keys = choose_mode(mode, list(keys), line_width, device)
     try:
+        if mode == "learned":
+            from ..learned.runtime import inbetween_learned  # heavy to import, as above
+            return inbetween_learned(keys, key_times, times, device=device, line_width=line_width,
+                                     progress=progress, cancel=cancel)
         if mode != "vector":
             return inbetween(keys, key_times, times, mode=mode, device=device, line_width=line_width,
                              progress=progress, cancel=cancel)

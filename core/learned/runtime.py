@@ -23,58 +23,22 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import BadInput, Cancelled
-from ..files import sha256_file
+from ..errors import Cancelled
 from ..gpu import cuda_driver_present, torch_cuda_available
-from ..inbetween.pair import KeyBank, PairInbetweener
+from ..inbetween import InbetweenResult
+from ..inbetween.pair import KeyBank, PairInbetweener, gap_width
+from ..inbetween.selfcheck import FrameChecker, check_frames
 from ..inbetween.represent import KeyStyle
 from ..timing import gap_of
+from .model_files import ModelFiles, default_manifest, load_model_files
 from .prepare import FlowPrior, full_key, represent, working_size
 
-MODEL_DIR = Path(__file__).resolve().parent.parent / "models"
-MANIFEST_NAME = "inbetween.json"
 # onnxruntime 1.31 loads ONNX IR versions up to 13 (export.py writes 8).
 MAX_IR_VERSION = 13
 # Frames of one key pair run through the model together (several t in one batch).
 MAX_BATCH = 4
 # The exported graph's inputs, in order (network.FullFrame.forward).
 INPUTS = ("rep0", "rep1", "prior", "key0", "key1", "t")
-
-
-@dataclass(frozen=True)
-class ModelFiles:
-    onnx: Path          # the exported graph (FullFrame)
-    weights: Path       # the same weights as .npz, for the torch backend
-    manifest: dict[str, Any]
-
-    @property
-    def long_side(self) -> int:
-        return int(self.manifest["long_side"])
-
-
-def default_manifest() -> Path:
-    """The shipped model's manifest, or the one in $NAKAWARI_MODELS (a folder) when set."""
-    return Path(os.environ.get("NAKAWARI_MODELS") or MODEL_DIR) / MANIFEST_NAME
-
-
-def load_model_files(manifest: Path | None = None) -> ModelFiles:
-    """Read the manifest and check every file it names against its sha256; refuse a mismatch."""
-    manifest = default_manifest() if manifest is None else manifest
-    try:
-        data = json.loads(manifest.read_text(encoding="utf-8"))
-        files = {role: manifest.parent / data["files"][role]["file"] for role in ("onnx", "weights")}
-    except FileNotFoundError:
-        raise BadInput("no learned model is installed (manifest missing)", manifest) from None
-    except (ValueError, KeyError, TypeError) as error:
-        raise BadInput(f"not a valid model manifest ({error})", manifest) from None
-    for role, path in files.items():
-        if not path.is_file():
-            raise BadInput(f"model file named in {manifest.name} is missing", path)
-        expected = str(data["files"][role].get("sha256", ""))
-        if sha256_file(path) != expected:
-            raise BadInput(f"model file does not match the sha256 in {manifest.name}; refusing to load it "
-                           "(corrupt or replaced: reinstall nakawari or re-export the model)", path)
-    return ModelFiles(files["onnx"], files["weights"], data)
 
 
 def learned_wins(kind: str, manifest: Path | None = None) -> bool:
@@ -198,11 +162,10 @@ def inbetween_learned(keys: Sequence[np.ndarray], key_times: Sequence[float], ti
                       device: str = "auto", line_width: float | None = None,
                       progress: Callable[[int, int, str], None] | None = None,
                       cancel: Callable[[], bool] | None = None, files: ModelFiles | None = None,
-                      runner: Callable[..., np.ndarray] | None = None):  # -> InbetweenResult
+                      runner: Callable[..., np.ndarray] | None = None) -> InbetweenResult:
     """Frames at ``times`` with the learned model; each gap uses the two keys around it, and the
-    frames of one gap run through the model in batches of several t."""
-    from ..inbetween import InbetweenResult
-
+    frames of one gap run through the model in batches of several t. Every frame then checks itself as
+    flow mode's do (``FrameCheck`` per frame in the result)."""
     files = load_model_files() if files is None else files
     runner = make_runner(files, device) if runner is None else runner
     kt = [float(x) for x in key_times]
@@ -233,5 +196,8 @@ def inbetween_learned(keys: Sequence[np.ndarray], key_times: Sequence[float], ti
                     done += 1
                     if progress is not None:
                         progress(done, total, f"frame {done}/{total} (learned)")
-    return InbetweenResult(frames=[frames[n] for n in range(total)], mode="learned",
-                           device=getattr(runner, "device", "cpu"), backend=getattr(runner, "backend", ""))
+    checked = check_frames(FrameChecker(bank.keys, bank.style), [frames[n] for n in range(total)], kt,
+                           [float(t) for t in times], gap_width(bank, {}, line_width))
+    return InbetweenResult(frames=[frame for frame, _ in checked], mode="learned",
+                           device=getattr(runner, "device", "cpu"), backend=getattr(runner, "backend", ""),
+                           checks=[check for _, check in checked])

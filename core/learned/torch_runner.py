@@ -7,7 +7,7 @@ import numpy as np
 import torch
 
 from .network import FullFrame, InbetweenNet
-from .runtime import ModelFiles
+from .model_files import ModelFiles
 
 # Frames larger than this many pixels (4K and up) are warped in bands of BAND_ROWS rows.
 BAND_ABOVE = 2560 * 1440

@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from ..table import format_table
+from ...table import format_table
 from .cases import COLOUR, LINE_ART, Case, FrameSet
 from .methods import FADE, OK, UNAVAILABLE, WARP, is_ours
 
