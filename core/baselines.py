@@ -50,8 +50,9 @@ def crossfade(key0: np.ndarray, key1: np.ndarray, t: float) -> np.ndarray:
 
 def dis_flow(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
     """OpenCV DIS (medium preset) flow from ``src`` to ``dst``: HxWx2 float32, (dx, dy)."""
-    dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
-    return dis.calc(to_gray_u8(src), to_gray_u8(dst), None)
+    dis = cv2.DISOpticalFlow.create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
+    # The stubs lack the optional output flow (None) that OpenCV accepts.
+    return dis.calc(to_gray_u8(src), to_gray_u8(dst), None)  # type: ignore[call-overload]
 
 
 def dis_warp_average(key0: np.ndarray, key1: np.ndarray, t: float) -> np.ndarray:

@@ -118,7 +118,7 @@ def paper_flat_gray(img: np.ndarray) -> np.ndarray:
     rows, cols = -(-h // block), -(-w // block)
     padded = np.pad(gray, ((0, rows * block - h), (0, cols * block - w)), mode="edge").astype(np.float32)
     tiles = padded.reshape(rows, block, cols, block).transpose(0, 2, 1, 3).reshape(rows, cols, -1)
-    tone = np.percentile(tiles, PAPER_PERCENTILE, axis=2).astype(np.float32)
+    tone: np.ndarray = np.percentile(tiles, PAPER_PERCENTILE, axis=2).astype(np.float32)
     if min(rows, cols) >= 3:
         tone = cv2.medianBlur(tone, 3)  # one block taken by a fill must not darken the paper there
     tone = np.maximum(tone, float(tone.max()) - LIGHTING_RANGE)

@@ -284,9 +284,9 @@ def classify_regions(cores: np.ndarray, count: int, free: np.ndarray, lab: np.nd
         view = marks[at]
         np.maximum(view, cls, out=view)
     kernel = np.ones((BOUNDARY_WIDTH, BOUNDARY_WIDTH), np.uint8)
-    for cls in (S.SHADING_LINE, S.HIGHLIGHT_LINE, S.COLOR_EDGE):
-        grown = cv2.dilate((marks == cls).astype(np.uint8), kernel) > 0
-        out[grown & (labels > 0)] = cls
+    for line_class in (S.SHADING_LINE, S.HIGHLIGHT_LINE, S.COLOR_EDGE):
+        grown = cv2.dilate((marks == line_class).astype(np.uint8), kernel) > 0
+        out[grown & (labels > 0)] = line_class
     return out
 
 

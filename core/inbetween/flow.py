@@ -29,7 +29,7 @@ class PairFlow:
 
 
 def _dis(preset: int = cv2.DISOPTICAL_FLOW_PRESET_MEDIUM) -> cv2.DISOpticalFlow:
-    dis = cv2.DISOpticalFlow_create(preset)
+    dis = cv2.DISOpticalFlow.create(preset)
     # Large patches and a coarse start: limbs move by up to a quarter of the
     # frame and the distance field is smooth, so big patches are both safe
     # and needed to see the motion at the coarse levels.
@@ -51,7 +51,7 @@ def estimate_flow(img_a: np.ndarray, img_b: np.ndarray) -> np.ndarray:
     dis = _dis()
     # Start at a level where the image is still ≥ ~16 px on its short side.
     dis.setFinestScale(0)
-    return dis.calc(img_a, img_b, None)
+    return dis.calc(img_a, img_b, None)  # type: ignore[call-overload]  # stubs lack the optional output flow
 
 
 def consistency(ab: np.ndarray, ba: np.ndarray, tolerance: float = OCCLUSION_TOLERANCE,

@@ -105,7 +105,8 @@ def redraw_lines(evidence: np.ndarray, width: float, ink0: np.ndarray, ink1: np.
 
 def ink_box(*inks: np.ndarray, pad: int) -> tuple[slice, slice] | None:
     """Bounding box (padded) of visible ink in any of the images, or None when all are blank."""
-    mask = cv2.compare(np.maximum.reduce(inks) if len(inks) > 1 else inks[0], 0.02, cv2.CMP_GT)
+    mask = cv2.compare(np.maximum.reduce(inks) if len(inks) > 1 else inks[0], 0.02,  # type: ignore[call-overload]
+                       cv2.CMP_GT)  # (stubs reject the scalar operand OpenCV accepts)
     x, y, w, h = cv2.boundingRect(mask)
     if w == 0 or h == 0:
         return None

@@ -106,7 +106,7 @@ class Similarity:
         when the keys zoom) and no more than ~140° of turn on top of it."""
         rel = self.a if base is None else self.a / base.a
         s = abs(rel)
-        return SCALE_RANGE[0] <= s <= SCALE_RANGE[1] and abs(np.angle(rel)) < 2.5
+        return bool(SCALE_RANGE[0] <= s <= SCALE_RANGE[1] and abs(np.angle(rel)) < 2.5)
 
 
 def _coefficients(tr: Similarity) -> tuple[complex, complex]:
@@ -238,7 +238,7 @@ def fit_similarity(src: np.ndarray, dst: np.ndarray) -> Similarity | None:
 def sift_matches(img_a: np.ndarray, img_b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Mutual, ratio-tested SIFT matches (complex point arrays). SIFT is rotation invariant,
     so a limb that turned a radian still matches."""
-    sift = cv2.SIFT_create()
+    sift = cv2.SIFT.create()
     ka, da = sift.detectAndCompute(img_a, None)
     kb, db = sift.detectAndCompute(img_b, None)
     if da is None or db is None or len(ka) < 2 or len(kb) < 2:
@@ -494,8 +494,8 @@ def snap_field(transforms: list[Similarity], label: np.ndarray, flow: np.ndarray
     ok = (xi >= 0) & (xi < w) & (yi >= 0) & (yi < h)
     ok[ok] = dist_dst[yi[ok], xi[ok]] <= settings.snap_px
     pull = near_dst[yi[ok], xi[ok]] - q[ok]
-    num = np.zeros((h, w, 2), np.float32)
-    den = np.zeros((h, w), np.float32)
+    num: np.ndarray = np.zeros((h, w, 2), np.float32)
+    den: np.ndarray = np.zeros((h, w), np.float32)
     wk = weight[ys[ok], xs[ok]]
     num[ys[ok], xs[ok], 0] = pull.real * wk
     num[ys[ok], xs[ok], 1] = pull.imag * wk

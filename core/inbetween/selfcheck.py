@@ -184,7 +184,8 @@ def judge(frame_ink: np.ndarray, key_a: KeyInk, key_b: KeyInk, t: float, width: 
     nearer_name = "first" if t <= 0.5 else "second"
     if expected.ink <= 0.0:
         return Verdict(FrameCheck())
-    removed, mended = 0, ()
+    removed = 0
+    mended: tuple[tuple[int, int, int, int], ...] = ()
     ink = frame_ink
     if mend:
         erase, removed = strange_specks(frame_ink, key_a.dots | key_b.dots, width, settings)

@@ -129,8 +129,8 @@ def render_torch(pi: "PairInbetweener", fa: np.ndarray, fb: np.ndarray, va: np.n
         outline = None
         if style.lineart or pi.line_width > 0:
             outline = _fused_lines(ink_a, ink_b, wa, wb, pi.line_width)
-        if style.lineart:
-            return compose_lineart(outline, style, bank.keys[i].shape)
+            if style.lineart:
+                return compose_lineart(outline, style, bank.keys[i].shape)
         paper = (0.0, 0.0, 0.0, 0.0) if style.transparent else (1.0, 1.0, 1.0, 1.0)
         ra = warp(_to(bank.keys[i], dev), flow_a, paper)
         rb = warp(_to(bank.keys[i + 1], dev), flow_b, paper)

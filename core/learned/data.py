@@ -11,6 +11,7 @@ scores a motion the model was trained on.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -25,12 +26,16 @@ TRANSPARENT_SHARE = 0.15  # fraction drawn on a transparent layer
 SAMPLES_PER_PAIR = 3
 
 
+# A numpy array, or a torch tensor once a GPU run keeps its pool there (train._on); torch is optional.
+Planes = Any
+
+
 @dataclass
 class Sample:
-    rep0: np.ndarray   # (C, h, w)
-    rep1: np.ndarray
-    rep_t: np.ndarray  # ground truth at t
-    prior: np.ndarray  # (PRIOR_CHANNELS, h, w) flow mode's motion at t (prepare.FlowPrior)
+    rep0: Planes   # (C, h, w)
+    rep1: Planes
+    rep_t: Planes  # ground truth at t
+    prior: Planes  # (PRIOR_CHANNELS, h, w) flow mode's motion at t (prepare.FlowPrior)
     t: float
 
 
@@ -54,8 +59,8 @@ def make_samples(seed: int, index: int, render_size: tuple[int, int], long_side:
     rep0, rep1 = (represent(k, style, size, ink) for k, ink in zip(keys, inks))
     flow = FlowPrior(PairInbetweener(keys[0], keys[1], device="cpu"), size)
     # Held in half precision: a pool of thousands of samples, sent between processes (0.06 px at 480 px).
-    half = [a.astype(np.float16) for a in (rep0, rep1)]
-    return [Sample(*half, represent(motion.render(t, render_size, transparent), style, size).astype(np.float16),
+    half0, half1 = (a.astype(np.float16) for a in (rep0, rep1))
+    return [Sample(half0, half1, represent(motion.render(t, render_size, transparent), style, size).astype(np.float16),
                    flow.at(t).astype(np.float16), t) for t in ts]
 
 
@@ -68,7 +73,11 @@ def batch(samples: list[Sample], rng: np.random.Generator) -> tuple:
     (t → 1 − t). Samples hold numpy arrays, or torch tensors (a GPU run keeps its pool on the GPU):
     the same draws from ``rng`` either way."""
     on_numpy = isinstance(samples[0].rep0, np.ndarray)
-    r0, r1, pr, rt, ts = [], [], [], [], []
+    r0: list[Planes] = []
+    r1: list[Planes] = []
+    pr: list[Planes] = []
+    rt: list[Planes] = []
+    ts: list[float] = []
     for s in samples:
         a, b, p, g, t = s.rep0, s.rep1, s.prior, s.rep_t, s.t
         if rng.random() < 0.5:  # the frame at t seen from the other end: flows and reliabilities swap
@@ -80,7 +89,11 @@ def batch(samples: list[Sample], rng: np.random.Generator) -> tuple:
             else:
                 a, b, g, p = a.flip(-1), b.flip(-1), g.flip(-1), p.flip(-1)
                 p = p * p.new_tensor(MIRROR_SIGN)[:, None, None]
-        r0.append(a), r1.append(b), pr.append(p), rt.append(g), ts.append(t)
+        r0.append(a)
+        r1.append(b)
+        pr.append(p)
+        rt.append(g)
+        ts.append(t)
     times = np.array(ts, np.float32)[:, None]
     if on_numpy:
         return (*(np.stack(x).astype(np.float32) for x in (r0, r1, pr, rt)), times)

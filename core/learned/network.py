@@ -68,7 +68,8 @@ class FlowBlock(nn.Module):
                                   _conv(BLOCK_WIDTH, BLOCK_WIDTH))
         self.head = nn.Conv2d(BLOCK_WIDTH, BLOCK_OUT, 3, 1, 1)
         nn.init.zeros_(self.head.weight)  # start from the coarser estimate (or zero flow: a cross-fade)
-        nn.init.zeros_(self.head.bias)
+        if self.head.bias is not None:  # always: Conv2d has a bias by default (typed Optional)
+            nn.init.zeros_(self.head.bias)
 
     def forward(self, f0: torch.Tensor, f1: torch.Tensor, state: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
         tmap = torch.ones_like(f0[:, :1]) * t

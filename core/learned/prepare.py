@@ -91,7 +91,7 @@ class FlowPrior:
         back_a, back_b, valid_a, valid_b = self.pair.working_backward_flows(float(t))
         h, w = back_a.shape[:2]
         norm = np.array([2.0 / w, 2.0 / h], np.float32)
-        stacked = np.dstack([back_a * norm, back_b * norm, valid_a, valid_b]).astype(np.float32)
+        stacked: np.ndarray = np.dstack([back_a * norm, back_b * norm, valid_a, valid_b]).astype(np.float32)
         if stacked.shape[1::-1] != self.size:
             stacked = cv2.resize(stacked, self.size, interpolation=cv2.INTER_LINEAR)
         return np.ascontiguousarray(stacked.transpose(2, 0, 1))

@@ -19,7 +19,7 @@ import time
 from collections import deque
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 
@@ -69,8 +69,10 @@ def _on(torch, samples: list[Sample], device: str) -> list[Sample]:  # noqa: ANN
     """A GPU run keeps its pool on the GPU: batches are assembled there, not copied over every step."""
     if device == "cpu":
         return samples
-    return [Sample(*(torch.from_numpy(np.ascontiguousarray(a)).to(device) for a in (s.rep0, s.rep1, s.rep_t, s.prior)), s.t)
-            for s in samples]
+    def moved(a: np.ndarray) -> Any:  # a torch.Tensor (torch is imported lazily)
+        return torch.from_numpy(np.ascontiguousarray(a)).to(device)
+
+    return [Sample(moved(s.rep0), moved(s.rep1), moved(s.rep_t), moved(s.prior), s.t) for s in samples]
 
 
 def evaluate(torch, net, samples: list[Sample], device: str = "cpu") -> float:  # noqa: ANN001
@@ -94,7 +96,8 @@ class _SampleFeed:
     """Key pairs' samples in order (``workers`` = 0) or from worker processes as they finish."""
 
     def __init__(self, recipe: Recipe, first_pair: int) -> None:
-        self.args = (tuple(recipe.render_size), recipe.long_side)
+        width, height = recipe.render_size  # a tuple again: a recipe read from JSON holds a list
+        self.args = ((width, height), recipe.long_side)
         self.seed, self.next_pair = recipe.seed, first_pair
         self.workers = None
         if recipe.workers > 0:
@@ -139,7 +142,8 @@ def train(out: Path, recipe: Recipe, say: Callable[[str], None] = print) -> dict
     saved = torch.load(ckpt, weights_only=False, map_location="cpu") if ckpt.exists() else None
     if saved is not None:
         step = int(saved["step"])
-    render, side = tuple(recipe.render_size), recipe.long_side
+    width, height = recipe.render_size
+    render, side = (width, height), recipe.long_side
     feed = _SampleFeed(recipe, step * recipe.renew)  # key pairs continue where a resumed run stopped
     try:
         if recipe.device == "cuda" and not torch.cuda.is_available():

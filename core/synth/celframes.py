@@ -37,7 +37,7 @@ def figure_cel(seed: int, index: int, size: tuple[int, int], t: float, line_widt
 def translate(rgba: np.ndarray, dx: int, dy: int) -> np.ndarray:
     """Move a layer by whole pixels; what leaves the frame is gone, what enters is transparent."""
     h, w = rgba.shape[:2]
-    matrix = np.float32([[1, 0, dx], [0, 1, dy]])
+    matrix = np.array([[1, 0, dx], [0, 1, dy]], np.float32)
     return cv2.warpAffine(rgba, matrix, (w, h), flags=cv2.INTER_NEAREST, borderMode=cv2.BORDER_CONSTANT,
                           borderValue=(0, 0, 0, 0))
 

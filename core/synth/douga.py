@@ -224,8 +224,8 @@ def _boundary_classes(region: np.ndarray, kinds: np.ndarray, owners: np.ndarray)
         np.maximum(view, cls, out=view)  # class indices order the overlaps deterministically
     out = np.zeros(region.shape, np.uint8)
     kernel = np.ones((GT_LINE_WIDTH, GT_LINE_WIDTH), np.uint8)
-    for cls in (S.SHADING_LINE, S.HIGHLIGHT_LINE, S.COLOR_EDGE):
-        out[cv2.dilate((marks == cls).astype(np.uint8), kernel) > 0] = cls
+    for line_class in (S.SHADING_LINE, S.HIGHLIGHT_LINE, S.COLOR_EDGE):
+        out[cv2.dilate((marks == line_class).astype(np.uint8), kernel) > 0] = line_class
     return out
 
 

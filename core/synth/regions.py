@@ -100,7 +100,7 @@ def _shape(rng: np.random.Generator, w: int, h: int, polygons: bool) -> np.ndarr
     else:
         n = 64
         t = np.linspace(0, 2 * np.pi, n, endpoint=False)
-        wobble = sum(rng.uniform(0, 0.15) * np.cos(k * t + rng.uniform(0, 6.3)) for k in (2, 3, 5))
+        wobble = np.sum([rng.uniform(0, 0.15) * np.cos(k * t + rng.uniform(0, 6.3)) for k in (2, 3, 5)], axis=0)
         radius = size * (1.0 + wobble)
     stretch = rng.uniform(0.5, 1.4)
     angle = rng.uniform(0, np.pi)
@@ -206,8 +206,8 @@ def _boundary_classes(labels: np.ndarray, kinds: np.ndarray, owners: np.ndarray,
         np.maximum(view, np.where(differ, cls, 0).astype(np.uint8), out=view)
     out = np.zeros(labels.shape, np.uint8)
     kernel = np.ones((GT_LINE_WIDTH, GT_LINE_WIDTH), np.uint8)
-    for cls in (S.SHADING_LINE, S.HIGHLIGHT_LINE, S.COLOR_EDGE, S.VISIBLE_LINE):
-        out[cv2.dilate((marks == cls).astype(np.uint8), kernel) > 0] = cls
+    for line_class in (S.SHADING_LINE, S.HIGHLIGHT_LINE, S.COLOR_EDGE, S.VISIBLE_LINE):
+        out[cv2.dilate((marks == line_class).astype(np.uint8), kernel) > 0] = line_class
     return out
 
 
@@ -255,14 +255,17 @@ def region_case(seed: int, index: int, family: str = "flat", size: tuple[int, in
 
 
 def _degrade(rgb: np.ndarray, style: _Style, rng: np.random.Generator) -> np.ndarray:
-    out = rgb.astype(np.float32)
+    out: np.ndarray = rgb.astype(np.float32)
     if style.blur > 0:
         out = cv2.GaussianBlur(out, (0, 0), style.blur)
-    u8 = np.clip(np.rint(out * 255.0 + rng.normal(0, style.noise, out.shape) if style.noise else out * 255.0),
+    u8: np.ndarray = np.clip(np.rint(out * 255.0 + rng.normal(0, style.noise, out.shape) if style.noise else out * 255.0),
                  0, 255).astype(np.uint8)
     if style.jpeg:
         _, data = cv2.imencode(".jpg", u8[..., ::-1], [cv2.IMWRITE_JPEG_QUALITY, style.jpeg])
-        u8 = cv2.imdecode(data, cv2.IMREAD_COLOR)[..., ::-1].copy()
+        decoded = cv2.imdecode(data, cv2.IMREAD_COLOR)
+        if decoded is None:  # cannot happen for bytes imencode just wrote
+            raise RuntimeError("JPEG round trip failed")
+        u8 = decoded[..., ::-1].copy()
     return u8
 
 

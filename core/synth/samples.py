@@ -8,6 +8,8 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
+
 from ..image import write_image
 from .cels import cel_motion
 from .motion import articulated_motion
@@ -16,7 +18,7 @@ SAMPLE_SIZE = (960, 540)
 SAMPLES_DIR = Path(__file__).resolve().parent.parent / "samples"
 
 
-def sample_keys() -> dict[str, list]:
+def sample_keys() -> dict[str, np.ndarray]:
     """File name → RGBA key, for the line-art figure (three keys) and the coloured cel (two keys)."""
     figure = articulated_motion(seed=7, index=2, n_keys=3, max_rotation=1.0, line_width=3)
     figure = replace(figure, fill_height=0.85)

@@ -98,14 +98,17 @@ def _sheet(keys: list[np.ndarray], truth: np.ndarray | None, made: dict[str, Mad
            kind: str) -> np.ndarray:
     levels = ref.levels if kind == LINE_ART else None
     tiles = [("key a", over_white(keys[0])), ("key b", over_white(keys[1]))]
-    done = {name: m for name, m in made.items() if m.status == OK and m.frame is not None}
-    tiles += [(_label(name, m), over_white(m.frame)) for name, m in done.items()]
+    done: dict[str, tuple[Made, np.ndarray]] = {}
+    for name, m in made.items():
+        if m.status == OK and m.frame is not None:
+            done[name] = (m, m.frame)
+    tiles += [(_label(name, m), over_white(frame)) for name, (m, frame) in done.items()]
     if truth is not None:
         tiles.append(("truth", over_white(truth)))
     against = "truth" if truth is not None else "keys"
     tiles += [(f"{name.removeprefix('nakawari ')} (red) / {against}",
-               overlay(m.frame, [truth] if truth is not None else keys, levels))
-              for name, m in done.items() if is_ours(name)]
+               overlay(frame, [truth] if truth is not None else keys, levels))
+              for name, (_, frame) in done.items() if is_ours(name)]
     return contact_sheet(tiles)
 
 

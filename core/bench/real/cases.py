@@ -67,12 +67,12 @@ def find_sets(root: Path, max_cases: int | None = None) -> list[FrameSet]:
 
 def _numbered_groups(root: Path) -> dict[str, dict[int, Path]]:
     found: dict[tuple[Path, str, str], dict[int, Path]] = defaultdict(dict)
-    for folder, dirs, files in os.walk(root):
+    for walked, dirs, files in os.walk(root):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(files):
             parsed = parse_frame_name(name)
             if parsed and parsed[2].lower() in READ_SUFFIXES:
-                found[(Path(folder), parsed[0], parsed[2])][parsed[1]] = Path(folder) / name
+                found[(Path(walked), parsed[0], parsed[2])][parsed[1]] = Path(walked) / name
     stems_in: dict[Path, int] = defaultdict(int)
     for folder, _, _ in found:
         stems_in[folder] += 1
