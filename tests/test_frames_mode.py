@@ -7,7 +7,9 @@ import pytest
 from nakawari.baselines import crossfade
 from nakawari.image import write_image
 from nakawari.inbetween import MODES, inbetween
-from nakawari.inbetween.frames import FramesInbetweener
+from nakawari.inbetween.frames import FramesInbetweener, FramesSettings
+from nakawari.inbetween.frames.motion import FlowsAt
+from nakawari.inbetween.frames.timing import path_velocity, timing_offsets
 from nakawari.jobs.inbetween import InbetweenJob, choose_mode, run_inbetween
 from nakawari.synth.cels import cel_motion
 
@@ -54,7 +56,8 @@ def test_frames_is_a_mode_and_fills_checks():
 def test_moving_character_lands_between_and_held_background_is_copied():
     bg = painted(W, H, 2)
     k0, k1, truth = with_character(bg, 50, 64), with_character(bg, 66, 64), with_character(bg, 58, 64)
-    frame, check = FramesInbetweener(k0, k1).render(0.5)
+    # Drawn exactly at t (no timing hedge): the motion itself must put the character halfway.
+    frame, check = FramesInbetweener(k0, k1, FramesSettings(timing_samples=0)).render(0.5)
     fade = crossfade(k0, k1, 0.5)
     assert np.mean((frame - truth) ** 2) < 0.25 * np.mean((fade - truth) ** 2)
     # Far from the character nothing changed between the keys: copied exactly (16-bit steps kept, no resampling).
@@ -154,3 +157,48 @@ def test_flow_mode_named_on_finished_frames_says_what_it_did(tmp_path):
     assert flow["mode"] == "flow" and "finished colour frames" in flow["warnings"][0]
     auto = run_inbetween(InbetweenJob(keys=[str(p) for p in paths], out=tmp_path / "auto"))
     assert auto["mode"] == "frames" and "warnings" not in auto
+
+
+def test_timing_offsets_are_a_normalised_spread_inside_the_gap():
+    settings = FramesSettings()
+    middle = timing_offsets(0.5, settings)
+    assert len(middle) == settings.timing_samples and abs(sum(w for _, w in middle) - 1.0) < 1e-6
+    assert all(abs(d + e) < 1e-9 for (d, _), (e, _) in zip(middle, reversed(middle)))  # symmetric about t
+    near_key = timing_offsets(0.05, settings)
+    assert all(0.0 <= 0.05 + d <= 1.0 for d, _ in near_key)
+    # Pinned at the keys: the spread shrinks towards them.
+    assert max(abs(d) for d, _ in near_key) < max(abs(d) for d, _ in middle)
+    assert timing_offsets(0.5, FramesSettings(timing_samples=0)) == [(0.0, 1.0)]
+
+
+def test_timing_hedge_is_closer_on_average_over_likely_timings():
+    """The animator's drawing lies somewhere around t: the hedged frame must be nearer to the drawings at
+    the likely timings, on average, than the frame drawn exactly at t, and keep the still background exact."""
+    bg = painted(W, H, 5)
+    k0, k1 = with_character(bg, 50, 64), with_character(bg, 68, 64)
+    exact, _ = FramesInbetweener(k0, k1, FramesSettings(timing_samples=0)).render(0.5)
+    hedged, _ = FramesInbetweener(k0, k1).render(0.5)
+    truths = [with_character(bg, 50 + 18 * t, 64) for t in (0.3, 0.4, 0.5, 0.6, 0.7)]
+    err_exact = np.mean([np.mean((exact - truth) ** 2) for truth in truths])
+    err_hedged = np.mean([np.mean((hedged - truth) ** 2) for truth in truths])
+    assert err_hedged < 0.85 * err_exact
+    assert np.array_equal(hedged[:, 130:], k0[:, 130:])
+
+
+def test_timing_blur_is_capped_for_fast_motion():
+    """A fast move would be smeared across its whole path: the hedge reaches at most timing_blur_max_px."""
+    settings = FramesSettings()
+    h, w = 8, 8
+    still = np.zeros((h, w, 2), np.float32)
+    fast = np.zeros((h, w, 2), np.float32)
+    fast[..., 0] = 200.0
+    slow = np.zeros((h, w, 2), np.float32)
+    slow[..., 1] = 4.0
+    ones = np.ones((h, w), np.float32)
+    offsets = timing_offsets(0.5, settings)
+    reach = max(abs(d) for d, _ in offsets)
+    for scale in (1.0, 0.5):
+        v = path_velocity(FlowsAt(to0=still, to1=fast + slow, seen0=ones, seen1=ones), offsets, scale, settings)
+        assert np.allclose(reach * np.hypot(v[..., 0], v[..., 1]), settings.timing_blur_max_px / scale, rtol=1e-4)
+    v = path_velocity(FlowsAt(to0=still, to1=slow, seen0=ones, seen1=ones), offsets, 1.0, settings)
+    assert np.allclose(v, slow)  # slow motion keeps its whole path

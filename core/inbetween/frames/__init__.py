@@ -2,6 +2,7 @@
 
   motion.py    DIS both ways on the colour frames, forward-backward occlusion, camera pan/zoom, flows at t
   cut.py       a cut between the keys → hold the nearer key
+  timing.py    the timing hedge: each key's warp averaged over the likely timings around t (real timing eases)
   fuse.py      warp both keys, blend by visibility, crisp where they disagree, copy held pixels,
                fall back to the cross-fade block by block where the warp did not help
   kind.py      whether keys are finished frames (auto mode's test)

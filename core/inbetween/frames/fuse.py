@@ -13,9 +13,9 @@ import cv2
 import numpy as np
 
 from ..boxes import boxes_of
-from ..warp import warp_field
 from .motion import FlowsAt, smooth
 from .settings import FramesSettings
+from .timing import path_velocity, spread_warp, timing_offsets
 
 
 @dataclass
@@ -87,9 +87,12 @@ def block_fallback(key0: np.ndarray, key1: np.ndarray, warped0: np.ndarray, warp
 
 def fuse(key0: np.ndarray, key1: np.ndarray, flows: FlowsAt, t: float, scale: float,
          settings: FramesSettings) -> Fused:
-    # Edges replicated: no holes where the camera brings in new picture.
-    warped0 = warp_field(key0, flows.to0)
-    warped1 = warp_field(key1, flows.to1)
+    # Edges replicated: no holes where the camera brings in new picture. Each key is averaged over the
+    # likely timings around t (timing.py): the path from key 0 to key 1 through a pixel is to1 − to0.
+    offsets = timing_offsets(t, settings)
+    velocity = path_velocity(flows, offsets, scale, settings) if len(offsets) > 1 else flows.to0
+    warped0 = spread_warp(key0, flows.to0, velocity, offsets)
+    warped1 = spread_warp(key1, flows.to1, velocity, offsets)
     gap = channel_gap(warped0, warped1)
     weight = blend_weight(warped0, warped1, gap, flows, t, settings)
     frame = cv2.blendLinear(warped0, warped1, weight, 1.0 - weight)

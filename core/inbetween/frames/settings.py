@@ -16,6 +16,9 @@ class FramesSettings:
     occlusion_share: float = 0.05   # …plus this share of the motion: long flows are less precise
     camera_inlier_px: float = 1.0   # RANSAC reprojection threshold of the camera fit (working px)
     camera_min_share: float = 0.35  # the camera model is used when at least this share of pixels follow it
+    timing_spread: float = 0.15     # std. dev. of the true drawing's timing around t, halfway (fraction of the gap)
+    timing_blur_max_px: float = 6.0  # the hedge blurs at most this far to each side (working px): faces stay readable
+    timing_samples: int = 5         # timings averaged, evenly across ±2 std. dev. (0 or 1: draw exactly at t)
     # Anime specifics ----------------------------------------------------------------------------------------
     held_tolerance: float = 2.5 / 255   # keys closer than this (every channel) count as an unchanged pixel…
     held_passing: float = 8.0 / 255     # …and are copied unless the frame at t differs more (something passes)
