@@ -20,6 +20,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Callable
 
@@ -43,20 +44,20 @@ class EngineCancelled(EngineError):
     """The call was cancelled; the engine wrote nothing."""
 
 
-def find_engine(setting: str | None = None, environ: dict[str, str] | None = None) -> str:
+def find_engine(setting: str | None = None, environ: Mapping[str, str] | None = None) -> str:
     """The `nakawari` executable: the host's setting, then $NAKAWARI_ENGINE, then PATH.
 
     A setting or variable may name the executable or a folder holding it (a virtual environment, its bin/).
     """
-    environ = os.environ if environ is None else environ
-    for origin, value in (("the add-on setting", setting), (ENV_VAR, environ.get(ENV_VAR))):
+    env: Mapping[str, str] = os.environ if environ is None else environ
+    for origin, value in (("the add-on setting", setting), (ENV_VAR, env.get(ENV_VAR))):
         if value and value.strip():
             found = _executable_in(Path(value.strip()).expanduser())
             if found is None:
                 raise EngineError(f"The nakawari engine set in {origin} was not found: {value.strip()}. "
                                   "Point it at the `nakawari` program (or the folder holding it).")
             return found
-    found = shutil.which(EXECUTABLE, path=environ.get("PATH"))
+    found = shutil.which(EXECUTABLE, path=env.get("PATH"))
     if found is None:
         raise EngineError("The nakawari engine was not found. Install it (pip install nakawari) and set the "
                           f"path to the `nakawari` program in the add-on's settings, or in {ENV_VAR}, "
@@ -162,8 +163,9 @@ class EngineClient:
             except ValueError:
                 continue  # not protocol; the engine keeps stdout clean, so this is noise from a wrapper
             if message.get("method") == "progress":
-                params = message.get("params") or {}
-                call = self._calls.get(params.get("id"))
+                params: dict[str, Any] = message.get("params") or {}
+                call_id = params.get("id")
+                call = self._calls.get(call_id) if call_id is not None else None
                 if call is not None and call.progress is not None:
                     try:
                         call.progress(int(params.get("done", 0)), int(params.get("total", 0)),

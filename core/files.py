@@ -17,7 +17,7 @@ UMASK = os.umask(0o022)
 os.umask(UMASK)  # read once at import: umask can only be read by setting it
 
 
-def write_atomically(path: Path, write: Callable[[str], None]) -> None:
+def write_atomically(path: Path, write: Callable[[str], object]) -> None:
     """`write(temp_name)` fills a temporary file beside `path`, which then replaces `path` in one rename;
     on any failure the temporary file is removed and `path` is left as it was. A folder where no file can be
     made is the user's to fix (BadInput)."""

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from engine_helpers import engine_executable
+from nakawari import __version__
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "blender_addon"))
 from nakawari_gp import (  # the package imports outside Blender: it registers nothing
@@ -174,3 +175,28 @@ def test_no_engine_is_an_error_that_names_the_setting(tmp_path):
 
 def test_the_source_tree_add_on_uses_the_engines_client():
     assert Path(engine.client.__file__).resolve() == Path(__file__).resolve().parents[1] / "core" / "client.py"
+
+
+def test_an_engine_chosen_by_hand_wins_over_the_carried_one():
+    carried = ["python", "-I", "-c", "…", "/site", "serve"]
+    assert engine.chosen_command("", carried, {}) == carried
+    assert engine.chosen_command("/my/nakawari", carried, {}) is None            # the add-on's setting
+    assert engine.chosen_command("", carried, {"NAKAWARI_ENGINE": "/x"}) is None  # then the variable
+    assert engine.chosen_command("", None, {}) is None                            # nothing carried: PATH
+
+
+def test_the_carried_engine_is_served_by_the_hosts_own_python(tmp_path):
+    """As the extension runs it: a Python (here this one, with its numpy) and the site-packages Blender
+    extracted the wheels into (here a folder holding the engine package) answer the protocol."""
+    site = tmp_path / "site-packages"
+    site.mkdir()
+    assert engine.bundled_command(sys.executable, site) is None  # no engine there: nothing carried
+    (site / "nakawari").symlink_to(Path(__file__).resolve().parents[1] / "core")
+    command = engine.bundled_command(sys.executable, site)
+    assert command[:2] == [sys.executable, "-I"] and command[-2:] == [str(site), "serve"]
+    client = engine.EngineClient(None, log_dir=tmp_path / "logs", command=command, environ={"PATH": ""})
+    try:
+        info = client.initialize()  # found without PATH or NAKAWARI_ENGINE: only the command
+    finally:
+        client.close()
+    assert info["version"] == __version__

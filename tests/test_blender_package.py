@@ -4,10 +4,13 @@ Inbetweens and Douga to Strokes run from the installed copy (tests/hosts/blender
 from __future__ import annotations
 
 import ast
+import hashlib
 import json
+import os
 import re
 import subprocess
 import sys
+import tomllib
 import zipfile
 from pathlib import Path
 
@@ -16,8 +19,16 @@ import numpy as np
 import pytest
 from engine_helpers import engine_executable
 from nakawari import __version__
+from nakawari.blender_extension import (
+    PYTHONS,
+    extension_zip_bytes,
+    fetch_wheels,
+    legacy_zip_bytes,
+    read_lock,
+)
 from nakawari.douga import schema as S
 from nakawari.douga.postprocess import postprocess
+from nakawari.errors import BadInput
 from nakawari.jobs.douga import run_douga_strokes
 from nakawari.package import BLENDER_ADDON, blender_zip_bytes
 from nakawari.strokes.model import Drawing, Stroke
@@ -33,40 +44,67 @@ SCENARIO = runtimes.HERE / "package_scenario.py"
 ROOT = Path(__file__).resolve().parent.parent
 PX_PER_UNIT = figure_scene.SCALE  # the scene's units: 100 px of the synthetic 960 × 540 frame each
 FRAME_SIZE = (960, 540)
+WHEEL_CACHE = ROOT / ".hosts" / "wheels"  # kept between runs, like the bpy venvs (.ci/run)
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory) -> Path:
+def release(tmp_path_factory) -> dict[str, Path]:
+    """`nakawari package`'s artefacts, as a release makes them (dependency wheels cached in .hosts/wheels)."""
     out = tmp_path_factory.mktemp("dist")
     done = subprocess.run([engine_executable(), "package", "--out", str(out)], capture_output=True, text=True,
-                          check=False)
+                          check=False, env={**os.environ, "NAKAWARI_WHEEL_CACHE": str(WHEEL_CACHE),
+                                            "NAKAWARI_BLENDER_PLATFORMS": "linux-x64"})
     assert done.returncode == 0, done.stderr
-    path = out / f"nakawari-blender-{__version__}.zip"
-    assert str(path) in done.stdout.splitlines()
-    assert json.loads((out / "manifest.json").read_text())["blender"] == path.name
-    return path
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["blender"] == [f"nakawari-blender-legacy-{__version__}.zip",
+                                   f"nakawari_gp-{__version__}-linux_x64.zip"]
+    paths = {"legacy": out / manifest["blender"][0], "extension": out / manifest["blender"][1],
+             "wheel": out / manifest["wheel"]}
+    for path in paths.values():
+        assert str(path) in done.stdout.splitlines()
+    return paths
 
 
-def test_one_folder_with_bl_info_and_the_extension_manifest(built):
+@pytest.fixture(scope="module")
+def built(release) -> Path:
+    """The legacy add-on zip (Blender 3.4–4.1)."""
+    return release["legacy"]
+
+
+@pytest.fixture(scope="module")
+def extension(release) -> Path:
+    """The self-contained extension for linux-x64 (Blender 4.2+)."""
+    return release["extension"]
+
+
+@pytest.fixture(scope="module")
+def engine_wheel(release) -> Path:
+    return release["wheel"]
+
+
+def test_the_legacy_zip_is_one_folder_with_bl_info_the_installer_and_the_engine_wheel(built, engine_wheel):
     archive = zipfile.ZipFile(built)
     names = archive.namelist()
     assert {name.split("/")[0] for name in names} == {"nakawari_gp"}  # the legacy installer unpacks one package
     packaged = {name for name in names if name.endswith(".py")}
     in_checkout = {f"nakawari_gp/{p.name}" for p in (BLENDER_ADDON / "nakawari_gp").glob("*.py")}
-    assert packaged == in_checkout | {"nakawari_gp/client.py"}
+    assert packaged == in_checkout | {"nakawari_gp/client.py", "nakawari_gp/engine_install.py"}
     assert not any("__pycache__" in name or name.endswith(".pyc") for name in names)
     init = ast.parse(archive.read("nakawari_gp/__init__.py"))
     (bl_info,) = [ast.literal_eval(node.value) for node in init.body if isinstance(node, ast.Assign)
                   and any(getattr(t, "id", None) == "bl_info" for t in node.targets)]
     assert bl_info["version"] == tuple(int(part) for part in __version__.split("."))
-    manifest = archive.read("nakawari_gp/blender_manifest.toml").decode("utf-8")
-    assert re.search(r'^id = "nakawari_gp"$', manifest, re.MULTILINE)
-    assert re.search(rf'^version = "{re.escape(__version__)}"$', manifest, re.MULTILINE)
+    assert bl_info["blender"] == (3, 4, 0)
+    # Install engine's wheel; no manifest (4.2+ would take it for an extension without its engine).
+    assert archive.read(f"nakawari_gp/engine/{engine_wheel.name}") == engine_wheel.read_bytes()
+    assert not any(name.endswith("blender_manifest.toml") for name in names)
 
 
-def test_client_is_the_engine_client_and_bytes_are_reproducible(built):
-    assert zipfile.ZipFile(built).read("nakawari_gp/client.py") == (ROOT / "core" / "client.py").read_bytes()
-    assert built.read_bytes() == blender_zip_bytes() == blender_zip_bytes()
+def test_client_and_installer_are_the_engines_and_bytes_are_reproducible(built, engine_wheel):
+    archive = zipfile.ZipFile(built)
+    assert archive.read("nakawari_gp/client.py") == (ROOT / "core" / "client.py").read_bytes()
+    assert archive.read("nakawari_gp/engine_install.py") == (ROOT / "core" / "engine_install.py").read_bytes()
+    assert built.read_bytes() == legacy_zip_bytes(engine_wheel) == legacy_zip_bytes(engine_wheel)
 
 
 def test_a_manifest_version_other_than_the_engine_is_refused(tmp_path):
@@ -91,24 +129,125 @@ def _validator(runtime: str) -> Path:
 
 
 BPY_RUNTIMES = [pytest.param(r, marks=pytest.mark.skipif(runtimes.command(r) is None, reason=f"{r} not installed"))
-                for r in ("bpy-4.2", "bpy-5.0")]
+                for r in ("bpy-4.2.23", "bpy-5.0.1")]
 
 
 @pytest.mark.parametrize("runtime", BPY_RUNTIMES)
-def test_blender_extension_validator_accepts_it(built, runtime, tmp_path):
-    python = runtimes.command(runtime)[0]
-    done = subprocess.run([python, str(_validator(runtime)), "validate", str(built)], capture_output=True, check=False,
-                          text=True, timeout=120)
-    assert done.returncode == 0 and "Success" in done.stdout, done.stdout + done.stderr
-    # The validator can say no: the same files without the manifest are not an extension.
-    bare = tmp_path / "bare.zip"
-    with zipfile.ZipFile(built) as source, zipfile.ZipFile(bare, "w") as target:
-        for name in source.namelist():
-            if not name.endswith("blender_manifest.toml"):
-                target.writestr(name, source.read(name))
-    refused = subprocess.run([python, str(_validator(runtime)), "validate", str(bare)], capture_output=True, check=False,
-                             text=True, timeout=120)
+def test_blenders_validator_refuses_the_legacy_zip_as_an_extension(built, runtime):
+    refused = validate(runtime, built)
     assert refused.returncode != 0 and "no manifest" in refused.stdout + refused.stderr
+
+
+def validate(runtime: str, path: Path) -> subprocess.CompletedProcess:
+    """Blender's own extension validator on a zip: the bpy wheel's CLI, or `blender --command extension
+    validate` in Debian sid's Blender 5.2.2."""
+    if runtime == runtimes.CHROOT:
+        argv = runtimes.in_chroot(["blender", "--factory-startup", "--command", "extension", "validate", str(path)], {})
+    else:
+        argv = [runtimes.command(runtime)[0], str(_validator(runtime)), "validate", str(path)]
+    return subprocess.run(argv, capture_output=True, check=False, text=True, timeout=300)
+
+
+def test_the_extension_carries_the_engine_and_the_locked_wheels_for_each_python(extension, engine_wheel):
+    archive = zipfile.ZipFile(extension)
+    names = set(archive.namelist())
+    assert extension.name == f"nakawari_gp-{__version__}-linux_x64.zip"
+    # The add-on at the zip's root (Blender's own `extension build` layout), the engine client copied in.
+    assert {"blender_manifest.toml", "__init__.py", "engine.py", "locate.py", "client.py"} <= names
+    assert archive.read("client.py") == (ROOT / "core" / "client.py").read_bytes()
+    manifest = tomllib.loads(archive.read("blender_manifest.toml").decode("utf-8"))
+    assert manifest["id"] == "nakawari_gp" and manifest["version"] == __version__
+    assert manifest["platforms"] == ["linux-x64"]
+    packed = sorted(name for name in names if name.startswith("wheels/") and name.endswith(".whl"))
+    assert sorted(w.removeprefix("./") for w in manifest["wheels"]) == packed
+    assert archive.read(f"wheels/{engine_wheel.name}") == engine_wheel.read_bytes()
+    locked = [w for w in read_lock() if w.platform == "linux-x64"]
+    for wheel in locked:  # exactly the locked bytes
+        assert hashlib.sha256(archive.read(f"wheels/{wheel.filename}")).hexdigest() == wheel.sha256
+    assert set(packed) == {f"wheels/{engine_wheel.name}"} | {f"wheels/{w.filename}" for w in locked}
+    # Every compiled dependency for each Python Blender runs (3.11: 4.2–5.0; 3.13: 5.1 on; 3.14: Debian's);
+    # numpy is Blender's own and never packed.
+    for python in PYTHONS:
+        tag = "cp" + python.replace(".", "")
+        for package in ("scipy", "scikit_image", "pillow", "onnxruntime"):
+            assert any(n.startswith(f"wheels/{package}-") and f"-{tag}-" in n for n in packed), (package, python)
+    assert not any(n.startswith("wheels/numpy-") for n in packed)
+    # Blender keeps one version per name among the wheels that fit its Python: pure and abi3 wheels fit
+    # every Python, so there is one file each.
+    for name in {n.split("/")[1].split("-")[0] for n in packed if "-none-any" in n or "-abi3-" in n}:
+        assert len([n for n in packed if n.split("/")[1].split("-")[0] == name]) == 1, name
+
+
+def test_the_extension_zip_is_reproducible(extension, engine_wheel):
+    assert extension_zip_bytes("linux-x64", engine_wheel, WHEEL_CACHE) == extension.read_bytes()
+
+
+def test_a_wheel_that_does_not_match_its_lock_is_refused_and_dropped(tmp_path):
+    (small,) = [w for w in read_lock() if w.platform == "linux-x64" and w.filename.startswith("packaging-")][:1]
+    lock = tmp_path / "wheels.lock"
+    lock.write_text(f"linux-x64 3.11 {small.filename} {'0' * 64}\n")
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / small.filename).write_bytes((WHEEL_CACHE / small.filename).read_bytes() if
+                                         (WHEEL_CACHE / small.filename).is_file() else b"not a wheel")
+    with pytest.raises(BadInput, match=r"does not match its sha256 in the lock"):
+        fetch_wheels("linux-x64", cache, lock)
+    assert not (cache / small.filename).exists()  # never packed; fetched again next time
+
+
+VALIDATORS = [pytest.param(r, marks=pytest.mark.skipif(runtimes.command(r) is None, reason=f"{r} not installed"))
+              for r in ("bpy-4.2.23", "bpy-5.0.1", "bpy-5.3.0", "blender-5.2.2")]
+
+
+@pytest.mark.parametrize("runtime", VALIDATORS)
+def test_blenders_validator_accepts_the_extension(extension, runtime, tmp_path):
+    done = validate(runtime, extension)
+    assert done.returncode == 0 and "Success" in done.stdout, done.stdout + done.stderr
+    # It can say no: the manifest with a permission explained at length (more than 64 characters, a mistake
+    # this manifest once had). It does not check that the listed wheels are there: the zip test above does.
+    broken = tmp_path / "broken.zip"
+    with zipfile.ZipFile(extension) as source, zipfile.ZipFile(broken, "w") as target:
+        for name in source.namelist():
+            data = source.read(name)
+            if name == "blender_manifest.toml":
+                data = re.sub(rb'^files = ".*"$', b'files = "' + b"x" * 65 + b'"', data, flags=re.MULTILINE)
+            target.writestr(name, data)
+    refused = validate(runtime, broken)
+    assert refused.returncode != 0 or "Success" not in refused.stdout
+    assert "no longer than 64 characters" in refused.stdout + refused.stderr, refused.stdout + refused.stderr
+
+
+def _judge_carried_engine(result: dict, home: Path, zip_path: Path) -> None:
+    """A new user's extension ran the engine it carries, with Blender's own Python and numpy, and kept its
+    files in its user folder."""
+    command, python = result["engine_command"], result["python"]
+    assert command[:2] == [python, "-I"] and command[-1] == "serve", command
+    site = Path(command[4])
+    version = "python" + ".".join(result["python_version"].split(".")[:2])
+    assert site == home / "resources" / "extensions" / ".local" / "lib" / version / "site-packages", site
+    assert result["engine_info"]["version"] == __version__
+    assert not result["numpy_file"].startswith(str(home)), "the extension replaced Blender's numpy"
+    user = Path(result["user_folder"])
+    assert user == home / "resources" / "extensions" / ".user" / "user_default" / "nakawari_gp"
+    assert Path(result["engine_log"]).parent == user / "logs"
+    # Nothing written into the add-on's own folder (Python's byte code aside).
+    with zipfile.ZipFile(zip_path) as archive:
+        shipped = {name.split("/")[0] for name in archive.namelist()}
+    assert set(result["addon_folder_files"]) - {"__pycache__"} == shipped
+
+
+def _judge_installed_engine(result: dict, home: Path, capsys) -> None:
+    """The legacy add-on's Install Engine, pressed with no engine anywhere: installed into the add-on's
+    folder in Blender's config, from the wheel the zip carries, in time; then it is the engine that ran."""
+    with capsys.disabled():
+        print(f"\n[{result['blender']}] Install Engine: {result['install_s']:.0f} s ({result['install_message']})")
+    assert result["engine_missing_before"] and result["status_before"] == "not installed"
+    assert result["install_engine"] == ["FINISHED"], result["install_message"]
+    assert result["status_after"] == "ready" and not result["engine_missing_after"]
+    assert result["install_s"] < INSTALL_LIMIT_S
+    executable, serve = result["engine_command"]
+    assert serve == "serve" and Path(executable).is_relative_to(home / "config" / "nakawari_gp" / "engine" / "engines")
+    assert result["engine_info"]["version"] == __version__
 
 
 @pytest.fixture(scope="module")
@@ -197,31 +336,45 @@ def side_by_side(left: np.ndarray, right: np.ndarray, height: int = 420) -> np.n
     return np.concatenate(parts[:-1], axis=1)
 
 
+# "extension" / "legacy": `nakawari package`'s zip installed either way, the engine path set as an artist sets
+# it; "new-user": the self-contained extension zip (its own engine), nothing set up by hand.
 INSTALLS = [pytest.param(runtime, mode, marks=pytest.mark.skipif(runtimes.command(runtime) is None,
                                                                  reason=f"{runtime} not installed"))
-            for runtime, mode in (("bpy-5.0", "extension"), ("bpy-4.2", "extension"), ("bpy-4.2", "legacy"),
-                                  ("blender-3.4", "legacy"))]
+            for runtime, mode in (("bpy-5.0.1", "extension"), ("bpy-4.2.23", "extension"),
+                                  ("bpy-4.2.23", "legacy"), ("blender-3.4.1", "legacy"),
+                                  ("bpy-4.2.23", "new-user"), ("bpy-5.0.1", "new-user"), ("bpy-5.3.0", "new-user"),
+                                  ("blender-5.2.2", "new-user"), ("blender-3.4.1", "legacy-install"))]
+INSTALL_LIMIT_S = 180  # Install Engine on a fresh profile, this machine's connection (issue 25's target)
 
 
 @pytest.mark.parametrize(("runtime", "mode"), INSTALLS)
-def test_installs_in_blender_and_its_operators_run(built, douga_image, scene_file, runtime, mode, tmp_path):
+def test_installs_in_blender_and_its_operators_run(built, douga_image, scene_file, runtime, mode, tmp_path, request,
+                                                  capsys):
     image, expected = douga_image
     work = tmp_path / "work"
     work.mkdir()
     result_path = tmp_path / "result.json"
-    done = runtimes.run_script(runtime, SCENARIO, [mode, str(built), str(result_path), engine_executable(),
-                                                   str(image), str(work), str(scene_file[0])], tmp_path / "home",
-                                 tmp_path / "log.txt")
+    new_user, legacy = mode == "new-user", mode.startswith("legacy")
+    zip_path = built if legacy else request.getfixturevalue("extension")
+    engine = "-" if mode in ("new-user", "legacy-install") else engine_executable()
+    done = runtimes.run_script(runtime, SCENARIO, ["extension" if new_user else mode, str(zip_path), str(result_path),
+                                                   engine, str(image), str(work), str(scene_file[0])],
+                               tmp_path / "home", tmp_path / "log.txt")
     log = (tmp_path / "log.txt").read_text(errors="replace")
     assert result_path.exists(), log[-3000:]
     result = json.loads(result_path.read_text())
     assert "error" not in result and done.returncode == 0, result.get("error") or log[-3000:]
+    assert result["blender"].split()[0] == runtimes.version(runtime)
     assert result["install"] == ["FINISHED"] and result["enabled"]
     assert {"__init__.py", "client.py", "op_douga.py"} <= set(result["installed_files"])
     # Installed where that kind of install goes, inside the isolated user folders.
-    assert ("extensions/user_default/nakawari_gp" if mode == "extension" else "addons/nakawari_gp") in \
+    assert ("addons/nakawari_gp" if legacy else "extensions/user_default/nakawari_gp") in \
         result["installed_in"] and str(tmp_path / "home") in result["installed_in"]
-    assert result["model"] == ("GPv3" if runtime == "bpy-5.0" else "legacy")
+    assert result["model"] == runtimes.model(runtime)
+    if new_user:
+        _judge_carried_engine(result, tmp_path / "home", zip_path)
+    if mode == "legacy-install":
+        _judge_installed_engine(result, tmp_path / "home", capsys)
     # Generate Inbetweens from the installed copy: every frame between the keys on 1, 9 and 17, on ones.
     assert result["generate"] == ["FINISHED"]
     keys = figure_scene.KEY_FRAMES
@@ -296,6 +449,11 @@ def test_in_a_window_douga_to_strokes_runs_modally_undoes_in_one_step_and_esc_ca
     assert "crash" not in window, window["crash"] + "\n" + log.read_text()[-3000:]
     assert window.get("done"), window
     assert window["install"] == window["enable"] == ["FINISHED"]
+    # Install Engine, clicked then cancelled with Esc while pip works: nothing installed, nothing left over.
+    assert window["install_status_before"] == "not installed" and window["install_invoked"] == ["RUNNING_MODAL"]
+    assert window["installing_before_esc"] and window["install_progress"], window
+    assert not window["installing_after_esc"] and window["install_message"].startswith("Install cancelled")
+    assert window["install_status_after"] == "not installed" and window["engines_left"] == []
     assert window["invoked"] == ["RUNNING_MODAL"]
     assert window["ticks_while_running"] >= 2, "Blender's own timers stopped while the engine worked"
     assert window["after"] == ["Ink", "douga figure"] and window["after_frames"] == 1

@@ -1,14 +1,21 @@
-"""The Krita plugin inside REAL Krita (Debian's krita 5.1.5 under Xvfb). `.ci/run` installs krita, so in CI
-these never skip; on a machine without Krita they skip.
+"""The Krita plugin inside REAL Krita, every version here, each test's id naming it (`[krita-6.0.4.1]`):
+Debian 12's krita 5.1.5 (this machine), sid's 5.3.4.1 (Qt 5) and experimental's 6.0.4.1 (Qt 6, PyQt6) in
+the chroots `.ci/debian_hosts.sh` builds under .hosts/, all under Xvfb. `.ci/run` installs and builds them
+and sets NAKAWARI_REQUIRE_KRITA_HOSTS, so in CI none is missing (test_every_krita_version_is_here fails
+otherwise); on a machine without them the missing versions are simply not collected.
 
-One kritarunner session (tests/hosts/krita/scenarios.py) drives the plugin like an artist — no engine,
-generate into a new layer (saved, reopened), generate into empty frames, cancel, a 1080p pair — and a
-second, normally started Krita loads the plugin from kritarc and reports its docker and actions.
+In a chroot the engine is the one the plugin's own Install engine put there (tests/hosts/krita/newuser.py:
+import the release zip, open the docker, press Install engine against the package index, generate, then the
+install faults); this machine's Krita uses the engine of the running tests. One kritarunner session
+(tests/hosts/krita/scenarios.py) then drives the plugin like an artist — no engine, generate into a new layer
+(saved, reopened), generate into empty frames, cancel, a 1080p pair — and a normally started Krita loads the
+plugin from kritarc and reports its docker and actions.
 """
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -23,24 +30,103 @@ from engine_helpers import engine_executable, key_pair
 sys.path.insert(0, str(Path(__file__).parent / "hosts" / "krita"))
 import harness  # noqa: E402
 
+from nakawari import __version__  # noqa: E402
 from nakawari.jobs.inbetween import InbetweenJob, run_inbetween  # noqa: E402
 from nakawari.package import krita_zip_bytes  # noqa: E402
 from nakawari.synth.celframes import cel_frame, to_u8  # noqa: E402
 
-pytestmark = pytest.mark.skipif(not harness.krita_installed(), reason="krita, kritarunner or xvfb-run not installed")
+HOSTS = harness.krita_hosts()
+CHROOT_HOSTS = [host for host in HOSTS if host.chroot]
+WANTED = ("5.1.", "5.3.", "6.0.")  # Debian 12's, sid's and experimental's Krita: the versions CI must run
+
+
+def test_every_krita_version_is_here():
+    if not os.environ.get("NAKAWARI_REQUIRE_KRITA_HOSTS"):
+        pytest.skip("set NAKAWARI_REQUIRE_KRITA_HOSTS=1 (as .ci/run does) to require every Krita version; here: "
+                    + (", ".join(host.id for host in HOSTS) or "none"))
+    found = [host.version for host in HOSTS]
+    assert all(any(version.startswith(want) for version in found) for want in WANTED), found
+
+
+@pytest.fixture(scope="module", params=HOSTS, ids=[host.id for host in HOSTS])
+def host(request) -> harness.KritaHost:
+    return request.param
 
 
 @pytest.fixture(scope="session")
-def krita_template(tmp_path_factory) -> Path:
-    return harness.warm_home(tmp_path_factory.mktemp("krita-template") / "home")
+def templates(tmp_path_factory):
+    """A warmed HOME per Krita version, made on first use."""
+    made: dict[str, Path] = {}
+
+    def template(host: harness.KritaHost) -> Path:
+        if host.id not in made:
+            made[host.id] = harness.warm_home(tmp_path_factory.mktemp(f"template-{host.id}") / "home", host)
+        return made[host.id]
+    return template
 
 
-def _home_with_plugin(template: Path, folder: Path) -> Path:
+@pytest.fixture(scope="module")
+def krita_template(host, templates) -> Path:
+    return templates(host)
+
+
+def _home_with_plugin(template: Path, folder: Path, host: harness.KritaHost) -> Path:
     home = harness.copy_home(template, folder / "home")
     zip_path = folder / "nakawari-krita.zip"
     zip_path.write_bytes(krita_zip_bytes())
-    assert harness.import_plugin_zip(zip_path, home) == ["nakawari"]
+    assert harness.import_plugin_zip(zip_path, home, host) == ["nakawari"]
     return home
+
+
+@pytest.fixture(scope="session")
+def release(tmp_path_factory) -> dict[str, Path]:
+    """`nakawari package`: the engine wheel and the Krita zip carrying it, as an artist downloads them."""
+    out = tmp_path_factory.mktemp("release")
+    done = subprocess.run([engine_executable(), "package", "--out", str(out)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return {"krita": next(out.glob("nakawari-krita-*.zip")), "wheel": next(out.glob("nakawari-*.whl"))}
+
+
+@pytest.fixture(scope="session")
+def newuser_runs(tmp_path_factory, release, templates):
+    """The new user's path (newuser.py) per chroot Krita, run once: its result and the engine it installed."""
+    made: dict[str, dict] = {}
+
+    def run(host: harness.KritaHost) -> dict:
+        if host.id in made:
+            return made[host.id]
+        folder = tmp_path_factory.mktemp(f"newuser-{host.id}")
+        home = harness.copy_home(templates(host), folder / "home")
+        results = folder / "results"
+        results.mkdir()
+        keys = key_pair(folder / "keys", (160, 96))
+        old_python = folder / "python3.9"  # answers like a Python 3.9 that can make venvs
+        old_python.write_text("#!/bin/sh\necho 3.9.18\n")
+        old_python.chmod(0o755)
+        args = [str(results), str(release["krita"]), str(Path(keys[0]).parent), str(old_python)]
+        log = folder / "krita.log"
+        env = harness.isolated_env(home, PYTHONPATH=str(harness.HERE))
+        done = harness.run_scenario(home, "newuser", args, env, 900, log, host)
+        report = results / "newuser.json"
+        partial = results / "newuser.partial.json"
+        assert report.exists(), (f"Krita (exit status {done.returncode}) wrote no results; it got as far as "
+                                 f"{json.loads(partial.read_text()).get('last_step') if partial.exists() else '-'}; "
+                                 f"its log:\n{log.read_text()[-3000:]}")
+        outcome = json.loads(report.read_text())
+        assert "crash" not in outcome, outcome["crash"] + "\n" + log.read_text()[-3000:]
+        outcome["results_dir"] = str(results)
+        made[host.id] = outcome
+        return outcome
+    return run
+
+
+def _engine_for(host: harness.KritaHost, newuser_runs) -> str:
+    """This machine's Krita uses the tests' engine; a chroot's the one its Install engine made."""
+    if not host.chroot:
+        return engine_executable()
+    executable = newuser_runs(host)["install"]["executable"]
+    assert executable, "Install engine gave no engine"
+    return executable
 
 
 @pytest.fixture(scope="module")
@@ -58,16 +144,17 @@ def keys(tmp_path_factory) -> dict[str, list[str]]:
 
 
 @pytest.fixture(scope="module")
-def krita_run(krita_template, keys, tmp_path_factory) -> dict:
-    folder = tmp_path_factory.mktemp("krita-run")
-    home = _home_with_plugin(krita_template, folder)
+def krita_run(host, krita_template, keys, tmp_path_factory, newuser_runs) -> dict:
+    engine = _engine_for(host, newuser_runs)
+    folder = tmp_path_factory.mktemp(f"krita-run-{host.id}")
+    home = _home_with_plugin(krita_template, folder, host)
     results = folder / "results"
     results.mkdir()
-    env = harness.isolated_env(home, NAKAWARI_ENGINE=engine_executable(),
+    env = harness.isolated_env(home, NAKAWARI_ENGINE=engine,
                                PYTHONPATH=f"{harness.resources(home) / 'pykrita'}:{harness.HERE}")
     folders = [str(Path(keys[name][0]).parent) for name in ("small", "cancel", "big", "still")]
     log = folder / "krita.log"
-    harness.run_kritarunner(home, "scenarios", [str(results), *folders], env, 420, log)
+    harness.run_scenario(home, "scenarios", [str(results), *folders], env, 600, log, host)
     report = results / "results.json"
     assert report.exists(), f"Krita wrote no results; its log:\n{log.read_text()[-3000:]}"
     outcome = json.loads(report.read_text())
@@ -195,18 +282,17 @@ def test_1080p_pair_press_to_frames(krita_run):
     assert run["longest_freeze"] < max(2.0, run["seconds"] / 3)
 
 
-def test_a_normally_started_krita_loads_the_plugin_from_kritarc(krita_template, tmp_path):
-    home = _home_with_plugin(krita_template, tmp_path)
+def test_a_normally_started_krita_loads_the_plugin_from_kritarc(host, krita_template, tmp_path, newuser_runs):
+    engine = _engine_for(host, newuser_runs)
+    home = _home_with_plugin(krita_template, tmp_path, host)
     pykrita = harness.resources(home) / "pykrita"
     shutil.copytree(harness.HERE / "probe_plugin" / "nakawari_probe", pykrita / "nakawari_probe")
     shutil.copy(harness.HERE / "probe_plugin" / "nakawari_probe.desktop", pykrita)
     harness.enable_plugins(home, ["nakawari", "nakawari_probe"])
     report = tmp_path / "probe.json"
-    env = harness.isolated_env(home, NAKAWARI_ENGINE=engine_executable(), NAKAWARI_PROBE_OUT=str(report))
+    env = harness.isolated_env(home, NAKAWARI_ENGINE=engine, NAKAWARI_PROBE_OUT=str(report))
     log = tmp_path / "krita.log"
-    with open(log, "w") as handle:
-        subprocess.run([*harness.XVFB, "krita", "--nosplash"], env=env, stdout=handle, stderr=subprocess.STDOUT,
-                       timeout=120, cwd=home)
+    harness.run_krita_gui(home, env, 180, log, host)
     assert report.exists(), log.read_text()[-3000:]
     found = json.loads(report.read_text())
     assert "error" not in found, found["error"]
@@ -218,3 +304,54 @@ def test_a_normally_started_krita_loads_the_plugin_from_kritarc(krita_template, 
     assert actions["nakawari_generate_inbetweens"]["shortcut"] == "Ctrl+Alt+Shift+I"  # from nakawari.action
     assert {"nakawari_generate_inbetweens", "nakawari_separate_cels", "nakawari_extract_douga"} <= \
         set(found["tools_scripts_menu"])
+
+
+# --- a new user's path: the release zip, Install engine, generate (Krita 5.3 and 6.0, in their chroots) -----
+@pytest.fixture(scope="module", params=CHROOT_HOSTS, ids=[host.id for host in CHROOT_HOSTS])
+def newuser(request, newuser_runs) -> dict:
+    return newuser_runs(request.param)
+
+
+def test_newuser_imports_the_zip_and_the_docker_offers_install(newuser):
+    assert newuser["imported"] == ["nakawari"]
+    assert newuser["qt_major"] == int(newuser["krita"].split(".")[0])  # PyQt6 in Krita 6, PyQt5 in Krita 5
+    fresh = newuser["fresh"]
+    assert fresh["install_button"] == "Install engine" and fresh["install_enabled"]
+    assert "not installed" in fresh["install_state"]
+    assert "No nakawari engine yet: press Install engine" in fresh["engine"]
+
+
+def test_newuser_install_engine_from_the_package_index(newuser):
+    install = newuser["install"]
+    assert install["ok"] and install["errors"] == [], install
+    assert install["engine_version"] == __version__ and "ready" in install["install_state"]
+    assert install["origin"] == "installed" and install["executable"].endswith("/bin/nakawari")
+    assert len(install["progress_values"]) >= 3  # the bar moved
+    print(f"\nInstall engine in Krita {newuser['krita']} (Python {newuser['python']}): {install['seconds']:.0f} s")
+    assert install["seconds"] < 180  # the target for a fresh profile on this connection
+
+
+def test_newuser_generates_inbetweens_with_the_installed_engine(newuser):
+    run = newuser["generate"]
+    assert run["errors"] == [] and "Added 5 inbetweens" in run["status"], run
+    assert run["layers"] == ["Background", "ink", "ink inbetweens"]
+    assert run["keys"] == [0, 1, 2, 3, 4, 5] and all(run["inked"][str(t)] for t in range(1, 6))
+
+
+def test_newuser_old_and_newer_engines_are_named(newuser):
+    old, newer = newuser["faults"]["old_engine"], newuser["faults"]["newer_engine"]
+    assert old["install_button"] == "Update engine" and "0.0.1" in old["install_state"]
+    assert "update needed" in old["install_state"]
+    assert "newer than this add-on" in newer["install_state"] and "99.0.0" in newer["install_state"]
+
+
+def test_newuser_faults_leave_the_installed_engine_in_use(newuser):
+    faults = newuser["faults"]
+    assert faults["old_python"]["errors"] and "needs Python 3.11" in faults["old_python"]["errors"][0]
+    assert faults["no_network"]["errors"] and "could not be downloaded" in faults["no_network"]["errors"][0]
+    assert faults["cancel"]["cancelled"] and faults["cancel"]["errors"] == []
+    assert "is not the nakawari engine" in faults["not_nakawari"]["engine"]
+    # after every fault: one engine folder, the first install, still ready and in use
+    assert len(faults["engines_left"]) == 1 and faults["active_after_all"] == faults["engines_left"][0]
+    assert "ready" in faults["after_all"]["install_state"] and faults["after_all"]["origin"] == "installed"
+    assert faults["after_all"]["engine"].startswith("nakawari ")

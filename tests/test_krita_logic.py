@@ -9,6 +9,7 @@ import pytest
 
 from engine_helpers import engine_executable, key_pair
 from nakawari import client as engine_client
+from nakawari import engine_install
 
 PLUGIN = Path(__file__).resolve().parent.parent / "krita_plugin" / "nakawari"
 
@@ -19,6 +20,7 @@ def _load_plugin():
     name = "nakawari_krita_plugin"
     if name not in sys.modules:
         sys.modules[f"{name}.client"] = engine_client
+        sys.modules[f"{name}.engine_install"] = engine_install
         spec = importlib.util.spec_from_file_location(name, PLUGIN / "__init__.py",
                                                       submodule_search_locations=[str(PLUGIN)])
         module = importlib.util.module_from_spec(spec)
@@ -125,3 +127,53 @@ def test_engine_task_turns_failures_into_states(tmp_path):
     client = engine_client.EngineClient(str(tmp_path / "no-engine-here"), log_dir=tmp_path)
     state = task.EngineTask(client, "inbetween", {}).start().wait(30)
     assert state.finished and "not found" in state.error.message and state.result is None
+
+
+engine_setup = importlib.import_module("nakawari_krita_plugin.engine_setup")
+
+
+def _record(root: Path, version: str) -> Path:
+    folder = root / "engines" / "e1"
+    program = engine_install.venv_program(folder, "nakawari")
+    program.parent.mkdir(parents=True)
+    program.write_text("#!/bin/sh\n")
+    (folder / "pyvenv.cfg").write_text(f"home = {Path(sys.executable).parent}\n")
+    (folder / engine_install.MARKER).write_text('{"version": "%s"}' % version)
+    (root / "active").write_text("e1")
+    return program
+
+
+def test_engine_choice_setting_then_environment_then_installed_then_path(tmp_path):
+    assert engine_setup.choose_engine("", tmp_path, {}).origin == "path"
+    program = _record(tmp_path, "0.1.0")
+    assert engine_setup.choose_engine("", tmp_path, {}) == engine_setup.EngineChoice(str(program), "installed")
+    assert engine_setup.choose_engine("", tmp_path, {"NAKAWARI_ENGINE": "/x"}).origin == "environment"
+    assert engine_setup.choose_engine(" /my/nakawari ", tmp_path, {"NAKAWARI_ENGINE": "/x"}) == \
+        engine_setup.EngineChoice("/my/nakawari", "setting")
+
+
+def test_install_offer_follows_what_is_installed(tmp_path):
+    wheel = tmp_path / "nakawari-0.2.0-py3-none-any.whl"
+    root = tmp_path / "engine"
+    assert engine_setup.install_offer(root, wheel).button == "Install engine"
+    _record(root, "0.1.0")
+    offer = engine_setup.install_offer(root, wheel)
+    assert (offer.state, offer.button) == ("update needed", "Update engine") and "0.2.0" in offer.message
+    assert engine_setup.install_offer(root, None).button == ""  # a checkout copy carries no wheel
+
+
+def test_connected_engine_versions_and_a_path_that_is_not_nakawari(tmp_path):
+    wheel = tmp_path / "nakawari-0.2.0-py3-none-any.whl"
+    assert "older than this plugin (0.2.0)" in engine_setup.version_problem("0.1.0", wheel)
+    assert "newer than this plugin" in engine_setup.version_problem("0.3.1", wheel)
+    assert engine_setup.version_problem("0.2.0", wheel) == ""
+    message = engine_setup.not_nakawari("/bin/true", "The engine stopped (exit status 0). Details\nmore")
+    assert "(/bin/true) is not the nakawari engine: it ended (exit status 0) without answering." in message
+
+
+def test_gpu_setting_reads_back_as_a_boolean():
+    stored = {"gpu": "False", "python": "/usr/bin/python3.12"}
+    loaded = settings_module.Settings.load(lambda group, key, default: stored.get(key, default))
+    assert loaded.gpu is False and loaded.python == "/usr/bin/python3.12"
+    stored["gpu"] = "True"
+    assert settings_module.Settings.load(lambda group, key, default: stored.get(key, default)).gpu is True

@@ -1,7 +1,10 @@
-"""`nakawari package`: the Krita zip, checked the way Krita's "Import Python Plugin from File…" reads it."""
+"""`nakawari package`: the release artefacts (engine wheel, Krita zip carrying it, Blender zip, SHA256SUMS),
+reproducible, also from an installed engine; the Krita zip checked the way Krita's "Import Python Plugin from
+File…" reads it."""
 from __future__ import annotations
 
 import configparser
+import hashlib
 import subprocess
 import sys
 import zipfile
@@ -19,22 +22,78 @@ import harness  # noqa: E402
 KRITA_IMPORTER = harness.KRITA_IMPORTER
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("dist")
-    done = subprocess.run([engine_executable(), "package", "--out", str(out)], capture_output=True, text=True)
+WHEEL, KRITA_ZIP = f"nakawari-{__version__}-py3-none-any.whl", f"nakawari-krita-{__version__}.zip"
+
+
+def _listed(out: Path) -> list[str]:
+    """The artefacts SHA256SUMS names: the wheel, the Krita zip, then Blender's (the add-on decides which)."""
+    return [line.split("  ")[1] for line in (out / "SHA256SUMS").read_text().splitlines()]
+
+
+def _package(command: list[str], out: Path) -> list[str]:
+    done = subprocess.run([*command, "package", "--out", str(out)], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
-    path = out / f"nakawari-krita-{__version__}.zip"
-    assert done.stdout.splitlines()[0] == str(path)
-    return path
+    return done.stdout.splitlines()
+
+
+@pytest.fixture(scope="module")
+def release(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("dist")
+    printed = _package([engine_executable()], out)
+    listed = _listed(out)
+    assert listed[:2] == [WHEEL, KRITA_ZIP] and len(listed) >= 3
+    assert all(__version__ in name for name in listed)  # each carries the engine version in its name
+    assert printed[:-1] == [str(out / name) for name in [*listed, "SHA256SUMS"]]
+    return out
+
+
+@pytest.fixture(scope="module")
+def built(release) -> Path:
+    return release / KRITA_ZIP
+
+
+def test_sha256sums_list_every_artefact(release):
+    for line in (release / "SHA256SUMS").read_text().splitlines():
+        digest, name = line.split("  ")
+        assert hashlib.sha256((release / name).read_bytes()).hexdigest() == digest
+
+
+def test_the_krita_zip_carries_the_engine_wheel_of_this_version(release, built):
+    assert zipfile.ZipFile(built).read(f"nakawari/engine/{WHEEL}") == (release / WHEEL).read_bytes()
+
+
+def test_the_wheel_carries_the_plugin_and_addon_sources(release):
+    names = zipfile.ZipFile(release / WHEEL).namelist()
+    assert {"nakawari/krita_plugin/nakawari.desktop", "nakawari/krita_plugin/nakawari/docker.py",
+            "nakawari/blender_addon/nakawari_gp/__init__.py", "nakawari/engine_install.py"} <= set(names)
+    assert names[-1].endswith(".dist-info/RECORD")
+
+
+def test_artefacts_are_reproducible_and_built_from_an_installed_engine(release, tmp_path):
+    """The wheel installed (not editable) into a folder of its own: `nakawari package` from there gives the
+    same three files, byte for byte, as from the checkout."""
+    target = tmp_path / "site"
+    done = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target),
+                           str(release / WHEEL)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    code = ("import sys; sys.path.insert(0, sys.argv.pop(1)); import nakawari.package as p; "
+            "assert p.HERE.parent == __import__('pathlib').Path(sys.argv[1]).resolve(), p.HERE; "
+            "from nakawari.cli import main; sys.argv[1:2] = []; sys.exit(main(sys.argv[1:]))")
+    out = tmp_path / "again"
+    _package([sys.executable, "-c", code, str(target), str(target)], out)
+    assert _listed(out) == _listed(release)
+    for name in [*_listed(release), "SHA256SUMS"]:
+        assert (out / name).read_bytes() == (release / name).read_bytes(), name
 
 
 def test_zip_has_directory_entries_desktop_action_and_client(built):
     names = zipfile.ZipFile(built).namelist()
     assert "nakawari/" in names  # without it Krita says "No plugins found in archive"
-    assert {"nakawari.desktop", "nakawari.action", "nakawari/__init__.py", "nakawari/client.py"} <= set(names)
+    assert {"nakawari.desktop", "nakawari.action", "nakawari/__init__.py", "nakawari/client.py",
+            "nakawari/engine_install.py"} <= set(names)
     packaged = {name for name in names if name.startswith("nakawari/") and name.endswith(".py")}
-    in_checkout = {f"nakawari/{p.name}" for p in (KRITA_PLUGIN / "nakawari").glob("*.py")} | {"nakawari/client.py"}
+    in_checkout = {f"nakawari/{p.name}" for p in (KRITA_PLUGIN / "nakawari").glob("*.py")} | {
+        "nakawari/client.py", "nakawari/engine_install.py"}
     assert packaged == in_checkout
     assert not any("__pycache__" in name for name in names)
 
@@ -62,7 +121,7 @@ def test_client_in_the_zip_is_the_engine_client(built):
 
 def test_existing_zip_is_not_overwritten_without_asking(built):
     again = subprocess.run([engine_executable(), "package", "--out", str(built.parent)], capture_output=True,
-                           text=True)
+                           text=True)  # the checks above have read the files already
     assert again.returncode == 2 and "already exists" in again.stderr
     forced = subprocess.run([engine_executable(), "package", "--out", str(built.parent), "--overwrite"],
                             capture_output=True, text=True)

@@ -2,6 +2,8 @@
 arcs, unmatched strokes, confidences, bad input."""
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -295,3 +297,17 @@ def test_twin_limbs_are_told_apart_by_the_shoulders_they_hang_from() -> None:
     for key, where in ((second, list(range(5))), (shuffled, [order.index(i) for i in range(5)])):
         pairs = {m.a: m.b for m in match_drawings(first, key).matches}
         assert pairs == {i: where[i] for i in range(5)}
+
+
+def test_a_stroke_takes_scalar_list_or_no_width_and_opacity_and_replace_keeps_arrays() -> None:
+    points = [[0, 0], [1, 0], [2, 1]]
+    default = Stroke(points)
+    assert default.width.tolist() == [3.0] * 3 and default.opacity.tolist() == [1.0] * 3
+    scalar = Stroke(points, 2, 0.5, closed=True, material=4, id="arm")
+    assert scalar.width.tolist() == [2.0] * 3 and scalar.opacity.tolist() == [0.5] * 3
+    assert (scalar.closed, scalar.material, scalar.id) == (True, 4, "arm")
+    replaced = dataclasses.replace(scalar, width=[1, 2, 3])
+    assert replaced.width.dtype == np.float64 and replaced.width.tolist() == [1.0, 2.0, 3.0]
+    assert replaced.opacity.tolist() == [0.5] * 3
+    assert (replaced.closed, replaced.material, replaced.id) == (True, 4, "arm")
+    assert np.array_equal(replaced.points, scalar.points)

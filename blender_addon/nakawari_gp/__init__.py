@@ -18,9 +18,9 @@ bl_info = {
 
 
 def _classes() -> tuple:
-    from . import op_douga, op_generate, prefs, ui
+    from . import op_douga, op_generate, op_install, prefs, ui
 
-    return (*op_generate.CLASSES, *op_douga.CLASSES, *ui.CLASSES, prefs.NakawariPreferences)
+    return (*op_generate.CLASSES, *op_douga.CLASSES, *op_install.CLASSES, *ui.CLASSES, prefs.NakawariPreferences)
 
 
 def register() -> None:
@@ -32,6 +32,20 @@ def register() -> None:
         bpy.utils.register_class(cls)
     bpy.types.Scene.nakawari_gp = bpy.props.PointerProperty(type=ui.NakawariSettings)
     ui.add_menus()
+    bpy.app.timers.register(_start_engine, first_interval=1.0)  # once Blender is up, not during start-up
+
+
+def _start_engine() -> None:
+    """Start the engine in the background and let it warm up: the first Generate finds it ready."""
+    import bpy
+
+    from . import locate
+
+    try:
+        locate.client(bpy.context).start()
+    except Exception:  # noqa: BLE001 - no engine yet (or none found): the first operator reports it
+        pass
+    return None  # run once
 
 
 def unregister() -> None:
@@ -39,6 +53,8 @@ def unregister() -> None:
 
     from . import engine, ui
 
+    if bpy.app.timers.is_registered(_start_engine):
+        bpy.app.timers.unregister(_start_engine)
     ui.remove_menus()
     del bpy.types.Scene.nakawari_gp
     for cls in reversed(_classes()):

@@ -1,43 +1,62 @@
-"""The engine as the add-on sees it: where it is (the add-on preference, then $NAKAWARI_ENGINE, then
-`nakawari` on PATH: `client.find_engine`) and the one client kept while Blender runs.
+"""The engine as the add-on sees it: where it is (the add-on preference, then $NAKAWARI_ENGINE, then the
+engine the extension carries as wheels, run by Blender's own Python, then `nakawari` on PATH) and the one
+client kept while Blender runs. No bpy here (`locate` asks Blender where things are).
 
 `client.py` is the engine's standard-library client (`core/client.py`), copied into the add-on zip by
 `nakawari package`. Run from the source tree there is no copy: it is loaded from `core/client.py`.
 """
 from __future__ import annotations
 
+import importlib
 import importlib.util
+import os
 import sys
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 
-def _source_tree_client() -> ModuleType:
-    path = Path(__file__).resolve().parents[2] / "core" / "client.py"
+def _source_tree_module(name: str) -> ModuleType | None:
+    """A host-kit module (`client`, `engine_install`) from core/ beside the add-on in the source tree; None
+    when it is not there."""
+    path = Path(__file__).resolve().parents[2] / "core" / f"{name}.py"
     if not path.is_file():
-        raise ImportError("nakawari_gp: client.py is missing (install the add-on zip made by `nakawari package`)")
-    name = f"{__package__}.client"
-    spec = importlib.util.spec_from_file_location(name, path)
+        return None
+    full_name = f"{__package__}.{name}"
+    spec = importlib.util.spec_from_file_location(full_name, path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
+    sys.modules[full_name] = module
     spec.loader.exec_module(module)
     return module
 
 
-try:
-    from . import client
-except ImportError:  # the source tree: blender_addon/nakawari_gp beside core/
-    client = _source_tree_client()
+def _host_kit(name: str) -> ModuleType | None:
+    """The copy `nakawari package` put in the zip, else core/'s (source tree), else None."""
+    try:
+        return importlib.import_module(f"{__package__}.{name}")
+    except ImportError:
+        return _source_tree_module(name)
+
+
+client = _host_kit("client")
+if client is None:
+    raise ImportError("nakawari_gp: client.py is missing (install the add-on zip made by `nakawari package`)")
+# The engine installer (legacy add-on's Install engine); the self-contained extension carries none.
+installer = _host_kit("engine_install")
 
 EngineCancelled = client.EngineCancelled
 EngineClient = client.EngineClient
 EngineError = client.EngineError
 LOG_DIR = Path(tempfile.gettempdir()) / "nakawari-logs"
+# Run by the host's Python with -I (no PYTHONPATH, user site or working folder): the carried site-packages
+# first, then that Python's own (Blender's numpy). `main` reads the arguments after the folder.
+_SERVE = "import sys; sys.path.insert(0, sys.argv.pop(1)); from nakawari.cli import main; sys.exit(main())"
 
 _client: Any = None
+_client_key: tuple[str, tuple[str, ...]] | None = None
 
 
 def engine_setting(context: Any) -> str:
@@ -47,20 +66,40 @@ def engine_setting(context: Any) -> str:
     return str(getattr(preferences, "engine_path", "") or "")
 
 
-def get_client(setting: str) -> Any:
-    """The running client, or a new one when there is none or the engine setting changed."""
-    global _client
-    if _client is not None and (_client.engine_setting or "") != setting:
+def bundled_command(python: str, site_packages: Path) -> list[str] | None:
+    """The command serving the engine installed (from the extension's wheels) in `site_packages`, run by
+    `python`; None when the engine is not there."""
+    if not (site_packages / "nakawari" / "cli.py").is_file():
+        return None
+    return [python, "-I", "-c", _SERVE, str(site_packages), "serve"]
+
+
+def chosen_command(setting: str, carried: list[str] | None, environ: Mapping[str, str]) -> list[str] | None:
+    """The carried engine's command when nothing was chosen by hand (the setting, then $NAKAWARI_ENGINE, win);
+    None: find the `nakawari` program (`client.find_engine`)."""
+    if setting.strip() or environ.get(client.ENV_VAR, "").strip():
+        return None
+    return carried
+
+
+def get_client(setting: str, carried: list[str] | None = None, log_dir: Path = LOG_DIR,
+               environ: Mapping[str, str] | None = None) -> Any:
+    """The running client, or a new one when there is none or the engine choice changed."""
+    global _client, _client_key
+    command = chosen_command(setting, carried, os.environ if environ is None else environ)
+    key = (setting, tuple(command or ()))
+    if _client is not None and _client_key != key:
         _client.close()
         _client = None
     if _client is None:
-        _client = EngineClient(setting or None, log_dir=LOG_DIR)
+        _client = EngineClient(setting or None, log_dir=log_dir, command=command)
+        _client_key = key
     return _client
 
 
 def shutdown() -> None:
     """Stop the engine (the add-on is disabled or Blender quits)."""
-    global _client
+    global _client, _client_key
     if _client is not None:
         _client.close()
-        _client = None
+        _client, _client_key = None, None

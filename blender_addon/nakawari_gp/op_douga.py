@@ -22,7 +22,7 @@ from typing import Any
 import bpy
 import numpy as np
 
-from . import engine
+from . import engine, locate
 from .gp_data import NotGreasePencil, adapter_for
 from .modal import EngineModal
 from .task import EngineCall, EngineJob
@@ -180,7 +180,7 @@ class NAKAWARI_OT_douga_to_strokes(EngineModal, bpy.types.Operator):
             obj = context.active_object
             adapter_for(obj)
             self._object_name, self._frame = obj.name, context.scene.frame_current
-            self._folder = tempfile.mkdtemp(prefix="nakawari-douga-")
+            self._folder = tempfile.mkdtemp(prefix="douga-", dir=locate.work_folder())
             if self.filepath:
                 path = bpy.path.abspath(self.filepath)
                 if not os.path.isfile(path):
@@ -192,7 +192,7 @@ class NAKAWARI_OT_douga_to_strokes(EngineModal, bpy.types.Operator):
                     raise DougaError("No image: choose an image file, or open one in an Image Editor")
                 path = image_file(image, self._folder)
                 self._name = f"douga {Path(image.name).stem}"
-            client = engine.get_client(engine.engine_setting(context))
+            client = locate.client(context)
         except (DougaError, NotGreasePencil, engine.EngineError) as error:
             self.report({"ERROR"}, str(error))
             return False

@@ -12,7 +12,7 @@ from typing import Any
 
 import bpy
 
-from . import engine, plan
+from . import engine, locate, plan
 from .gp_data import FrameExists, NotGreasePencil, adapter_for
 from .modal import EngineModal
 from .task import EngineJob, inbetween_calls
@@ -126,7 +126,7 @@ class NAKAWARI_OT_generate_inbetweens(EngineModal, bpy.types.Operator):
         try:
             self._prepared = prepare(context, options_of(self), self.layers)
             LAST_TIMING["read_s"] = time.perf_counter() - started
-            client = engine.get_client(engine.engine_setting(context))
+            client = locate.client(context)
         except (plan.UserError, engine.EngineError) as error:
             self.report({"ERROR"}, str(error))
             return False

@@ -5,7 +5,7 @@ from typing import Any
 
 import bpy
 
-from . import op_douga, plan
+from . import op_douga, op_install, plan
 from .op_generate import NAKAWARI_OT_generate_inbetweens as Generate
 
 # Draw and Edit mode menus and their Animation submenus, legacy (≤ 4.2) then GPv3 (4.3+) names.
@@ -53,6 +53,8 @@ class NAKAWARI_PT_sidebar(bpy.types.Panel):
         row.prop(settings, "count")
         column.prop(settings, "ease")
         column.prop(settings, "arcs")
+        if op_install.available() and op_install.engine_missing(context):
+            op_install.draw_install(layout)  # a new user's first step
         generate_button(layout, settings)
         douga_buttons(layout)
 

@@ -5,7 +5,7 @@ import logging
 import socket
 import traceback
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 from ..errors import BadInput
 from .result import ShotResult, unexpected
@@ -22,7 +22,7 @@ def run_on_ray(address: str, folders: Sequence[Path], publish_root: str | Path, 
         raise BadInput("--ray needs Ray: pip install 'nakawari[farm]'") from None
     started = not ray.is_initialized()
     if started:
-        options = {"include_dashboard": False, "logging_level": logging.ERROR, "log_to_driver": False}
+        options: dict[str, Any] = {"include_dashboard": False, "logging_level": logging.ERROR, "log_to_driver": False}
         if address == "local":
             ray.init(num_cpus=workers, **options)
         else:
@@ -41,12 +41,13 @@ def run_on_ray(address: str, folders: Sequence[Path], publish_root: str | Path, 
             ready, pending = ray.wait(pending, num_returns=1)
             index = refs[ready[0]]
             try:
-                results[index] = ray.get(ready[0])
+                result: ShotResult = ray.get(ready[0])
             except Exception as error:  # noqa: BLE001 - a task or its worker died: only its shot fails
-                results[index] = unexpected(folders[index].name, type(error).__name__, "".join(
+                result = unexpected(folders[index].name, type(error).__name__, "".join(
                     traceback.format_exception(error)))
+            results[index] = result
             if progress is not None:
-                progress(len(folders) - len(pending), len(folders), f"{results[index].shot} {results[index].status}")
+                progress(len(folders) - len(pending), len(folders), f"{result.shot} {result.status}")
     finally:
         if started:
             ray.shutdown()

@@ -39,7 +39,7 @@ NOISY_LOGGERS = ("PIL", "matplotlib", "numba", "urllib3", "filelock", "asyncio",
 
 
 def plugin_dir() -> Path:
-    from .. import pyblish_plugins
+    from .. import pyblish_plugins  # type: ignore[attr-defined]  # plugins/, installed as nakawari.pyblish_plugins
     return Path(pyblish_plugins.__file__).parent
 
 
@@ -88,12 +88,14 @@ def publish_shot(shot_dir: str | Path, publish_root: str | Path, jobs: Sequence[
                 shutil.rmtree(instance.data["staging_dir"], ignore_errors=True)
     seconds = time.perf_counter() - started
     if failure is not None:
-        error = failure["error"]
-        if isinstance(error, BadInput):
-            return ShotResult(shot, FAILED, seconds=seconds, problem=_artist_message(shot, failure["plugin"], error),
-                              bad_input=True, warnings=warnings)
+        plugin_error = failure["error"]
+        if isinstance(plugin_error, BadInput):
+            return ShotResult(shot, FAILED, seconds=seconds,
+                              problem=_artist_message(shot, failure["plugin"], plugin_error), bad_input=True,
+                              warnings=warnings)
         plugin = failure["plugin"].__name__
-        return unexpected(shot, f"{plugin}: {error}", getattr(error, "formatted_traceback", repr(error)), seconds)
+        return unexpected(shot, f"{plugin}: {plugin_error}",
+                          getattr(plugin_error, "formatted_traceback", repr(plugin_error)), seconds)
     data = context[0].data
     if "up_to_date" in data:
         return ShotResult(shot, UP_TO_DATE, version=data["up_to_date"], seconds=seconds, warnings=warnings)

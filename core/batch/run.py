@@ -67,12 +67,13 @@ def run_batch(shot_dirs: Sequence[str | Path], publish_root: str | Path, *, jobs
         for done, future in enumerate(as_completed(futures), 1):
             index = futures[future]
             try:
-                results[index] = future.result()
+                result = future.result()
             except Exception as error:  # noqa: BLE001 - a worker that died takes only its shot down
-                results[index] = unexpected(folders[index].name, error, "".join(
+                result = unexpected(folders[index].name, error, "".join(
                     traceback.format_exception(error)))
+            results[index] = result
             if progress is not None:
-                progress(done, len(folders), f"{results[index].shot} {results[index].status}")
+                progress(done, len(folders), f"{result.shot} {result.status}")
     except BaseException:
         pool.shutdown(wait=False, cancel_futures=True)
         raise

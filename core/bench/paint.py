@@ -28,6 +28,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -63,7 +64,11 @@ Method = Callable[[Sequence[np.ndarray], np.ndarray], list[np.ndarray]]
 
 def paint_method(lines: Sequence[np.ndarray], key: np.ndarray) -> list[np.ndarray]:
     result = paint_frames(lines, {0: key}, PaintSettings())
-    return [frame.image for frame in result.frames[1:]]
+    images = []
+    for frame in result.frames[1:]:
+        assert frame.image is not None  # no on_frame given: every frame keeps its image
+        images.append(frame.image)
+    return images
 
 
 def hold_method(lines: Sequence[np.ndarray], key: np.ndarray) -> list[np.ndarray]:
@@ -126,7 +131,7 @@ class Tally:
             self.warp_wrong += int(wrong.sum())
             self.right_where_warp_wrong += int((ok & wrong).sum())
 
-    def row(self, name: str) -> list[object]:
+    def row(self, name: str) -> list[Any]:  # the name, then numbers
         removed = self.right_where_warp_wrong / self.warp_wrong if self.warp_wrong else float("nan")
         return [name, self.right / max(self.paint, 1), self.right / max(self.paint - self.unmatched, 1),
                 self.areas_right / max(self.areas, 1), self.unmatched / max(self.paint, 1), self.off_palette, removed]
@@ -187,7 +192,7 @@ def bench_synthetic(quick: bool) -> tuple[list[list[object]], dict[str, dict[str
     return rows, tallies
 
 
-def bench_speed() -> list[list[object]]:
+def bench_speed() -> list[tuple[str, float, float]]:
     """Seconds per 1080p frame of a synthetic shot painted from one key (its setup shared by the shot's frames),
     wall clock and CPU time of this process (CPU time says more on a shared machine), paint and the warp."""
     case = paint_case("slide", 0, size=(1920, 1080), frames=6)  # quick too: one key shared by 5 frames
@@ -196,7 +201,7 @@ def bench_speed() -> list[list[object]]:
         wall, cpu = time.perf_counter(), time.process_time()
         METHODS[name](case.lines, case.key)
         painted = len(case.lines) - 1
-        rows.append([name, (time.perf_counter() - wall) / painted, (time.process_time() - cpu) / painted])
+        rows.append((name, (time.perf_counter() - wall) / painted, (time.process_time() - cpu) / painted))
     return rows
 
 
@@ -217,7 +222,7 @@ def _rgba(path: Path) -> np.ndarray:
 
 def _real_frame(line: np.ndarray, truth: np.ndarray, paper: int) -> Frame:
     u8 = np.round(line[..., :3] * 255)
-    ink = (u8 < REAL_INK).any(axis=2)
+    ink: np.ndarray = np.any(u8 < REAL_INK, axis=2)
     away = cv2.distanceTransform((~ink).astype(np.uint8), cv2.DIST_L2, 3) >= REAL_MARGIN
     truth_codes = codes(truth)
     # Off-palette colours are counted where the line frame has no mark at all (a faint mark is drawn over the fill).
@@ -269,9 +274,9 @@ def bench_real(folder: Path, quick: bool) -> list[str]:
         result = paint_frames(lines, {0: key}, PaintSettings())
         seconds = (time.perf_counter() - start) / max(len(lines) - 1, 1)
         rows = []
-        for n, frame in zip(numbers[1:], result.frames[1:]):
-            unmatched = sum(u["size"] for u in frame.unmatched)
-            rows.append([f"frame {n}", frame.painted_share, unmatched])
+        for n, painted in zip(numbers[1:], result.frames[1:]):
+            unmatched = sum(u["size"] for u in painted.unmatched)
+            rows.append([f"frame {n}", painted.painted_share, unmatched])
         out.append(format_table(f"{folder.name}: painted from frame {key_number} (no truth: painted share only; "
                                 f"{seconds:.2f} s/frame at {lines[0].shape[1]}x{lines[0].shape[0]})",
                                 ["frame", "painted share", "unmatched px"], rows))

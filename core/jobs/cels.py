@@ -126,8 +126,8 @@ def run_cels(job: CelsJob, progress: Progress | None = None,
                 masks.append(cel_mask(rgb))
         frames = []
         for i, (path, raster, mask) in enumerate(zip(paths, rasters, masks)):
-            entry = {"source": str(path), "mask": f"{path.stem}.mask.png", "cel": f"{path.stem}.cel.png",
-                     "cel_share": round(float(mask.mean()), 4)}
+            entry: dict[str, Any] = {"source": str(path), "mask": f"{path.stem}.mask.png",
+                                     "cel": f"{path.stem}.cel.png", "cel_share": round(float(mask.mean()), 4)}
             if mode == "shot":
                 entry["offset"] = list(shot.offsets[i])
             output.write_bytes(entry["mask"], gray_png(np.where(mask, 255, 0)))

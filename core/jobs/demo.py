@@ -26,9 +26,10 @@ def run_demo(out: Path, *, device: str = "auto", overwrite: bool = False, progre
         manifest: dict = {"command": "demo", "sets": {}}
         for name, files, count in DEMO_SETS:
             job = InbetweenJob(keys=[SAMPLES / f for f in files], out=out, count=count, device=device, name=name)
-            sequence = make_sequence(job, progress, cancel,
-                                     before_work=lambda names, n=name: output.refuse_existing(
-                                         [*names, f"{n}.sheet.png", f"{n}.preview.gif"]))
+
+            def refuse_existing(names: list[str], n: str = name) -> None:
+                output.refuse_existing([*names, f"{n}.sheet.png", f"{n}.preview.gif"])
+            sequence = make_sequence(job, progress, cancel, before_work=refuse_existing)
             sequence.write_to(output)
             output.write_bytes(f"{name}.sheet.png", _png_bytes(contact_sheet(sequence)))
             output.write_bytes(f"{name}.preview.gif", preview_gif(sequence))

@@ -121,13 +121,13 @@ def paint_frames(lines: Sequence[np.ndarray], painted: Mapping[int, np.ndarray],
         # Backward from the key after the segment (stored, compact), then forward from the key before it.
         backward: dict[int, _Stored] = {}
         if after is not None:
-            ref = key_refs[after]
+            back_ref = key_refs[after]
             for index in reversed(segment):
                 check_cancel()
                 areas[index] = find_areas(lines[index], style, settings)
-                source = ref if settings.chain else key_refs[after]
+                source = back_ref if settings.chain else key_refs[after]
                 match = _match(areas[index], source, settings)
-                ref = match.as_reference(areas[index])
+                back_ref = match.as_reference(areas[index])
                 backward[index] = _Stored.of(match)
                 if index - start >= KEEP_AREAS:  # long segment: find these areas again going forward
                     del areas[index]
@@ -137,13 +137,13 @@ def paint_frames(lines: Sequence[np.ndarray], painted: Mapping[int, np.ndarray],
             if index not in areas:
                 areas[index] = find_areas(lines[index], style, settings)
             candidates, used = [], []
-            if ref is not None:
+            if key is not None and ref is not None:  # ref is None exactly where key is
                 source = ref if settings.chain else key_refs[key]
                 forward = _match(areas[index], source, settings)
                 candidates.append(forward)
                 used.append(key)
                 ref = forward.as_reference(areas[index])
-            if index in backward:
+            if after is not None and index in backward:  # backward holds frames only where after is a key
                 back = backward.pop(index).restore()
                 # The nearer key goes first: it wins ties.
                 if after is not None and key is not None and after - index < index - key:
@@ -187,9 +187,9 @@ def _describe(image: np.ndarray, areas: Areas, matches: AreaMatches, used: list[
     total = max(float(sizes[1:].sum()), 1.0)
     painted_px = float(sizes[matches.matched].sum())
     confidence = float((sizes * matches.confidence).sum() / total)
-    unmatched = [{"bbox": [int(v) for v in areas.bboxes[i]], "size": int(areas.sizes[i]),
-                  "confidence": round(float(matches.confidence[i]), 3)}
-                 for i in np.flatnonzero(~matches.matched) if i > 0 and areas.sizes[i] > 0]
+    unmatched: list[dict[str, Any]] = [{"bbox": [int(v) for v in areas.bboxes[i]], "size": int(areas.sizes[i]),
+                                        "confidence": round(float(matches.confidence[i]), 3)}
+                                       for i in np.flatnonzero(~matches.matched) if i > 0 and areas.sizes[i] > 0]
     unmatched.sort(key=lambda u: -u["size"])
     return PaintedFrame(image=image, painted_share=painted_px / total, confidence=confidence, unmatched=unmatched,
                         keys=used, matches=matches if keep_details else None,

@@ -27,7 +27,7 @@ class KeyPalette:
     codes: np.ndarray        # (count+1,) int64: the exact colour code of each area (equal code = same colour)
     purity: np.ndarray       # (count+1,) share of the area's interior that has its mode colour
     off_palette: float       # share of all interior pixels not on their area's mode (anti-aliased fills)
-    pixel_codes: np.ndarray | None = None  # HxW int64: every pixel's palette colour (see `colour_map`)
+    pixel_codes: np.ndarray  # HxW int64: every pixel's palette colour (see `colour_map`)
 
     @property
     def snapped(self) -> bool:

@@ -128,11 +128,11 @@ def shape_costs_and_turns(fa: Features, fb: Features, ia: np.ndarray, ib: np.nda
             continue
         pa, pb = ia[sel], ib[sel]
         if closed:  # every start and both directions; the first best, as trying them in that order keeps it
-            pair, sign, shift, score, _ = closed_alignments(fa, fb, pa, pb)
+            pair, direction, shift, score, _ = closed_alignments(fa, fb, pa, pb)
             best = first_minima(score, np.arange(sel.size) * 2 * DESCRIPTOR, pair)
             cost[sel] = score[best]
             # A's point k sits at y[k + shift]; y reversed keeps the start: u_b = −(k + shift)/K
-            orient[sel] = np.stack([sign[best], shift[best] / DESCRIPTOR * sign[best]], axis=1)
+            orient[sel] = np.stack([direction[best], shift[best] / DESCRIPTOR * direction[best]], axis=1)
             continue
         x_conj = np.conj(fa.shape[pa])
         for sign, y in ((1, fb.shape), (-1, fb.shape_rev)):
@@ -160,11 +160,12 @@ def closed_alignments(fa: Features, fb: Features, ia: np.ndarray, ib: np.ndarray
     row_a, row_b = np.cumsum(fa.closed) - 1, np.cumsum(fb.closed) - 1   # stroke → its row among closed ones
     spectrum_a = np.conj(np.fft.fft(fa.shape[fa.closed], axis=-1))[row_a[ia]]
     norm_a = np.sum(np.abs(fa.shape) ** 2, axis=-1, keepdims=True)[ia]
-    corr, norm_b = [], []
+    corrs: list[np.ndarray] = []
+    norms_b: list[np.ndarray] = []
     for y in (fb.shape, fb.shape_rev):
-        corr.append(np.fft.ifft(spectrum_a * np.fft.fft(y[fb.closed], axis=-1)[row_b[ib]], axis=-1))
-        norm_b.append(np.sum(np.abs(y) ** 2, axis=-1, keepdims=True)[ib])
-    corr, norm_b = np.stack(corr, axis=1), np.stack(norm_b, axis=1)                 # (P, 2, K), (P, 2, 1)
+        corrs.append(np.fft.ifft(spectrum_a * np.fft.fft(y[fb.closed], axis=-1)[row_b[ib]], axis=-1))
+        norms_b.append(np.sum(np.abs(y) ** 2, axis=-1, keepdims=True)[ib])
+    corr, norm_b = np.stack(corrs, axis=1), np.stack(norms_b, axis=1)               # (P, 2, K), (P, 2, 1)
     pair, side, shift = np.indices(corr.shape).reshape(3, -1)
     return (pair, np.where(side == 0, 1, -1), shift, fit_scores(corr, norm_a[:, None], norm_b).reshape(-1),
             misfits(corr, norm_a[:, None], norm_b).reshape(-1))
@@ -183,7 +184,7 @@ def pair_turns(fa: Features, fb: Features, ia: np.ndarray, ib: np.ndarray, orien
     return np.where(denom > 1e-12, np.sum(np.conj(x) * y, axis=1) / np.where(denom > 1e-12, denom, 1.0), 1.0)
 
 
-def mapped_index(p: np.ndarray, sign: np.ndarray, start: np.ndarray, closed: np.ndarray) -> np.ndarray:
+def mapped_index(p: np.ndarray, sign: np.ndarray, start: np.ndarray, closed: np.ndarray | bool) -> np.ndarray:
     """Descriptor index on the second stroke of a pair that corresponds to index p on the first."""
     if np.ndim(sign) == 0 and np.ndim(start) == 0 and np.ndim(closed) == 0:
         # One pair (twin exchanges ask pair by pair): only the branch it takes, the same numbers.

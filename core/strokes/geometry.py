@@ -37,7 +37,8 @@ class Walk(NamedTuple):
     length: np.ndarray     # (N,) length of every stroke
 
 
-def walk_rows(rows: np.ndarray, sizes: Sequence[int], dims: int, closed: Sequence[bool]) -> Walk:
+def walk_rows(rows: np.ndarray, sizes: Sequence[int] | np.ndarray, dims: int,
+              closed: Sequence[bool] | np.ndarray) -> Walk:
     """The walk of strokes given as their rows end to end (`sizes` rows each): callers that already hold
     the strokes' points in one array skip splitting and joining them again."""
     sizes = np.asarray(sizes, dtype=np.int64)
@@ -66,7 +67,7 @@ def walk_rows(rows: np.ndarray, sizes: Sequence[int], dims: int, closed: Sequenc
     return Walk(table, stroke_of, u, total)
 
 
-def resample_walk(walk: Walk, closed: Sequence[bool], counts: Sequence[int],
+def resample_walk(walk: Walk, closed: Sequence[bool] | np.ndarray, counts: Sequence[int] | np.ndarray,
                   maps: Sequence[tuple[float, float]] | np.ndarray | None = None) -> np.ndarray:
     """`resample_many` on a walk: every stroke's samples, end to end, as one (Σ counts, C) array."""
     counts = np.asarray(counts, dtype=np.int64)

@@ -128,7 +128,8 @@ def matches_to_json(engine: StrokeInbetweener) -> list[dict[str, Any]]:
     for g in range(len(engine.keys) - 1):
         pairs = []
         for a, b, m in engine.matches(g):
-            pair = {"from": a[0], "to": b[0], "confidence": round(m.confidence, 4), "reversed": m.sign < 0}
+            pair: dict[str, Any] = {"from": a[0], "to": b[0], "confidence": round(m.confidence, 4),
+                                    "reversed": m.sign < 0}
             pair.update({name: pieces for name, pieces in (("from_pieces", a), ("to_pieces", b)) if len(pieces) > 1})
             pairs.append(pair)
         unmatched_from, unmatched_to = engine.unpaired(g)

@@ -87,7 +87,7 @@ def match_drawings(first: Drawing, second: Drawing, axes: tuple[int, int] = (0, 
              np.average(fa.centroid, axis=0, weights=weights_a))
     ca = fa.centroid[:, 0] + 1j * fa.centroid[:, 1]
     guesses, weights = (ca + complex(*shift))[:, None], np.ones((na, 1))
-    result = None
+    result: Correspondence | None = None
     near = None
     contacts = None
     cache = _ShapeCache(fa, fb)
@@ -110,10 +110,10 @@ def match_drawings(first: Drawing, second: Drawing, axes: tuple[int, int] = (0, 
     assert result is not None
     if near is not None and len(result.matches) > 1:
         touching = contact_edges(fa, near, scale)
-        cost = PairingCost(pairs, own, orient, cache.turns(pairs, orient), touching, _contacts(fb, scale), fa, fb,
-                           scale, [(m.a, m.b) for m in result.matches])
-        margins = untwist(cost)
-        result = _doubted(_exchanged(result, cost), margins)
+        pairing = PairingCost(pairs, own, orient, cache.turns(pairs, orient), touching, _contacts(fb, scale), fa,
+                              fb, scale, [(m.a, m.b) for m in result.matches])
+        margins = untwist(pairing)
+        result = _doubted(_exchanged(result, pairing), margins)
         result = _settle_alignments(fa, fb, result, touching, points_b, scale)
     _refine_starts(first, second, axes, result)
     return result

@@ -7,9 +7,10 @@ list of strokes of one key, in drawing order. `check_drawing` is the one place i
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Sequence
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ..errors import BadInput
 
@@ -20,20 +21,24 @@ MAX_COORDINATE = 1e9          # |x|, |y|, |z| at most: squared distances of larg
 DEFAULT_WIDTH = 3.0           # px, when a stroke gives none
 
 
-@dataclass
+@dataclass(init=False)
 class Stroke:
     points: np.ndarray                      # (N, 2) or (N, 3) float64, N ≥ 1
-    width: np.ndarray | None = None         # (N,) px (line width × pressure); default DEFAULT_WIDTH
-    opacity: np.ndarray | None = None       # (N,) in [0, 1]; default 1
+    width: np.ndarray                       # (N,) px (line width × pressure); default DEFAULT_WIDTH
+    opacity: np.ndarray                     # (N,) in [0, 1]; default 1
     closed: bool = False
     material: int = 0
     id: str | None = None                   # the host's own name for the stroke, passed through
 
-    def __post_init__(self) -> None:
-        self.points = np.asarray(self.points, dtype=np.float64)
+    # Written out so that width and opacity are typed as the arrays they always become, while callers pass
+    # scalars, lists or None (the default) as before.
+    def __init__(self, points: ArrayLike, width: ArrayLike | None = None, opacity: ArrayLike | None = None,
+                 closed: bool = False, material: int = 0, id: str | None = None) -> None:
+        self.points = np.asarray(points, dtype=np.float64)
         n = len(self.points) if self.points.ndim == 2 else 0
-        self.width = _per_point(self.width, n, DEFAULT_WIDTH)
-        self.opacity = _per_point(self.opacity, n, 1.0)
+        self.width = _per_point(width, n, DEFAULT_WIDTH)
+        self.opacity = _per_point(opacity, n, 1.0)
+        self.closed, self.material, self.id = closed, material, id
 
     @classmethod
     def built(cls, points: np.ndarray, width: np.ndarray, opacity: np.ndarray, closed: bool, material: int,
@@ -61,7 +66,7 @@ class Stroke:
                       self.id)
 
 
-def _per_point(value: Any, n: int, default: float) -> np.ndarray:
+def _per_point(value: ArrayLike | None, n: int, default: float) -> np.ndarray:
     if value is None:
         return np.full(n, default, dtype=np.float64)
     array = np.asarray(value, dtype=np.float64)
@@ -118,10 +123,10 @@ def check_drawing(drawing: Drawing, where: str) -> None:
         widths = np.concatenate([s.width for s in drawing.strokes])
         opacities = np.concatenate([s.opacity for s in drawing.strokes])
         coordinates = np.concatenate([s.points.reshape(-1) for s in drawing.strokes])
-        fine = (len(widths) == len(opacities) == total and np.isfinite(coordinates).all()
-                and (np.abs(coordinates) <= MAX_COORDINATE).all() and np.isfinite(widths).all()
-            and (widths >= 0).all() and np.isfinite(opacities).all() and (opacities >= 0).all()
-            and (opacities <= 1).all())
+        fine = bool(len(widths) == len(opacities) == total and np.isfinite(coordinates).all()
+                    and (np.abs(coordinates) <= MAX_COORDINATE).all() and np.isfinite(widths).all()
+                    and (widths >= 0).all() and np.isfinite(opacities).all() and (opacities >= 0).all()
+                    and (opacities <= 1).all())
     if fine:
         return
     for index, stroke in enumerate(drawing.strokes):  # find the stroke to name

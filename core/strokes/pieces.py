@@ -164,10 +164,10 @@ class _Pieces:
             head = drawing.strokes[pieces[0][0]].points[-1 if pieces[0][1] else 0, ax]
             tail = drawing.strokes[pieces[-1][0]].points[0 if pieces[-1][1] else -1, ax]
             # A piece continues the tail from the end that touches it, or leads into the head.
-            options = [line(option) for option in
-                       [pieces + [(s, not at_start)] for s, at_start in self._touching(tail, used)] +
-                       [[(s, at_start)] + pieces for s, at_start in self._touching(head, used)]]
-            options = [option for option in options if option is not None]
+            tried = [line(option) for option in
+                     [pieces + [(s, not at_start)] for s, at_start in self._touching(tail, used)] +
+                     [[(s, at_start)] + pieces for s, at_start in self._touching(head, used)]]
+            options = [option for option in tried if option is not None]
             if not options:
                 break
             current = float(costs([stroke])[0]) if current is None else current
@@ -214,14 +214,14 @@ def joined_stroke(drawing: Drawing, group: Group) -> Stroke:
     """One stroke along the pieces in order (each the right way round, retracing dropped); a point shared
     by two pieces once."""
     parts = [_oriented(drawing, piece) for piece in group.pieces]
-    points, width, opacity = [parts[0].points], [parts[0].width], [parts[0].opacity]
+    point_runs, width_runs, opacity_runs = [parts[0].points], [parts[0].width], [parts[0].opacity]
     retraced = group.retraced or (0,) * (len(parts) - 1)
     for previous, part, skip in zip(parts, parts[1:], retraced):
         skip += 1 if skip < part.n - 1 and np.array_equal(previous.points[-1], part.points[skip]) else 0
-        points.append(part.points[skip:])
-        width.append(part.width[skip:])
-        opacity.append(part.opacity[skip:])
-    points, width, opacity = np.concatenate(points), np.concatenate(width), np.concatenate(opacity)
+        point_runs.append(part.points[skip:])
+        width_runs.append(part.width[skip:])
+        opacity_runs.append(part.opacity[skip:])
+    points, width, opacity = np.concatenate(point_runs), np.concatenate(width_runs), np.concatenate(opacity_runs)
     if group.closing:
         points, width, opacity = points[group.closing:], width[group.closing:], opacity[group.closing:]
     if group.closed and len(points) > 2 and np.array_equal(points[0], points[-1]):

@@ -216,10 +216,10 @@ def _twin_groups(cost: PairingCost) -> list[list[tuple[int, int]]]:
     maybe &= keys[found] == wanted
     slot_of = np.zeros(len(partner_b), np.int64)     # first-key stroke → its pair (matched strokes only)
     slot_of[list(slots)] = list(slots.values())
-    y = np.flatnonzero(maybe)
-    a, c = a_all[y].astype(np.int64), c_all[y].astype(np.int64)
-    close = (own[y] - own[slot_of[a]] < SWAP_SLACK) & (own[found[y]] - own[slot_of[c]] < SWAP_SLACK)
-    exchanges = np.unique(np.stack([np.minimum(a, c), np.maximum(a, c)], axis=1)[close], axis=0)
+    rows = np.flatnonzero(maybe)
+    a_y, c_y = a_all[rows].astype(np.int64), c_all[rows].astype(np.int64)
+    close = (own[rows] - own[slot_of[a_y]] < SWAP_SLACK) & (own[found[rows]] - own[slot_of[c_y]] < SWAP_SLACK)
+    exchanges = np.unique(np.stack([np.minimum(a_y, c_y), np.maximum(a_y, c_y)], axis=1)[close], axis=0)
     swaps_list = [(int(a), int(c)) for a, c in exchanges.tolist()]
     group = list(range(len(swaps_list)))
 

@@ -110,8 +110,7 @@ def _trace(skeleton: np.ndarray) -> list[tuple[list[tuple[int, int]], bool, bool
     visited_step: set[tuple[int, int]] = set()
     seen = np.zeros(len(coords), dtype=bool)
     paths = []
-    for start in np.flatnonzero(node):
-        start = int(start)
+    for start in map(int, np.flatnonzero(node)):
         seen[start] = True
         for first in links[start]:
             if (start, first) in visited_step:
@@ -135,8 +134,7 @@ def _trace(skeleton: np.ndarray) -> list[tuple[list[tuple[int, int]], bool, bool
             closed = len(path) > 3 and degree[path[0]] >= 3 and degree[path[-1]] >= 3 and \
                 root(path[0]) == root(path[-1])
             paths.append(([tuple(coords[i]) for i in path], closed, spur))
-    for start in np.flatnonzero(~seen & (degree == 2)):  # rings: no ends, no junctions
-        start = int(start)
+    for start in map(int, np.flatnonzero(~seen & (degree == 2))):  # rings: no ends, no junctions
         if seen[start]:
             continue
         path, prev, cur = [start], -1, start

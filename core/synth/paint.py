@@ -29,7 +29,7 @@ def _soft_shapes(height: int, width: int, rng: np.random.Generator, count: int, 
                 blur_frac: tuple[float, float]) -> tuple[np.ndarray, np.ndarray]:
     """``count`` blurred ellipses of colours near ``base``: (colour HxWx3, coverage HxWx1)."""
     short = min(height, width)
-    colour = np.zeros((height, width, 3), np.float32)
+    colour: np.ndarray = np.zeros((height, width, 3), np.float32)
     cover = np.zeros((height, width, 1), np.float32)
     for _ in range(count):
         mask = np.zeros((height, width), np.float32)
@@ -64,16 +64,16 @@ def painted_background(height: int, width: int, rng: np.random.Generator) -> np.
     # Brush texture: streaky noise (noise smeared along a random stroke direction), mostly in value.
     streak = (_noise(sh, sw, 40, rng) - 0.5) + (_noise(sh, sw, 40, rng, 3) - 0.5) * 0.3
     length = max(3, sh // 12) | 1
-    kernel = np.zeros((length, length), np.float32)
-    kernel[length // 2, :] = 1.0 / length
+    line_kernel = np.zeros((length, length), np.float32)
+    line_kernel[length // 2, :] = 1.0 / length
     rot = cv2.getRotationMatrix2D((length / 2 - 0.5, length / 2 - 0.5), float(rng.uniform(0, 180)), 1.0)
-    kernel = cv2.warpAffine(kernel, rot, (length, length))
+    kernel: np.ndarray = cv2.warpAffine(line_kernel, rot, (length, length))
     kernel /= max(float(kernel.sum()), 1e-6)
     canvas += cv2.filter2D(streak, -1, kernel) * 0.15
     canvas = cv2.resize(np.clip(canvas, 0, 1), (width, height), interpolation=cv2.INTER_LINEAR)
     # Fine paper/brush grain at full size.
-    grain = rng.standard_normal((height // 2 + 1, width // 2 + 1, 1), dtype=np.float32) * 0.012
-    grain = cv2.resize(grain, (width, height), interpolation=cv2.INTER_LINEAR)[..., None]
+    coarse_grain = rng.standard_normal((height // 2 + 1, width // 2 + 1, 1), dtype=np.float32) * 0.012
+    grain = cv2.resize(coarse_grain, (width, height), interpolation=cv2.INTER_LINEAR)[..., None]
     return np.clip(canvas + grain, 0, 1).astype(np.float32)
 
 
@@ -108,7 +108,9 @@ def degrade(image_u8: np.ndarray, rng: np.random.Generator, kind: str) -> np.nda
     if kind.startswith("jpeg"):
         ok, data = cv2.imencode(".jpg", image[..., ::-1], [cv2.IMWRITE_JPEG_QUALITY, int(kind[4:])])
         assert ok
-        return np.ascontiguousarray(cv2.imdecode(data, cv2.IMREAD_COLOR)[..., ::-1])
+        decoded = cv2.imdecode(data, cv2.IMREAD_COLOR)
+        assert decoded is not None
+        return np.ascontiguousarray(decoded[..., ::-1])
     if kind == "blur":
         return cv2.GaussianBlur(image, (0, 0), float(rng.uniform(0.6, 1.2)))
     noise = rng.normal(0.0, float(rng.uniform(2.0, 5.0)), image.shape)

@@ -10,6 +10,13 @@ except ImportError:
     krita = None
 
 if krita is not None:
+    import signal
+
     from .extension import register
 
+    # Krita 6's embedded Python leaves SIGPIPE at its default (end the process), unlike a Python program: an
+    # engine path that exits before reading its request (a wrong program set by hand) killed Krita with exit
+    # status 141 when the client wrote to it. Ignored, the write fails with EPIPE and the artist gets a message.
+    if hasattr(signal, "SIGPIPE"):
+        signal.signal(signal.SIGPIPE, signal.SIG_IGN)
     register()

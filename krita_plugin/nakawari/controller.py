@@ -17,10 +17,12 @@ from typing import Any, Callable
 from krita import Krita
 
 from .client import EngineClient, frames_to_check
+from .engine_install import Install, InstallSettings, remove_engine
+from .engine_setup import ROOT_NAME, carried_wheel, choose_engine, install_offer, not_nakawari, version_problem
 from .document import FrameWriter, LayerSource, load_pixels, outside_mask, paste_layer
 from .plan import (UserError, describe, inbetween_request, placed_entries, placements, plan_generation,
                    unique_name)
-from .qt import QtCore, QtWidgets
+from .qt import QtCore, QtWidgets, Signal, open_path
 from .settings import Settings
 from .task import EngineTask
 
@@ -41,7 +43,7 @@ def _log_file() -> Path:
 
 
 class Controller(QtCore.QObject):
-    changed = QtCore.pyqtSignal()  # progress, status or engine info changed: views refresh
+    changed = Signal()  # progress, status or engine info changed: views refresh
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -62,6 +64,14 @@ class Controller(QtCore.QObject):
         self._applying = False
         self._writing = False
         self._cancel_early = False
+        # The engine Install engine makes lives in Krita's resource folder, beside the plugin's own files.
+        self.engine_root = Path(Krita.instance().getAppDataLocation()) / ROOT_NAME
+        self.wheel = carried_wheel()
+        self.engine_origin = ""
+        self._engine_path_used: str | None = None  # the path setting the current engine was chosen with
+        self._install: Install | None = None
+        self.install_log = ""
+        self.last_install: dict[str, Any] = {}
         self._timer = QtCore.QTimer(self)
         self._timer.setInterval(POLL_MS)
         self._timer.timeout.connect(self._poll)
@@ -69,15 +79,86 @@ class Controller(QtCore.QObject):
     # --- settings and engine ------------------------------------------------------------------
     def save_settings(self) -> None:
         self.settings.save(Krita.instance().writeSetting)
-        if self.client is not None and (self.client.engine_setting or "") != self.settings.engine and not self.busy:
-            self.client.close()
-            self.client, self.engine_info = None, None
+        # A new engine path (or a cleared one) is tried at once; other settings leave the engine running.
+        if self.settings.engine != self._engine_path_used and not self.busy:
+            self._forget_engine()
             self.probe_engine()
 
     def _client(self) -> EngineClient:
         if self.client is None:
-            self.client = EngineClient(self.settings.engine or None, log_dir=LOG_DIR)
+            choice = choose_engine(self.settings.engine, self.engine_root)
+            self._engine_path_used = self.settings.engine
+            self.engine_origin = choice.origin
+            self.client = EngineClient(choice.engine, log_dir=LOG_DIR)
         return self.client
+
+    def _forget_engine(self) -> None:
+        if self.client is not None:
+            self.client.close()
+        self.client, self.engine_info = None, None
+
+    # --- Install engine -----------------------------------------------------------------------------
+    @property
+    def installing(self) -> bool:
+        return self._install is not None
+
+    def install_offer(self):
+        return install_offer(self.engine_root, self.wheel)
+
+    def install_engine(self) -> None:
+        """Install, update or repair the plugin's own engine (aside; swapped in only when it works)."""
+        if self.busy:
+            self.report("nakawari is already working; wait for it or press Cancel.")
+            return
+        if self.wheel is None:
+            self.report(self.install_offer().message)
+            return
+        self.engine_root.mkdir(parents=True, exist_ok=True)
+        settings = InstallSettings(root=self.engine_root, wheel=self.wheel, python=self.settings.python,
+                                   gpu=self.settings.gpu)
+        self._install = Install(settings).start()
+        self.install_log = str(self._install.log_path)
+        log.info("installing the engine %s into %s (gpu: %s)", self._install.version, self.engine_root,
+                 settings.gpu)
+        self.progress = (0, 100)
+        self._set_status("Installing the engine…")
+        self._timer.start()
+
+    def remove_installed_engine(self) -> None:
+        if self.busy:
+            self.report("nakawari is already working; wait for it or press Cancel.")
+            return
+        if self.engine_origin == "installed":
+            self._forget_engine()  # it may be running from the folder about to go
+        remove_engine(self.engine_root)
+        self._set_status("The installed engine was removed.")
+        self.probe_engine()
+
+    def open_install_log(self) -> None:
+        if self.install_log:
+            open_path(self.install_log)
+
+    def _poll_install(self) -> None:
+        if self._install is None:
+            return
+        state = self._install.state()
+        self.progress = (state.done, state.total)
+        self.status = state.message or self.status
+        if not state.finished:
+            self.changed.emit()
+            return
+        self._install = None
+        self.last_install = {"ok": state.ok, "cancelled": state.cancelled, "error": state.error,
+                             "seconds": state.seconds, "log": state.log}
+        if state.ok:
+            log.info("engine installed in %.1f s", state.seconds)
+            self._forget_engine()
+            self._set_status(f"{state.message} ({state.seconds:.0f} s)")
+            self.probe_engine()
+        elif state.cancelled:
+            self._set_status(state.message)
+        else:
+            self.report(state.error, log_path=state.log)
 
     def probe_engine(self) -> None:
         """Start the engine in the background and learn what it can do (buttons enable on the answer)."""
@@ -98,8 +179,8 @@ class Controller(QtCore.QObject):
 
     @property
     def busy(self) -> bool:
-        """An engine call runs, or its result is still being added to the document."""
-        return self._task is not None or self._applying
+        """An engine call or an install runs, or a result is still being added to the document."""
+        return self._task is not None or self._applying or self._install is not None
 
     # --- actions ------------------------------------------------------------------------------------
     def generate_inbetweens(self) -> None:
@@ -115,7 +196,10 @@ class Controller(QtCore.QObject):
         self._guarded(lambda: self._current_frame_job("douga"))
 
     def cancel(self) -> None:
-        if self._task is not None:
+        if self._install is not None:
+            self._install.cancel()
+            self._set_status("Cancelling the install…")
+        elif self._task is not None:
             self._task.cancel()
             self._set_status("Cancelling…")
         elif self._applying and not self._writing:  # still reading the keys: stop before the engine starts
@@ -247,8 +331,9 @@ class Controller(QtCore.QObject):
 
     def _poll(self) -> None:
         self._poll_probe()
+        self._poll_install()
         if self._task is None:
-            if self._probe is None or self._probe.state().finished:
+            if (self._probe is None or self._probe.state().finished) and self._install is None:
                 self._timer.stop()
             return
         state = self._task.state()
@@ -288,9 +373,16 @@ class Controller(QtCore.QObject):
         if state.finished:
             self._probe = None
             if state.error is not None:
-                self.engine_info, self.engine_problem = None, state.error.message
+                problem = state.error.message
+                if self.engine_origin == "setting" and "was not found" not in problem:
+                    problem = not_nakawari(self.settings.engine, problem)
+                elif self.engine_origin == "path" and self.wheel is not None:  # nothing installed yet
+                    problem = "No nakawari engine yet: press Install engine below, or set the path of one."
+                self.engine_info, self.engine_problem = None, problem
+                self._forget_engine()  # the next try starts afresh (after an install, a new path)
             else:
-                self.engine_info, self.engine_problem = state.result, ""
+                self.engine_info = state.result
+                self.engine_problem = version_problem(str(state.result.get("version", "")), self.wheel)
             self.changed.emit()
 
     def _engine_label(self) -> str:

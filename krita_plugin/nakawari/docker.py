@@ -53,6 +53,27 @@ class NakawariDocker(DockWidget):
         self.engine_status.setObjectName("nakawari_engine_status")
         self.engine_status.setWordWrap(True)
         engine_form.addRow(self.engine_status)
+        # Install engine: the plugin's own engine in Krita's resource folder (engine_install.py).
+        self.install_state = QtWidgets.QLabel()
+        self.install_state.setObjectName("nakawari_install_state")
+        self.install_state.setWordWrap(True)
+        engine_form.addRow(self.install_state)
+        self.python_path = QtWidgets.QLineEdit(settings.python)
+        self.python_path.setObjectName("nakawari_python")
+        self.python_path.setPlaceholderText("found automatically (3.11 or newer)")
+        self.python_path.setToolTip("The Python that Install engine builds the engine's environment with")
+        engine_form.addRow("Python", self.python_path)
+        self.gpu = QtWidgets.QCheckBox("GPU (CUDA) build, +255 MB")
+        self.gpu.setObjectName("nakawari_gpu")
+        self.gpu.setChecked(settings.gpu)
+        engine_form.addRow(self.gpu)
+        install_row = QtWidgets.QHBoxLayout()
+        self.install_button = _button("Install engine", "nakawari_install", self.controller.install_engine)
+        self.remove_button = _button("Remove", "nakawari_remove", self._remove)
+        self.log_button = _button("Open log", "nakawari_open_log", self.controller.open_install_log)
+        for widget in (self.install_button, self.remove_button, self.log_button):
+            install_row.addWidget(widget)
+        engine_form.addRow(install_row)
         layout.addWidget(engine_box)
 
         generate_box = QtWidgets.QGroupBox("Inbetweens (active animated layer)")
@@ -109,10 +130,17 @@ class NakawariDocker(DockWidget):
         self.count.valueChanged.connect(self._store)
         self.line_width.valueChanged.connect(self._store)
         self.engine_path.editingFinished.connect(self._store)
+        self.python_path.editingFinished.connect(self._store)
+        self.gpu.toggled.connect(self._store)
         self.controller.changed.connect(self.refresh)
         self.refresh()
         if self.controller.engine_info is None:
             self.controller.probe_engine()
+
+    def _remove(self) -> None:
+        answer = QtWidgets.QMessageBox.question(self, "nakawari", "Remove the installed nakawari engine?")
+        if answer == QtWidgets.QMessageBox.StandardButton.Yes:
+            self.controller.remove_installed_engine()
 
     def _browse(self) -> None:
         path, _ = QtWidgets.QFileDialog.getOpenFileName(self, "The nakawari program", self.engine_path.text())
@@ -126,6 +154,7 @@ class NakawariDocker(DockWidget):
         settings.mode, settings.target = self.mode.currentData(), self.target.currentData()
         settings.count, settings.line_width = self.count.value(), self.line_width.value()
         settings.engine = self.engine_path.text().strip()
+        settings.python, settings.gpu = self.python_path.text().strip(), self.gpu.isChecked()
         self.controller.save_settings()
         self.refresh()
 
@@ -145,6 +174,16 @@ class NakawariDocker(DockWidget):
         self.progress.setTextVisible(busy)
         self.status.setText(controller.status)
         self.engine_status.setText(controller.engine_label())
+        offer = controller.install_offer()
+        installing = controller.installing
+        self.install_state.setText("Installing the engine…" if installing else f"Installed engine: {offer.state}. "
+                                   f"{offer.message}")
+        self.install_button.setText(offer.button or "Install engine")
+        self.install_button.setEnabled(not busy and bool(offer.button))
+        self.remove_button.setEnabled(not busy and offer.state != "not installed")
+        self.log_button.setEnabled(bool(controller.install_log))
+        for widget in (self.python_path, self.gpu):
+            widget.setEnabled(not installing)
 
     def canvasChanged(self, canvas) -> None:  # required by DockWidget
         pass

@@ -4,6 +4,7 @@ Everything that touches Krita's document API lives here; it runs on the GUI thre
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -14,7 +15,9 @@ from .plan import UserError, find_keys
 from .qt import ARGB32, QtCore, QtGui, image_bytes, image_from_bytes
 
 SUPPORTED = ("RGBA", "U8")
-WAIT_MS, PATIENCE_S = 5, 5.0  # polling Krita's event loop for a state to settle
+# Polling Krita's event loop for a state to settle; patience in wall-clock time, generous because a busy
+# machine (Krita 6 on two loaded cores) took over 5 s to add one keyframe.
+WAIT_MS, PATIENCE_S = 5, 30.0
 
 
 @dataclass(frozen=True)
@@ -127,21 +130,24 @@ def _rect(rect) -> Rect:
 
 
 def wait_then(ready: Callable[[], bool], then: Callable[[], None], what: str, failed: Callable[[Exception], None],
-              retry: Callable[[], None] | None = None, waited: float = 0.0) -> None:
+              retry: Callable[[], None] | None = None, waited: float = 0.0, since: float | None = None) -> None:
     """Run `then` once `ready()` holds, checking every few milliseconds from the event loop; `failed(error)` if
-    Krita does not get there within PATIENCE_S or a step raises."""
+    Krita does not get there within PATIENCE_S or a step raises. `waited` counts ticks (the retry cadence),
+    `since` the wall clock."""
+    since = time.monotonic() if since is None else since
     try:
         if ready():
             then()
             return
-        if waited > PATIENCE_S:
+        if time.monotonic() - since > PATIENCE_S:
             raise RuntimeError(f"Krita did not respond in time (waiting for {what})")
         if retry is not None and waited > 0 and int(waited * 1000) % 500 < WAIT_MS:
             retry()
     except Exception as error:  # noqa: BLE001 - the caller cleans up and reports
         failed(error)
         return
-    QtCore.QTimer.singleShot(WAIT_MS, lambda: wait_then(ready, then, what, failed, retry, waited + WAIT_MS / 1000))
+    QtCore.QTimer.singleShot(WAIT_MS, lambda: wait_then(ready, then, what, failed, retry, waited + WAIT_MS / 1000,
+                                                        since))
 
 
 def _holds(parent, unique_id) -> bool:

@@ -18,6 +18,8 @@ class Settings:
     mode: str = "auto"
     target: str = "new_layer"
     line_width: float = 3.0      # douga line width in px
+    python: str = ""             # the Python ≥ 3.11 Install engine builds with; empty: the usual places
+    gpu: bool = False            # Install engine with onnxruntime's CUDA build (+255 MB), only when ticked
 
     @classmethod
     def load(cls, read: Callable[[str, str, str], str]) -> "Settings":
@@ -27,7 +29,8 @@ class Settings:
             default = getattr(settings, spec.name)
             text = read(GROUP, spec.name, str(default))
             try:
-                value = type(default)(text)
+                # bool("False") is True: Krita stores every setting as text
+                value = text.strip().lower() == "true" if isinstance(default, bool) else type(default)(text)
             except (TypeError, ValueError):
                 value = default
             setattr(settings, spec.name, value)

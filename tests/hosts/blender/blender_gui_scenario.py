@@ -1,4 +1,4 @@
-"""Runs INSIDE Blender with a window (Debian's blender under Xvfb, `--enable-event-simulate`): the path an
+"""Runs INSIDE Blender with a window (Debian's blender 3.4.1 or sid's 5.2.2 under Xvfb, `--enable-event-simulate`): the path an
 artist's click takes, which background mode cannot show. Generate Inbetweens is invoked in the 3D View and
 goes modal (the engine on its thread, a window timer polling it); this script's own timer keeps running
 meanwhile (Blender is not frozen); the frames arrive; one undo removes them; a second run is cancelled with
@@ -65,9 +65,34 @@ def invoke():
                                                             fill="ONES", ease="linear", arcs=True))
 
 
+def screenshot():
+    """Steps: the window as an artist sees it after a generation (front view, an inbetween, the sidebar's
+    nakawari tab), saved beside the results for the documentation."""
+    window, area, region = window_steps.view3d()
+    window.event_simulate(type="ESC", value="PRESS")  # closes the splash screen (no modal operator runs now)
+    window.event_simulate(type="ESC", value="RELEASE")
+    bpy.context.scene.frame_set(5)
+    with bpy.context.temp_override(window=window, area=area, region=region):
+        bpy.ops.view3d.view_axis(type="FRONT")
+        bpy.ops.view3d.view_selected()
+    yield 0.5
+    with bpy.context.temp_override(window=window, area=area, region=region):
+        bpy.ops.wm.call_panel(name="NAKAWARI_PT_sidebar", keep_open=True)  # the sidebar's panel, at the mouse
+    yield 1.0  # drawn
+    path = os.path.join(os.path.dirname(OUT_PATH), "window.png")
+    with bpy.context.temp_override(window=window):
+        out["screenshot"] = sorted(bpy.ops.screen.screenshot(filepath=path, check_existing=False))
+    out["screenshot_path"] = path
+    window.event_simulate(type="ESC", value="PRESS")  # closes the panel
+    window.event_simulate(type="ESC", value="RELEASE")
+    bpy.context.scene.frame_set(1)
+    yield 0.2
+
+
 def script():
     """The steps, each a generator step resumed by the timer (Blender runs its event loop in between)."""
     setup()
+    out["settle_s"] = yield from window_steps.settle()
     out["keys"] = frames()
     started = time.perf_counter()
     out["invoked"] = invoke()
@@ -76,6 +101,7 @@ def script():
         yield 0.1
     out["modal_s"] = time.perf_counter() - started
     out["after"] = frames()
+    yield from screenshot()
     window, area, region = window_steps.view3d()
     with bpy.context.temp_override(window=window, area=area, region=region):
         bpy.ops.ed.undo()
@@ -91,8 +117,11 @@ def script():
     window, area, region = window_steps.view3d()
     with bpy.context.temp_override(window=window, area=area, region=region):
         out["panel_popup"] = sorted(bpy.ops.wm.call_panel(name="NAKAWARI_PT_sidebar"))
-        bpy.ops.object.mode_set(mode="EDIT_GPENCIL")  # the Grease Pencil menu of Edit mode (polls the mode)
-        out["menu_popup"] = sorted(bpy.ops.wm.call_menu(name="VIEW3D_MT_edit_gpencil"))
+        # The Grease Pencil menu of Edit mode (it polls the mode): legacy names up to 4.2, GPv3 ones after.
+        v3 = bpy.app.version >= (4, 3, 0)
+        bpy.ops.object.mode_set(mode="EDIT" if v3 else "EDIT_GPENCIL")
+        out["menu_popup"] = sorted(bpy.ops.wm.call_menu(name="VIEW3D_MT_edit_greasepencil" if v3
+                                                        else "VIEW3D_MT_edit_gpencil"))
     yield 0.5
 
 

@@ -45,9 +45,37 @@ def invoke(image, source):
                                                         line_width=3.0, height=2.7))
 
 
+def installing():
+    return sys.modules["nakawari_gp.op_install"].NAKAWARI_OT_install_engine._running
+
+
+def install_cancelled():
+    """Steps: Install Engine clicked in the 3D View goes modal (the installer on its thread); Esc while pip
+    works stops it and leaves no engine, half-installed or not."""
+    op_install = sys.modules["nakawari_gp.op_install"]
+    out["install_status_before"] = op_install.status().state
+    window, area, region = window_steps.view3d()
+    with bpy.context.temp_override(window=window, area=area, region=region):
+        out["install_invoked"] = sorted(bpy.ops.nakawari.install_engine("INVOKE_DEFAULT"))
+    deadline = time.perf_counter() + 60
+    while installing() and "download" not in op_install.PROGRESS.get("message", "").lower() \
+            and time.perf_counter() < deadline:
+        yield 0.2
+    out["install_progress"] = dict(op_install.PROGRESS)
+    out["installing_before_esc"] = installing()
+    yield from window_steps.escape(installing, timeout=120)
+    out["installing_after_esc"] = installing()
+    out["install_message"] = op_install.LAST.get("message")
+    out["install_status_after"] = op_install.status().state
+    engines = sys.modules["nakawari_gp.locate"].engine_root() / "engines"
+    out["engines_left"] = sorted(os.listdir(engines)) if engines.is_dir() else []
+
+
 def script():
     """The steps, each a generator step resumed by the timer (Blender runs its event loop in between)."""
     setup()
+    yield from install_cancelled()
+    yield from window_steps.settle()
     out["before"] = layers()
     started = time.perf_counter()
     out["invoked"] = invoke(DOUGA_IMAGE, "DOUGA")

@@ -11,6 +11,7 @@ import importlib
 import json
 import os
 import sys
+import time
 import traceback
 
 import bpy
@@ -35,7 +36,7 @@ def install():
                                                           enable_on_install=True)
         module = "bl_ext.user_default.nakawari_gp"
     else:
-        result = bpy.ops.preferences.addon_install(filepath=ZIP, overwrite=True)
+        result = bpy.ops.preferences.addon_install(filepath=ZIP, overwrite=True)  # legacy, legacy-install
         module = "nakawari_gp"
         out["enable"] = sorted(bpy.ops.preferences.addon_enable(module=module))
     out["install"] = sorted(result)
@@ -80,6 +81,34 @@ def generate(obj, gp_data):
     out["drawn"] = {str(k): [{"points": [[p[0], p[2]] for p in s["points"]], "width": s["width"],
                               "material": s["material"]} for s in gp.read_strokes(LAYER, k)]
                     for k in sorted(types)}
+
+
+def install_engine(module):
+    op_install = sys.modules[module + ".op_install"]
+    out["engine_missing_before"] = op_install.engine_missing(bpy.context)
+    out["status_before"] = op_install.status().state
+    started = time.perf_counter()
+    out["install_engine"] = sorted(bpy.ops.nakawari.install_engine())
+    out["install_s"] = time.perf_counter() - started
+    out["status_after"] = op_install.status().state
+    out["engine_missing_after"] = op_install.engine_missing(bpy.context)
+    out["install_message"] = op_install.LAST.get("message")
+
+
+def engine_used(module):
+    """Which engine ran and where the add-on keeps its files (Blender's Python and its folders)."""
+    engine = sys.modules[module + ".engine"]
+    client = engine._client
+    out["engine_command"] = client.command
+    out["engine_info"] = client.info
+    out["engine_log"] = str(client.log_path)
+    out["python"] = sys.executable
+    out["python_version"] = sys.version.split()[0]
+    out["numpy"] = __import__("numpy").__version__  # Blender's own, which the extension must leave in place
+    out["numpy_file"] = __import__("numpy").__file__
+    locate = sys.modules[module + ".locate"]
+    out["user_folder"] = str(locate.user_folder())
+    out["addon_folder_files"] = sorted(os.listdir(os.path.dirname(sys.modules[module].__file__)))
 
 
 def douga(obj, module):
@@ -160,12 +189,16 @@ def main():
     bpy.ops.wm.read_factory_settings(use_empty=True)
     step("install")
     module = install()
-    preferences = bpy.context.preferences.addons[module].preferences
-    preferences.engine_path = ENGINE  # as an artist sets it
+    if ENGINE != "-":  # "-": a new user's path, no engine set up by hand (the extension's own)
+        preferences = bpy.context.preferences.addons[module].preferences
+        preferences.engine_path = ENGINE  # as an artist sets it
+    if MODE == "legacy-install":  # the legacy add-on's Install Engine button, as a new user presses it
+        install_engine(module)
     step("scene")
     obj, gp_data = figure_scene(module)
     step("generate")
     generate(obj, gp_data)
+    engine_used(module)
     step("douga")
     douga(obj, module)
     step("image editor")

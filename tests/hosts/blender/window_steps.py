@@ -27,6 +27,20 @@ def make_active(obj, message):
         bpy.ops.ed.undo_push(message=message)
 
 
+def settle(timeout=120.0, smooth_s=1.0):
+    """Steps: wait until Blender's event loop runs smoothly (two timer steps of 0.2 s less than `smooth_s`
+    apart): with software OpenGL, Blender 5's first draws compile its shaders for many seconds, during which
+    no timer runs. Returns by StopIteration the seconds it waited."""
+    started = last = time.perf_counter()
+    while time.perf_counter() - started < timeout:
+        yield 0.2
+        now = time.perf_counter()
+        if now - last < smooth_s:
+            break
+        last = now
+    return time.perf_counter() - started
+
+
 def escape(running, timeout=60.0):
     """Steps: press and release Esc in the first window, then wait (at most `timeout` s) until `running()`
     is false."""

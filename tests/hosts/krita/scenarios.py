@@ -13,7 +13,10 @@ import time
 import traceback
 
 from krita import Krita
-from PyQt5 import QtCore, QtGui, QtWidgets
+if int(Krita.instance().version().split(".")[0]) >= 6:  # the binding this Krita embeds: Krita 6 refuses PyQt5
+    from PyQt6 import QtCore, QtGui, QtWidgets
+else:
+    from PyQt5 import QtCore, QtGui, QtWidgets
 
 ADD_KEY = "add_blank_frame"
 
@@ -52,11 +55,11 @@ def save_pixels(data, width: int, height: int, path: str) -> None:
 
 
 class Session:
-    def __init__(self, results: str) -> None:
+    def __init__(self, results: str, window=None) -> None:
         self.results = results
         self.app = Krita.instance()
         import nakawari  # noqa: F401 - the plugin, installed by Krita's own importer: registers itself
-        self.window = self.app.openWindow()
+        self.window = window or self.app.openWindow()
         self.window.qwindow().resize(1280, 1000)
         self.window.qwindow().show()
         from nakawari import extension
@@ -293,12 +296,24 @@ def current_frame_jobs(session: Session, results: str, frame_path: str) -> dict:
     return out
 
 
-def main(args: list[str]) -> None:
+def at_start(args: list[str]) -> None:
+    """Driver plugin (a normally started Krita), at start: the plugin registers its docker before the window."""
+    import nakawari  # noqa: F401
+
+
+def in_window(window, args: list[str], started) -> None:
+    """Driver plugin, once Krita's own window is up."""
+    main(args, window, started)
+
+
+def main(args: list[str], window=None, started=None) -> None:
     results, small, cancel_keys, big, still = args[:5]
     outcome: dict = {}
     code = 0
     try:
-        session = Session(results)
+        if isinstance(started, Exception):
+            raise started
+        session = Session(results, window)
         pair = lambda folder, last: {0: os.path.join(folder, "key.0000.png"),  # noqa: E731
                                      last: os.path.join(folder, f"key.{last:04d}.png")}
         wait_until(lambda: session.controller.engine_info is not None or

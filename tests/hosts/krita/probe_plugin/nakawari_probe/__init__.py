@@ -6,7 +6,10 @@ import sys
 import traceback
 
 from krita import Krita
-from PyQt5 import QtCore, QtWidgets
+if int(Krita.instance().version().split(".")[0]) >= 6:  # the binding this Krita embeds: Krita 6 refuses PyQt5
+    from PyQt6 import QtCore, QtGui, QtWidgets
+else:
+    from PyQt5 import QtCore, QtGui, QtWidgets
 
 OUT = os.environ["NAKAWARI_PROBE_OUT"]
 ACTIONS = ("nakawari_generate_inbetweens", "nakawari_separate_cels", "nakawari_extract_douga", "nakawari_cancel")
