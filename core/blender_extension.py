@@ -218,7 +218,8 @@ def extension_zip_bytes(platform: str, engine_wheel: Path, cache: Path, addon_di
     files[MANIFEST_NAME] = extension_manifest(files[MANIFEST_NAME].decode("utf-8"), platform,
                                               [w.name for w in wheels]).encode("utf-8")
     files.update({f"wheels/{w.name}": w.read_bytes() for w in wheels})
-    folders = sorted({"/".join(parts[:i]) + "/" for parts in (n.split("/") for n in files) for i in range(1, len(parts))})
+    folders = sorted({"/".join(parts[:i]) + "/"
+                      for parts in (n.split("/") for n in files) for i in range(1, len(parts))})
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         for folder in folders:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 import traceback
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Callable, NoReturn, Sequence
+from typing import NoReturn
 
 from . import __version__
 from .client import frames_to_check
@@ -112,7 +113,8 @@ def build_parser() -> argparse.ArgumentParser:
     paint.add_argument("--unmatched", default="transparent", metavar="COLOUR",
                        help="colour of areas with no sure match: transparent (default), #rrggbb or r,g,b")
     paint.add_argument("--layer", default="full", choices=("full", "fill"),
-                       help="full: the lines over the fills (default); fill: the fills alone, for a layer under the lines")
+                       help="full: the lines over the fills (default); "
+                            "fill: the fills alone, for a layer under the lines")
     paint.add_argument("--overwrite", action="store_true", help="replace existing output files")
     paint.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -160,7 +162,8 @@ def build_parser() -> argparse.ArgumentParser:
     learn.add_argument("--workers", type=int, default=0,
                        help="processes making samples beside training (default 0: repeatable to the bit)")
     learn.add_argument("--seconds", type=float, default=0.0,
-                       help="also stop after this many seconds, the learning rate decaying over them (default: no limit)")
+                       help="also stop after this many seconds, the learning rate decaying over them "
+                            "(default: no limit)")
     learn.add_argument("--log-every", type=int, default=25, help="log (and validate) every this many steps")
     export = targets.add_parser("export", help="checkpoint → ONNX + weights + manifest (sha256) in --out")
     export.add_argument("checkpoint", help="checkpoint.pt from nakawari train inbetween")
@@ -357,7 +360,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
                        "--workers zero or more")
     recipe = Recipe(steps=args.steps, batch_size=args.batch_size, seed=args.seed, long_side=args.long_side,
                     render_size=(width, height), lr=args.lr, threads=args.threads, device=args.device,
-                    pool=args.pool, workers=args.workers, seconds=max(0.0, args.seconds), log_every=max(1, args.log_every))
+                    pool=args.pool, workers=args.workers, seconds=max(0.0, args.seconds),
+                    log_every=max(1, args.log_every))
     try:
         record = train(Path(args.out), recipe)
     except ValueError as error:

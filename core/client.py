@@ -20,9 +20,9 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 ENV_VAR = "NAKAWARI_ENGINE"
 EXECUTABLE = "nakawari"
@@ -293,7 +293,7 @@ class EngineClient:
         with self._lock:
             self._discard_process()
 
-    def __enter__(self) -> "EngineClient":
+    def __enter__(self) -> EngineClient:
         return self
 
     def __exit__(self, *exc: object) -> None:

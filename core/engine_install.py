@@ -28,9 +28,9 @@ import traceback
 import urllib.error
 import urllib.request
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable
 
 MIN_PYTHON = (3, 11)
 ENGINE = "nakawari"
@@ -298,16 +298,20 @@ def requirements_for(wheel: Path, gpu: bool) -> list[str]:
     with zipfile.ZipFile(wheel) as archive:
         metadata = next((n for n in archive.namelist() if n.endswith(".dist-info/METADATA")), None)
         if metadata is None:
-            raise InstallError(f"{wheel.name} has no metadata; the add-on's engine wheel is damaged. Reinstall the add-on.")
+            raise InstallError(f"{wheel.name} has no metadata; the add-on's engine wheel is damaged. "
+                               "Reinstall the add-on.")
         text = archive.read(metadata).decode("utf-8")
-    wanted = []
+    wanted: list[str] = []
     for line in text.splitlines():
         if not line.startswith("Requires-Dist:"):
             continue
         requirement = line.split(":", 1)[1].strip()
         if "extra ==" in requirement:
             continue
-        name = re.match(r"[A-Za-z0-9._-]+", requirement).group(0).lower()
+        named = re.match(r"[A-Za-z0-9._-]+", requirement)
+        if named is None:  # no package name: not a requirement (wheel metadata always names one)
+            continue
+        name = named.group(0).lower()
         if name in (GPU_PACKAGE, CPU_PACKAGE) and not gpu:  # one CPU build, on every platform
             version = re.search(r"(>=|==|~=)\s*[\w.]+", requirement)
             requirement = CPU_PACKAGE + (version.group(0) if version else "")
@@ -335,7 +339,7 @@ class Install:
         self._cancel = threading.Event()
         self._thread = threading.Thread(target=self._run, name="nakawari-install", daemon=True)
 
-    def start(self) -> "Install":
+    def start(self) -> Install:
         self._thread.start()
         return self
 
@@ -438,7 +442,8 @@ class Install:
         if previous is not None:
             self._log(f"removed the previous engine {previous.name}")
 
-    def _command(self, argv: list[str], what: str, *, timeout: float, pip_progress: tuple[int, int] | None = None) -> None:
+    def _command(self, argv: list[str], what: str, *, timeout: float,
+                 pip_progress: tuple[int, int] | None = None) -> None:
         self._check_cancel()
         self._log("$ " + " ".join(argv))
         try:

@@ -7,8 +7,8 @@ import hashlib
 import os
 import stat
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from .errors import BadInput
 from .output_guard import user_fixable

@@ -11,7 +11,7 @@ full ink and 0 is paper, independent of colour or transparency.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import cv2
 import numpy as np

@@ -16,17 +16,30 @@ import shutil
 import signal
 import sys
 import tempfile
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 import numpy as np
 
 from .errors import BadInput
 from .image import write_image
-from .output_guard import (BACKUP_PREFIX, JOURNAL, MANIFEST, OWNER_FILE, STAGE_PREFIX, interrupts_deferred,
-                           owner_mark, refuse_inputs, refuse_other_kinds, refuse_unreplaceable, remove_stale_stages,
-                           user_fixable, write_journal)
+from .output_guard import (
+    BACKUP_PREFIX,
+    JOURNAL,
+    MANIFEST,
+    OWNER_FILE,
+    STAGE_PREFIX,
+    interrupts_deferred,
+    owner_mark,
+    refuse_inputs,
+    refuse_other_kinds,
+    refuse_unreplaceable,
+    remove_stale_stages,
+    user_fixable,
+    write_journal,
+)
 
 __all__ = ["MANIFEST", "StagedOutput", "committed"]
 _COMMITTED: list[Path] = []  # output folders whose commit finished in this process
@@ -49,7 +62,7 @@ class StagedOutput:
         self._created: list[Path] = []  # folders this run made, outermost first
         self._inputs: list[Path] = []   # files the command reads: never written over
 
-    def __enter__(self) -> "StagedOutput":
+    def __enter__(self) -> StagedOutput:
         if self.out_dir.exists() and not self.out_dir.is_dir():
             raise BadInput("output path exists and is not a folder", self.out_dir)
         missing = [folder for folder in [self.out_dir, *self.out_dir.parents] if not folder.exists()]

@@ -15,8 +15,9 @@ import signal
 import socket
 import stat
 import threading
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 from .errors import BadInput
 

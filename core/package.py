@@ -221,7 +221,7 @@ def _installed_wheel_entries() -> dict[str, bytes]:
         if name.startswith("..") or "__pycache__" in name or name.endswith(".pyc") \
                 or (".dist-info/" in name and name.rsplit("/", 1)[1] in _NOT_IN_WHEEL):
             continue
-        entries[name] = Path(dist.locate_file(file)).read_bytes()
+        entries[name] = Path(str(dist.locate_file(file))).read_bytes()
     if not any(name.startswith("nakawari/") for name in entries):
         raise BadInput("this engine is installed in development mode without its files; run the command from "
                        "its checkout", HERE)
@@ -234,7 +234,8 @@ def build_wheel_bytes() -> bytes:
 
 def build_packages(out: Path, *, overwrite: bool = False) -> list[Path]:
     """Write the wheel, the add-on zips, SHA256SUMS (and manifest.json) into `out`; returns the paths written."""
-    with StagedOutput(out, overwrite=overwrite) as output, tempfile.TemporaryDirectory(prefix="nakawari-package-") as tmp:
+    with (StagedOutput(out, overwrite=overwrite) as output,
+          tempfile.TemporaryDirectory(prefix="nakawari-package-") as tmp):
         wheel, krita, sums = wheel_name(), krita_zip_name(), "SHA256SUMS"
         output.refuse_existing([wheel, krita, blender_zip_name(), sums])
         work = Path(tmp)

@@ -2,7 +2,8 @@
 
 JSON-RPC 2.0, one JSON object per line on stdin/stdout. Jobs run one at a time on a worker thread, so
 `cancel` and `initialize` are answered while a job runs. Pixels never travel inline: requests name image
-files (PNG) in a folder the client owns, and results are written to an `out` folder the client names. Nothing but protocol lines is written to stdout; logs go to stderr.
+files (PNG) in a folder the client owns, and results are written to an `out` folder the client names.
+Nothing but protocol lines is written to stdout; logs go to stderr.
 """
 from __future__ import annotations
 
@@ -16,9 +17,10 @@ import sys
 import threading
 import time
 import traceback
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Callable, Iterator
+from typing import IO, Any
 
 from . import __version__
 from .errors import BadInput, Cancelled

@@ -3,7 +3,8 @@ answered with JSON-RPC invalid params naming the field, never an internal error.
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from .errors import BadInput
 from .output_guard import check_plain_name

@@ -1,7 +1,7 @@
 """Plain-text tables for benchmark output (readable in a terminal and pasteable into notes)."""
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 
 def format_table(title: str, header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 CONTINUOUS_EASES = ("linear", "ease-in", "ease-out", "ease-in-out")
 HALVES_SPACINGS = ("favour-first", "favour-last", "favour-both")

@@ -2,8 +2,9 @@
 shot's frame with the same number (a key or an inbetween)."""
 from pathlib import Path
 
-import nakawari.batch.shot
 import pyblish.api
+
+import nakawari.batch.shot
 
 
 class CollectPaintedKeys(pyblish.api.InstancePlugin):

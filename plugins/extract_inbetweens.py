@@ -9,7 +9,8 @@ import nakawari.timing
 
 class ExtractInbetweens(pyblish.api.InstancePlugin):
     """Keys sit at their frame numbers; `timing.count` inbetweens per gap (eased) or one every `timing.step`
-    frames (default 1: every frame between the keys). The frames written (keys and inbetweens) become the frames douga and cels work on."""
+    frames (default 1: every frame between the keys). The frames written (keys and inbetweens) become the
+    frames douga and cels work on."""
 
     label = "Extract inbetweens"
     order = pyblish.api.ExtractorOrder

@@ -1,8 +1,9 @@
 """Paint every frame of the shot from its painted keys through the engine's paint job."""
+import pyblish.api
+
 import nakawari.batch.jobs
 import nakawari.batch.shot
 import nakawari.batch.versions
-import pyblish.api
 
 
 class ExtractPaint(pyblish.api.InstancePlugin):

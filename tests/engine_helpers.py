@@ -53,3 +53,34 @@ def arm_key(path: Path, angle: float, *, size: tuple[int, int], transparent: boo
     else:
         Image.fromarray(255 - canvas).save(path)
     return path
+
+
+def paint_layer_pose(frame: int, frames: int = 3):
+    """The figure's pose on frame `frame` of `paint_layers`."""
+    from nakawari.synth.paintcase import Pose
+
+    return Pose(dx=4 * frame, dy=frame, angle=2 * frame, badge=frame == frames - 1 > 0)
+
+
+def paint_layers(folder: Path, frames: int = 3, size: tuple[int, int] = (160, 120)) -> dict[str, list[str]]:
+    """A Krita-style line layer and colour layer of the synthetic painted figure (core/synth/paintcase.py):
+    `lines` (ink on a transparent layer, one per frame, the figure moving; the last frame adds a new shape, a
+    badge, that no key paints) and `colour` (frame 0's flat fills, transparent around the figure), as
+    `line.####.png` / `colour.0000.png`."""
+    from nakawari.synth.paintcase import Pose, render
+
+    folder.mkdir(parents=True, exist_ok=True)
+    lines = []
+    for i in range(frames):
+        drawn = render(paint_layer_pose(i, frames), size, painted=False)
+        ink = np.round((1 - drawn[..., :3].min(axis=2)) * 255).astype(np.uint8)  # black ink on white paper
+        layer = np.zeros((*ink.shape, 4), np.uint8)
+        layer[..., 3] = ink
+        Image.fromarray(layer).save(folder / f"line.{i:04d}.png")
+        lines.append(str(folder / f"line.{i:04d}.png"))
+    painted = np.round(render(Pose(), size)[..., :3] * 255).astype(np.uint8)
+    paper = (painted == painted[0, 0]).all(axis=2)
+    colour = np.dstack([painted, np.where(paper, 0, 255).astype(np.uint8)])
+    colour[paper, :3] = 0
+    Image.fromarray(colour).save(folder / "colour.0000.png")
+    return {"lines": lines, "colour": [str(folder / "colour.0000.png")]}

@@ -77,7 +77,8 @@ def test_batch_publishes_fails_one_shot_and_republishes_only_what_changed(tmp_pa
     assert sorted(o["file"] for o in manifest["outputs"]) + ["manifest.json"] == published
     assert all(o["sha256"] == _sha(version / o["file"]) for o in manifest["outputs"])
     # On twos between keys at 1, 9 and 17: every odd frame, keys included.
-    assert sorted(p.name for p in (version / "inbetween").glob("*.png")) == [f"walk.{f:04d}.png" for f in range(1, 18, 2)]
+    written = sorted(p.name for p in (version / "inbetween").glob("*.png"))
+    assert written == [f"walk.{f:04d}.png" for f in range(1, 18, 2)]
     eased = json.loads((publish / "sh020" / "v001" / "inbetween" / "manifest.json").read_text())
     assert eased["ease"]["name"] == "ease-in-out" and len(eased["frames"]) == 4
 
@@ -175,7 +176,8 @@ def test_publish_target_that_is_a_file_is_refused(tmp_path: Path) -> None:
     shot = make_shot(tmp_path / "shots", "sh060")
     (tmp_path / "publish").write_text("not a folder")
     result = publish_shot(shot, tmp_path / "publish" / "episode1")
-    assert result.bad_input and "sh060: cannot publish to" in result.problem and "is a file, not a folder" in result.problem
+    assert result.bad_input
+    assert "sh060: cannot publish to" in result.problem and "is a file, not a folder" in result.problem
 
 
 def test_a_job_the_engine_lacks_fails_its_shot_clearly(tmp_path: Path, monkeypatch) -> None:
@@ -224,7 +226,8 @@ def test_discovery_finds_every_plugin_and_names_one_that_fails_to_import(tmp_pat
     assert {plugin.__name__ for plugin in discover_plugins()} >= set(PLUGINS.values())
     broken = tmp_path / "plugins"
     shutil.copytree(nakawari.batch.publish.plugin_dir(), broken)
-    (broken / "validate_shot_keys.py").write_text("from . import helpers\n" + (broken / "validate_shot_keys.py").read_text())
+    validator = broken / "validate_shot_keys.py"
+    validator.write_text("from . import helpers\n" + validator.read_text())
     monkeypatch.setattr(nakawari.batch.publish, "plugin_dir", lambda: broken)
     with pytest.raises(ImportError):
         discover_plugins()

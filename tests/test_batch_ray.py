@@ -7,10 +7,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from test_batch import make_shot
 
 from nakawari.batch.farm import task_resources
 from nakawari.cli import main
-from test_batch import make_shot
 
 pytest.importorskip("ray", reason="the farm extra (pip install 'nakawari[farm]') is not installed")
 

@@ -5,8 +5,8 @@ import numpy as np
 
 from nakawari.baselines import crossfade
 from nakawari.bench.inbetween import nakawari_flow, per_gap, score_suite
-from nakawari.table import format_table
 from nakawari.synth import articulated_suite
+from nakawari.table import format_table
 
 
 def test_per_gap_uses_the_keys_around_each_time() -> None:

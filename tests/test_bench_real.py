@@ -7,6 +7,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+
 from nakawari.bench.real.cases import COLOUR, LINE_ART, find_sets
 from nakawari.bench.real.methods import our_method
 from nakawari.cli import main

@@ -25,11 +25,13 @@ from PIL import Image
 sys.path.insert(0, str(Path(__file__).parent / "hosts" / "blender"))
 import blender_runtimes as runtimes
 import blender_scene
+
 from nakawari.bench.strokes import curve_error
 
 SCRIPT = runtimes.HERE / "blender_scenario.py"
 WINDOW_SCRIPT = runtimes.HERE / "blender_gui_scenario.py"
-MAX_MEAN_ERROR_PX = 2.0      # mean distance of a generated stroke from its true inbetween (960 × 540 frame; 1.30 measured)
+# Mean distance of a generated stroke from its true inbetween (960 × 540 frame; 1.30 measured).
+MAX_MEAN_ERROR_PX = 2.0
 MIN_CORRECT_PAIRS = 0.95     # strokes whose two keys' strokes are the same part of the figure
 GENERATED = [*range(2, 9), *range(10, 17)]
 KEYS = [1, 9, 17]

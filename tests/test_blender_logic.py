@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from engine_helpers import engine_executable
+
 from nakawari import __version__
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "blender_addon"))
@@ -163,7 +164,8 @@ def test_a_method_the_engine_lacks_is_an_error_that_asks_for_an_update(tmp_path)
     finally:
         client.close()
     assert state.finished and not state.responses and not state.cancelled
-    assert state.error_line.startswith("This nakawari engine (") and "cannot do the impossible; update it" in state.error
+    assert state.error_line.startswith("This nakawari engine (")
+    assert "cannot do the impossible; update it" in state.error
 
 
 def test_no_engine_is_an_error_that_names_the_setting(tmp_path):

@@ -18,6 +18,8 @@ import cv2
 import numpy as np
 import pytest
 from engine_helpers import engine_executable
+from PIL import Image
+
 from nakawari import __version__
 from nakawari.blender_extension import (
     PYTHONS,
@@ -34,7 +36,6 @@ from nakawari.package import BLENDER_ADDON, blender_zip_bytes
 from nakawari.strokes.model import Drawing, Stroke
 from nakawari.strokes.render import render_coverage
 from nakawari.synth.douga import douga_case
-from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).parent / "hosts" / "blender"))
 import blender_runtimes as runtimes

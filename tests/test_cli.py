@@ -10,9 +10,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from engine_helpers import arm_key
 from PIL import Image
 
-from engine_helpers import arm_key
 from nakawari.cli import main
 from nakawari.image import read_image
 
@@ -92,7 +92,8 @@ def test_mixed_forms_and_depths_are_normalised(tmp_path: Path, capsys: pytest.Ca
     paper = _draw_arm(tmp_path / "paper.png", -0.3)
     layer = _draw_arm(tmp_path / "layer.png", 0.3, transparent=True)
     deep = tmp_path / "deep.png"
-    cv2.imwrite(str(deep), cv2.imread(str(_draw_arm(tmp_path / "tmp.png", 0.6)), cv2.IMREAD_GRAYSCALE).astype(np.uint16) * 257)
+    grey = cv2.imread(str(_draw_arm(tmp_path / "tmp.png", 0.6)), cv2.IMREAD_GRAYSCALE)
+    cv2.imwrite(str(deep), grey.astype(np.uint16) * 257)
     code, err = _run(capsys, "inbetween", paper, layer, deep, "--out", tmp_path / "out")
     assert code == 0, err
     frame = read_image(tmp_path / "out" / "paper.0001.png")

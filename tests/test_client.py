@@ -7,8 +7,8 @@ import time
 from pathlib import Path
 
 import pytest
-
 from engine_helpers import engine_executable, key_pair
+
 from nakawari import __version__
 from nakawari.client import ENV_VAR, EngineCancelled, EngineClient, EngineError, find_engine, frames_to_check
 
@@ -122,4 +122,5 @@ def test_frames_to_check_names_the_flagged_frames_and_the_least_sure() -> None:
     assert line.startswith("check frames 4, 5:")
     assert "least sure is 5, confidence 0.20 (its lines turned to dust: held the first key)" in line
     assert frames_to_check(placed[:1]) == ""
-    assert frames_to_check([(7, {"check": True, "confidence": 0.4})]) == "check frame 7: the least sure is 7, confidence 0.40"
+    assert (frames_to_check([(7, {"check": True, "confidence": 0.4})])
+            == "check frame 7: the least sure is 7, confidence 0.40")

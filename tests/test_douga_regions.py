@@ -4,6 +4,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
+
 from nakawari.bench.douga_regions import canny_edges, real_region_cases
 from nakawari.cli import main
 from nakawari.douga import schema as S

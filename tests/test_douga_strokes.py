@@ -9,6 +9,8 @@ import cv2
 import numpy as np
 import pytest
 from engine_helpers import engine_executable
+from PIL import Image
+
 from nakawari.cli import main
 from nakawari.client import EngineClient, EngineError
 from nakawari.douga import schema as S
@@ -20,7 +22,6 @@ from nakawari.strokes.model import Drawing
 from nakawari.strokes.render import render_coverage
 from nakawari.strokes.vectorize import vectorize
 from nakawari.synth.douga import douga_case
-from PIL import Image
 
 W, H, LINE = 220, 170, 3.0
 BIG, SMALL = ((80, 80), 40), ((170, 80), 20)  # (centre, radius) of two inked rings

@@ -9,8 +9,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 from engine_helpers import engine_executable
+
 from nakawari import __version__
 from nakawari import engine_install as ei
 

@@ -3,8 +3,8 @@ import cv2
 import numpy as np
 import pytest
 
-from nakawari.inbetween import Cancelled, PairInbetweener, inbetween
 from nakawari.image import ink
+from nakawari.inbetween import Cancelled, PairInbetweener, inbetween
 from nakawari.inbetween.flow import consistency, reverse_flow
 
 H, W = 180, 320

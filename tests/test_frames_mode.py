@@ -4,6 +4,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
+
 from nakawari.baselines import crossfade
 from nakawari.image import write_image
 from nakawari.inbetween import MODES, inbetween
@@ -128,8 +129,11 @@ def test_frames_stay_within_the_keys_colours(t):
     frame, _ = FramesInbetweener(k0, k1).render(t)
     assert np.isfinite(frame).all()
     assert frame.min() >= 0.0 and frame.max() <= 1.0
+
     # No dark masses: the frame has no more near-black pixels than the darker key.
-    dark = lambda image: int((image[..., :3].max(axis=2) < 0.15).sum())
+    def dark(image: np.ndarray) -> int:
+        return int((image[..., :3].max(axis=2) < 0.15).sum())
+
     assert dark(frame) <= 1.2 * max(dark(k0), dark(k1)) + 10
 
 

@@ -23,15 +23,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from engine_helpers import engine_executable, key_pair, paint_layers
 from PIL import Image
-
-from engine_helpers import engine_executable, key_pair
 
 sys.path.insert(0, str(Path(__file__).parent / "hosts" / "krita"))
 import harness  # noqa: E402
 
 from nakawari import __version__  # noqa: E402
 from nakawari.jobs.inbetween import InbetweenJob, run_inbetween  # noqa: E402
+from nakawari.jobs.paint import PaintJob, run_paint  # noqa: E402
 from nakawari.package import krita_zip_bytes  # noqa: E402
 from nakawari.synth.celframes import cel_frame, to_u8  # noqa: E402
 
@@ -233,6 +233,57 @@ def test_no_engine_gives_a_clear_message_and_leaves_the_document(krita_run):
     assert "NAKAWARI_ENGINE" in run["errors"][0]
     assert run["layers_after"] == run["layers_before"]
     assert run["source_after"] == run["source_before"]
+
+
+@pytest.fixture(scope="module")
+def paint_run(host, krita_template, tmp_path_factory, newuser_runs) -> dict:
+    """*Paint from keys* in its own Krita session (tests/hosts/krita/paint_scenario.py): 3 line drawings, frame
+    0 painted on the colour layer below them, the last drawing adding a shape no key paints."""
+    engine = _engine_for(host, newuser_runs)
+    folder = tmp_path_factory.mktemp(f"krita-paint-{host.id}")
+    layers = paint_layers(folder / "layers")
+    home = _home_with_plugin(krita_template, folder, host)
+    results = folder / "results"
+    results.mkdir()
+    env = harness.isolated_env(home, NAKAWARI_ENGINE=engine,
+                               PYTHONPATH=f"{harness.resources(home) / 'pykrita'}:{harness.HERE}")
+    log = folder / "krita.log"
+    harness.run_scenario(home, "paint_scenario", [str(results), str(folder / "layers")], env, 300, log, host)
+    report = results / "paint.json"
+    assert report.exists(), f"Krita wrote no results; its log:\n{log.read_text()[-3000:]}"
+    outcome = json.loads(report.read_text())
+    assert "crash" not in outcome, outcome["crash"] + "\n" + log.read_text()[-3000:]
+    return {**outcome, "results_dir": str(results), "layers_files": layers}
+
+
+def test_paint_from_keys_fills_the_colour_layers_empty_frames(paint_run, tmp_path):
+    run = paint_run["paint"]
+    assert "paint" in paint_run["engine"]["info"]["capabilities"] and run["button_enabled"]
+    assert run["errors"] == [], run
+    assert run["listed"][:1] == [""] and {"ink", "colour"} <= set(run["listed"])
+    # the colour layer below 'ink' was found by its name; its key at 0 kept, frames 1 and 2 added
+    assert run["layers"] == ["Background", "colour", "ink"]
+    assert run["colour_before"]["keys"] == [0] and run["colour_after"]["keys"] == [0, 1, 2]
+    assert run["colour_after"]["pixels"]["0"] == run["colour_before"]["pixels"]["0"]
+    assert run["ink_after"] == run["ink_before"]
+    # the badge of frame 2 is in no key: left unpainted and named in the docker's status
+    assert run["unmatched"] == "1 area(s) left unpainted (no sure match in the keys) on frame 2: paint them by hand."
+    assert run["status"] == "Painted 2 frames on 'colour'. " + run["unmatched"]
+
+    files = paint_run["layers_files"]
+    painted = tmp_path / "painted.0000.png"  # what the artist sees at frame 0: the colour key under the lines
+    Image.alpha_composite(Image.open(files["colour"][0]), Image.open(files["lines"][0])).save(painted)
+    run_paint(PaintJob(lines=files["lines"], painted=[str(painted)], out=tmp_path / "engine", layer="fill",
+                       name="fill"))
+    results = Path(paint_run["results_dir"])
+    for t in (1, 2):
+        got, want = _rgba(results / f"colour.{t:04d}.png"), _rgba(tmp_path / "engine" / f"fill.{t:04d}.png")
+        assert (want[..., 3] == 255).mean() > 0.2  # the figure is filled
+        # the same fill as the engine's own run on the same layers (Qt's and PIL's compositing of the key's
+        # anti-aliased line rims may round apart, which can move a rim pixel)
+        same = (got[..., 3] == want[..., 3]) & ((np.abs(got[..., :3] - want[..., :3]).max(axis=2) <= 1)
+                                               | (want[..., 3] == 0))
+        assert same.mean() > 0.995, (t, same.mean())
 
 
 def _rgba(path: Path) -> np.ndarray:

@@ -2,14 +2,19 @@
 from __future__ import annotations
 
 import importlib.util
+import io
+import json
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
+from engine_helpers import engine_executable, key_pair, paint_layer_pose, paint_layers
+from PIL import Image
 
-from engine_helpers import engine_executable, key_pair
 from nakawari import client as engine_client
-from nakawari import engine_install
+from nakawari import engine_install, server
+from nakawari.synth.paintcase import fill_truth
 
 PLUGIN = Path(__file__).resolve().parent.parent / "krita_plugin" / "nakawari"
 
@@ -138,7 +143,7 @@ def _record(root: Path, version: str) -> Path:
     program.parent.mkdir(parents=True)
     program.write_text("#!/bin/sh\n")
     (folder / "pyvenv.cfg").write_text(f"home = {Path(sys.executable).parent}\n")
-    (folder / engine_install.MARKER).write_text('{"version": "%s"}' % version)
+    (folder / engine_install.MARKER).write_text(f'{{"version": "{version}"}}')
     (root / "active").write_text("e1")
     return program
 
@@ -177,3 +182,69 @@ def test_gpu_setting_reads_back_as_a_boolean():
     assert loaded.gpu is False and loaded.python == "/usr/bin/python3.12"
     stored["gpu"] = "True"
     assert settings_module.Settings.load(lambda group, key, default: stored.get(key, default)).gpu is True
+
+
+paint_plan = importlib.import_module("nakawari_krita_plugin.paint_plan")
+
+
+def test_colour_layer_is_the_choice_else_a_neighbour_named_like_colour_else_asked():
+    layers = ["colour", "ink", "paint 2", "sketch"]
+    assert paint_plan.choose_colour_layer("ink", "sketch", "colour", "paint 2", layers) == "paint 2"
+    assert paint_plan.choose_colour_layer("ink", "sketch", "colour", "", layers) == "colour"
+    assert paint_plan.choose_colour_layer("ink", "Colour", "paint", "", ["Colour", "ink", "paint"]) == "Colour"
+    assert paint_plan.choose_colour_layer("ink", "gone", "colour", "gone", layers) == "colour"  # deleted choice
+    with pytest.raises(plan.UserError, match=r"Which layer holds the painted keys\?.*'sketch'"):
+        paint_plan.choose_colour_layer("ink", "sketch", None, "", ["ink", "sketch"])
+    with pytest.raises(plan.UserError, match="Which layer"):  # never the line layer itself
+        paint_plan.choose_colour_layer("ink colour", None, None, "ink colour", ["ink colour"])
+
+
+def test_paint_plan_writes_only_drawings_without_a_colour_key():
+    made = paint_plan.plan_paint([0, 2, 4, 6], [0, 5], "ink", "colour")
+    # the key at 5 paints the drawing shown there (4); 2 and 6 get fills, 4 is painted, 0 and 5 are keys
+    assert made.painted == {0: 0, 4: 5} and made.targets == (2, 6) and made.lines == (0, 2, 4, 6)
+    with pytest.raises(plan.UserError, match="Paint at least one frame.*no keyframes"):
+        paint_plan.plan_paint([0, 1], [], "ink", "colour")
+    with pytest.raises(plan.UserError, match="frames 0 and 1 of 'colour' both paint"):
+        paint_plan.plan_paint([0, 4], [0, 1], "ink", "colour")
+    with pytest.raises(plan.UserError, match="already has a key on 'colour'"):
+        paint_plan.plan_paint([0, 1], [0, 1], "ink", "colour")
+    with pytest.raises(plan.UserError, match="no keyframes in the animation's clip range"):
+        paint_plan.plan_paint([], [0], "ink", "colour")
+
+
+def test_paint_settings_round_trip_and_fall_back():
+    stored = {"paint_target": "somewhere", "paint_gap": "-3", "colour_layer": "shiage"}
+    loaded = settings_module.Settings.load(lambda group, key, default: stored.get(key, default))
+    assert (loaded.paint_target, loaded.paint_gap, loaded.colour_layer) == ("empty_frames", 0.0, "shiage")
+
+
+def test_the_paint_request_runs_in_the_engine_and_its_manifest_is_read(tmp_path):
+    """The request the plugin sends, answered by the engine's own protocol: fills for the target frames."""
+    files = paint_layers(tmp_path / "layers")
+    made = paint_plan.plan_paint([0, 1, 2], [0], "ink", "colour")
+    painted = tmp_path / "painted.0000.png"  # the plugin's export: the colour key with the lines over it
+    Image.alpha_composite(Image.open(files["colour"][0]), Image.open(files["lines"][0])).save(painted)
+    params = paint_plan.paint_request(made, dict(enumerate(files["lines"])), {0: str(painted)},
+                                      str(tmp_path / "out"), 4.0)
+    sink = io.StringIO()
+
+    def source():
+        yield json.dumps({"jsonrpc": "2.0", "id": 1, "method": "paint", "params": params}) + "\n"
+        assert engine.wait_idle(60)
+
+    engine = server.Server(source(), sink, log=io.StringIO())
+    engine.serve()
+    manifest = next(a for a in map(json.loads, sink.getvalue().splitlines()) if a.get("id") == 1)["result"]
+    fills = paint_plan.fill_files(made, manifest, tmp_path / "out")
+    assert [t for t, _ in fills] == [1, 2]
+    for t, path in fills:
+        fill = np.asarray(Image.open(path).convert("RGBA"))
+        truth, paint_pixels = fill_truth(paint_layer_pose(t), (160, 120))
+        right = (fill[..., :3] == truth).all(axis=2) & (fill[..., 3] == 255)
+        assert right[paint_pixels].mean() > 0.95, (t, right[paint_pixels].mean())
+    # frame 2's badge is in no key: left unpainted (transparent), and named
+    badge = (truth == (240, 200, 40)).all(axis=2)
+    assert badge.sum() > 50 and (fill[..., 3][badge] == 0).all()
+    assert paint_plan.unmatched_note(made, manifest) == \
+        "1 area(s) left unpainted (no sure match in the keys) on frame 2: paint them by hand."

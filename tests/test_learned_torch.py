@@ -54,7 +54,9 @@ def test_export_parity_and_ir_version(tiny_run: Path, tmp_path: Path) -> None:
     rng = np.random.default_rng(1)
     # Sizes other than the export's dummy inputs: the graph's sizes are dynamic.
     rep = [rng.random((2, 5, 48, 80), dtype=np.float32) for _ in range(2)]
-    rep.append(np.concatenate([0.1 * rng.standard_normal((2, 4, 48, 80)), rng.random((2, 2, 48, 80))], 1).astype(np.float32))  # prior: flows, reliabilities
+    # The prior: flows, reliabilities.
+    rep.append(np.concatenate([0.1 * rng.standard_normal((2, 4, 48, 80)), rng.random((2, 2, 48, 80))], 1)
+               .astype(np.float32))
     keys = [rng.random((2, 5, 150, 250), dtype=np.float32) for _ in range(2)]
     t = np.array([[0.3], [0.8]], np.float32)
     a, b = onnx_run(*rep, *keys, t), torch_run(*rep, *keys, t)

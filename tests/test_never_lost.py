@@ -9,9 +9,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from engine_helpers import arm_key
 from PIL import Image
 
-from engine_helpers import arm_key
 from nakawari.cli import main
 from nakawari.errors import BadInput
 from nakawari.output import StagedOutput
@@ -234,8 +234,11 @@ def _png_header_only(path: Path, width: int, height: int, bit_depth: int) -> Pat
     import zlib
 
     ihdr = struct.pack(">IIBBBBB", width, height, bit_depth, 6, 0, 0, 0)
-    chunk = lambda kind, data: (struct.pack(">I", len(data)) + kind + data
-                                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+
     path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0" * 64))
                      + chunk(b"IEND", b""))
     return path

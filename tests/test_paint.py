@@ -4,6 +4,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from nakawari.cli import main
 from nakawari.image import write_image
 from nakawari.paint import PaintSettings, paint_frames

@@ -5,6 +5,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+
 from nakawari.batch.publish import publish_shot
 from nakawari.batch.result import FAILED, PUBLISHED, UP_TO_DATE
 from nakawari.image import read_image, write_image

@@ -1,4 +1,5 @@
-"""Do no harm: a line-art frame checks itself against its keys, erases dust, mends torn lines, or holds the nearer key."""
+"""Do no harm: a line-art frame checks itself against its keys, erases dust, mends torn lines, or holds the
+nearer key."""
 from __future__ import annotations
 
 import json
@@ -7,8 +8,8 @@ import cv2
 import numpy as np
 
 from nakawari.cli import main
-from nakawari.image import write_image
 from nakawari.frame_check import CHECK_BELOW, FrameCheck
+from nakawari.image import write_image
 from nakawari.inbetween.represent import analyse_keys
 from nakawari.inbetween.selfcheck import FrameChecker, KeyInk, SelfCheckSettings, judge
 

@@ -7,8 +7,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from engine_helpers import engine_executable, key_pair
+
 from nakawari import __version__, server
 
 

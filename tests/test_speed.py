@@ -8,16 +8,16 @@
 from __future__ import annotations
 
 import io
-import os
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
-
 from engine_helpers import arm_key, key_pair
+
 from nakawari import server
 from nakawari.gpu import cuda_driver_present
 from nakawari.image import read_image, write_image

@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 from nakawari.bench.strokes import curve_error
 from nakawari.errors import BadInput
-from nakawari.strokes.geometry import resample_many
 from nakawari.strokes import Drawing, Stroke, StrokeInbetweener, inbetween_strokes, match_drawings
+from nakawari.strokes.geometry import resample_many
 from nakawari.strokes.model import MAX_STROKES
 from nakawari.synth.rig import limb
 
@@ -168,7 +168,8 @@ def test_empty_keys_and_wildly_different_counts_are_graceful() -> None:
     first, second = _keys(7, n=3)
     frames, engine = inbetween_strokes([Drawing([]), second], [0, 1], [0.5])
     assert [s["state"] for s in frames[0].sources] == ["appearing"] * 3
-    many = Drawing([Stroke(np.array([[x, y], [x + 3, y + 1]]), 1.0) for x in range(0, 600, 20) for y in range(0, 400, 40)])
+    many = Drawing([Stroke(np.array([[x, y], [x + 3, y + 1]]), 1.0)
+                    for x in range(0, 600, 20) for y in range(0, 400, 40)])
     frames, engine = inbetween_strokes([first, many], [0, 1], [0.5])
     corr = engine.correspondences[0]
     assert len(corr.matches) + len(corr.unmatched_b) == len(many)

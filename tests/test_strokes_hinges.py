@@ -6,11 +6,12 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+from scipy.spatial import cKDTree
+
 from nakawari.strokes.hinges import pairs_within
 from nakawari.strokes.interpolate import inbetween_strokes
 from nakawari.strokes.model import Drawing
 from nakawari.synth.strokes import stroke_case
-from scipy.spatial import cKDTree
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])

@@ -85,8 +85,10 @@ def test_keys_are_reproduced_as_drawn_and_piece_order_or_direction_does_not_matt
     for got, want in zip(at_end.drawing.strokes, second.strokes):
         np.testing.assert_array_equal(got.points, want.points)
     for u in (0.3, 0.7):
-        one = next(s for s, src in zip(engine.frame(u).drawing.strokes, engine.frame(u).sources) if src["from"] == [0, 0])
-        two = next(s for s, src in zip(other.frame(u).drawing.strokes, other.frame(u).sources) if src["from"] == [0, 0])
+        one = next(s for s, src in zip(engine.frame(u).drawing.strokes, engine.frame(u).sources)
+                   if src["from"] == [0, 0])
+        two = next(s for s, src in zip(other.frame(u).drawing.strokes, other.frame(u).sources)
+                   if src["from"] == [0, 0])
         np.testing.assert_allclose(one.points, two.points, atol=1e-6)
 
 

@@ -107,7 +107,7 @@ def test_chain_links_are_every_linked_pair_of_exchanges() -> None:
         members = sorted({tuple(sorted(rng.choice(n, 2, replace=False).tolist())) for _ in range(n)})
         near = {s: set(rng.choice(n, int(rng.integers(0, 4)), replace=False).tolist()) - {s} for s in range(n)}
 
-        def linked(one: tuple[int, int], other: tuple[int, int]) -> bool:
+        def linked(one: tuple[int, int], other: tuple[int, int], near: dict[int, set[int]] = near) -> bool:
             (a, c), (x, y) = one, other
             return not {a, c} & {x, y} and ((x in near[a] and y in near[c]) or (y in near[a] and x in near[c]))
         assert chain_links(members, near) == [[k for k, other in enumerate(members) if linked(one, other)]

@@ -254,7 +254,8 @@ def test_smooth_motion_passes_through_keys_without_a_kink() -> None:
     right = (motion.pose_at(1.0 + eps) - motion.pose_at(1.0)) / eps
     assert np.allclose(left, right, atol=1e-2)  # velocity is continuous through the middle key
     linear = articulated_motion(4, 0, n_keys=3)
-    kink = (linear.pose_at(1.0 + eps) - linear.pose_at(1.0)) / eps - (linear.pose_at(1.0) - linear.pose_at(1.0 - eps)) / eps
+    kink = ((linear.pose_at(1.0 + eps) - linear.pose_at(1.0)) / eps
+            - (linear.pose_at(1.0) - linear.pose_at(1.0 - eps)) / eps)
     assert np.abs(kink).max() > 0.1  # while linear gaps turn a corner there
     two = articulated_motion(4, 0, n_keys=2)
     assert np.allclose(replace(two, smooth=True).pose_at(0.3), two.pose_at(0.3))

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from nakawari.timing import EASE_NAMES, Ease, parse_ease, plan_count, plan_times
 

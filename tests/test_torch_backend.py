@@ -4,11 +4,11 @@ import pytest
 
 torch = pytest.importorskip("torch", reason="torch is optional and not installed")
 
+from test_flow import _arm  # noqa: E402
+
 from nakawari.inbetween import PairInbetweener, inbetween  # noqa: E402
 from nakawari.inbetween.device import resolve_device, torch_cuda_available  # noqa: E402
 from nakawari.inbetween.torch_backend import AGREEMENT_FRACTION_WITHIN_005, AGREEMENT_MEAN_ABS  # noqa: E402
-
-from test_flow import _arm  # noqa: E402
 
 
 @pytest.mark.parametrize("transparent", [False, True])

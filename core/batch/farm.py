@@ -4,8 +4,9 @@ from __future__ import annotations
 import logging
 import socket
 import traceback
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from ..errors import BadInput
 from .result import ShotResult, unexpected

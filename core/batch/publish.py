@@ -8,8 +8,8 @@ import runpy
 import shutil
 import time
 import traceback
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import pyblish.api
 import pyblish.util

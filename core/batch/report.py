@@ -1,7 +1,7 @@
 """The summary table printed after a batch, and the batch's exit status."""
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from ..table import format_table
 from .result import FAILED, ShotResult, version_name

@@ -10,13 +10,13 @@ from __future__ import annotations
 import multiprocessing
 import os
 import traceback
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
-from typing import Callable, Sequence
 
 from ..errors import BadInput
-from .result import ShotResult, unexpected
 from .farm import run_on_ray
+from .result import ShotResult, unexpected
 from .shot import JOBS
 from .worker import inherited_thread_limits, publish_in_worker, start_worker
 

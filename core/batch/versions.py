@@ -97,7 +97,7 @@ def commit_version(shot_root: Path, staging: Path, manifest: dict[str, Any]) -> 
                 _repoint(target, staging, final)
             outputs.append({"file": relative.as_posix(), "sha256": sha256_file(target)})
         written = {"version": number, "engine": __version__,
-                   "published": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+                   "published": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
                    **manifest, "outputs": outputs}
         (partial / MANIFEST).write_text(json.dumps(written, indent=2) + "\n", encoding="utf-8")
         os.chmod(partial, 0o777 & ~UMASK)  # mkdtemp makes folders private; versions are ordinary folders

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Callable, Sequence
 
 import cv2
 import numpy as np
@@ -18,8 +18,8 @@ from ..douga.extract import extract
 from ..douga.postprocess import postprocess
 from ..douga.score import DougaScore
 from ..synth.douga import DougaCase, douga_suite
-from .douga_regions import bench_generated_regions, bench_real_regions, real_region_cases
 from ..table import format_table
+from .douga_regions import bench_generated_regions, bench_real_regions, real_region_cases
 
 Method = Callable[[DougaCase], np.ndarray]
 

@@ -62,7 +62,8 @@ def real_region_cases(folder: Path) -> list[RealCase]:
     pixel larger than its image (DanbooRegion has some) is cropped to the image."""
     if not folder.is_dir():
         raise BadInput("is not a folder", folder)
-    found = sorted(p for p in [folder, *folder.iterdir()] if (p / "image.png").is_file() and (p / "regions.png").is_file())
+    found = sorted(p for p in [folder, *folder.iterdir()]
+                   if (p / "image.png").is_file() and (p / "regions.png").is_file())
     if not found:
         raise BadInput("holds no <case>/image.png with a <case>/regions.png region map", folder)
     cases = []

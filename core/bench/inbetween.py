@@ -8,8 +8,8 @@ import os
 import statistics
 import time
 import tracemalloc
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
 
 import numpy as np
 
@@ -133,13 +133,13 @@ class Scores:
     specks: list[float] = field(default_factory=list)
     seconds: float = 0.0
 
-    def row(self, name: str, baseline: "Scores") -> list[object]:
+    def row(self, name: str, baseline: Scores) -> list[object]:
         per_frame = self.seconds / max(len(self.cd), 1)
         return [name, statistics.fmean(self.cd), statistics.median(self.cd), self.ratio(baseline),
                 statistics.fmean(self.clean), statistics.fmean(self.extra_pieces), statistics.fmean(self.specks),
                 _mean_known(self.anime_cd), per_frame]
 
-    def ratio(self, baseline: "Scores") -> float:
+    def ratio(self, baseline: Scores) -> float:
         return statistics.fmean(self.cd) / max(statistics.fmean(baseline.cd), 1e-9)
 
 
@@ -265,7 +265,8 @@ def bench_inbetween(*, quick: bool = False, device: str = "auto") -> int:
         print(f"learned model: {learned_note}\n")
     elif device == "cuda":
         gpu_rates = learned_gpu_rates(pair.keys[:2])
-        print(format_table("learned model on the GPU, 1920x1080 (network, warps, copy back; CPU prior and line post-processor excluded)",
+        print(format_table("learned model on the GPU, 1920x1080 (network, warps, copy back; "
+                           "CPU prior and line post-processor excluded)",
                            ["backend", "inbetweens per second"], [[name, rate] for name, rate in gpu_rates.items()]))
         print()
     else:
@@ -286,8 +287,10 @@ def bench_inbetween(*, quick: bool = False, device: str = "auto") -> int:
     if LEARNED in methods:
         for title in LEARNED_SUITES:
             if title in results:
-                ratio = statistics.fmean(results[title][LEARNED].cd) / statistics.fmean(results[title]["nakawari flow"].cd)
-                print(f"  {title}: mean CD, nakawari learned / flow = {ratio:.2f} (target ≤ {TARGET_LEARNED_CD_RATIO}): "
+                ratio = (statistics.fmean(results[title][LEARNED].cd)
+                         / statistics.fmean(results[title]["nakawari flow"].cd))
+                print(f"  {title}: mean CD, nakawari learned / flow = {ratio:.2f} "
+                      f"(target ≤ {TARGET_LEARNED_CD_RATIO}): "
                       f"{'met' if ratio <= TARGET_LEARNED_CD_RATIO else 'MISSED'}")
     for name, rate in gpu_rates.items():
         print(f"  learned, {name}: {rate:.1f} inbetweens/s at 1080p (target ≥ {TARGET_GPU_RATE:g}): "

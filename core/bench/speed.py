@@ -22,9 +22,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Sequence
 
 import numpy as np
 
@@ -89,7 +89,7 @@ def _run(argv: Sequence[str]) -> tuple[float, float]:
     """(wall seconds, CPU seconds of the process; NaN where the system does not say) of one run."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN) if resource is not None else None
     started = time.perf_counter()
-    done = subprocess.run(list(argv), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    done = subprocess.run(list(argv), capture_output=True, text=True)
     took = time.perf_counter() - started
     if done.returncode != 0:
         raise RuntimeError(f"{argv[2:4]} failed ({done.returncode}): {done.stderr.strip()[-300:]}")
@@ -281,7 +281,8 @@ def bench_speed(*, quick: bool = False, device: str = "auto") -> int:
     for row in engine:
         print(f"  engine ready {row.ready_s:.2f} s (target ≤ {TARGET_READY_S:g} s): "
               f"{_verdict(row.ready_s <= TARGET_READY_S)}; first job, {row.job}, engine started early (warm): "
-              f"{row.first_s:.2f} s (target ≤ {TARGET_FIRST_JOB_S:g} s): {_verdict(row.first_s <= TARGET_FIRST_JOB_S)}; "
+              f"{row.first_s:.2f} s (target ≤ {TARGET_FIRST_JOB_S:g} s): "
+              f"{_verdict(row.first_s <= TARGET_FIRST_JOB_S)}; "
               f"sent the moment it was ready: {row.cold_s:.2f} s")
     print(f"  vector matching 200 × 100 × 7: {vector.total * 1000:.1f} ms wall, {vector_cpu:.1f} ms CPU (target ≤ "
           f"{TARGET_VECTOR_S * 1000:.0f} ms): {_verdict(vector.total <= TARGET_VECTOR_S)} (wall), "

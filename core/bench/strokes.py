@@ -8,8 +8,8 @@ from __future__ import annotations
 import os
 import statistics
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
 
 import numpy as np
 
@@ -19,8 +19,8 @@ from ..strokes import Drawing, Stroke, inbetween_strokes, render_drawing
 from ..strokes.geometry import resample_many
 from ..strokes.interpolate import Frame, StrokeInbetweener
 from ..synth.strokes import EXTRA, StrokeCase, speed_keys, stroke_suite
-from ..timing import gap_of
 from ..table import format_table
+from ..timing import gap_of
 
 BASELINE = "Blender-style (index pairs, straight lines)"
 OURS = "nakawari strokes"
@@ -107,7 +107,7 @@ class Scores:
     confidence_right: list[float] = field(default_factory=list)
     confidence_wrong: list[float] = field(default_factory=list)
 
-    def row(self, name: str, baseline: "Scores") -> list[object]:
+    def row(self, name: str, baseline: Scores) -> list[object]:
         mean_error = statistics.fmean(self.point_error)
         def mean(values: list[float]) -> str:
             return f"{statistics.fmean(values):.2f}" if values else "-"
@@ -217,7 +217,8 @@ def bench_strokes(*, quick: bool = False, device: str = "auto") -> int:
     right = [c for scores in results.values() for c in scores[OURS].confidence_right]
     wrong = [c for scores in results.values() for c in scores[OURS].confidence_wrong]
     print(f"doubtful pairs (confidence < {DOUBTFUL_MATCH}, what a host would flag), {OURS}, all suites: "
-          f"{flagged_share(right):.0%} of {len(right)} right pairs, {flagged_share(wrong):.0%} of {len(wrong)} wrong ones\n")
+          f"{flagged_share(right):.0%} of {len(right)} right pairs, "
+          f"{flagged_share(wrong):.0%} of {len(wrong)} wrong ones\n")
     speed = time_speed()
 
     def verdict(ok: bool) -> str:
@@ -239,7 +240,8 @@ def bench_strokes(*, quick: bool = False, device: str = "auto") -> int:
             ours = statistics.fmean(results[title][name].point_error)
             print(f"  {title}: mean point error {name} {ours:.2f} px vs Blender-style {base:.2f} px "
                   f"(target: never worse): {verdict(ours <= base)}")
-    print(f"  200 strokes × 100 points × 7 inbetweens: {speed.total * 1000:.1f} ms (target ≤ {TARGET_SPEED_S * 1000:.0f} ms): "
+    print(f"  200 strokes × 100 points × 7 inbetweens: {speed.total * 1000:.1f} ms "
+          f"(target ≤ {TARGET_SPEED_S * 1000:.0f} ms): "
           f"{verdict(speed.total <= TARGET_SPEED_S)}; of it matching {speed.matching * 1000:.1f} ms, the first "
           f"inbetween (with the gap's setup) {speed.first * 1000:.1f} ms, the other six {speed.rest * 1000:.1f} ms")
     return 0

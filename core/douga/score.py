@@ -20,7 +20,7 @@ class DougaScore:
     pred_line: int = 0
     true_line: int = 0
 
-    def add(self, pred: np.ndarray, truth: np.ndarray) -> "DougaScore":
+    def add(self, pred: np.ndarray, truth: np.ndarray) -> DougaScore:
         """Accumulate one frame (class indices HxW each)."""
         pred = np.asarray(pred, np.intp)
         truth = np.asarray(truth, np.intp)

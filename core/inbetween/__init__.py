@@ -19,7 +19,8 @@ Every frame then checks itself (selfcheck.py): specks erased, torn lines mended,
 the nearer key's pieces moved whole (fallback.py) or the key held; the ``FrameCheck`` says which.
 
 Learned mode is nakawari.learned (``learned.runtime.inbetween_learned``, the same self-check), above this
-package: the jobs layer picks it. Frames mode (``mode="frames"``): finished colour frames (painted backgrounds, shading), the frames package.
+package: the jobs layer picks it. Frames mode (``mode="frames"``): finished colour frames (painted
+backgrounds, shading), the frames package.
 """
 
 from __future__ import annotations

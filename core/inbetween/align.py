@@ -124,7 +124,8 @@ def coarse_search(ink_a: np.ndarray, ink_b: np.ndarray, settings: AlignSettings)
             if sum_a < 0.5 * float(ca.sum()) * s * s:
                 continue  # most of a left the frame: not a motion of this drawing
             # corr(d) = Σ_x A(x) B(x + d): both directions at once in the frequency domain.
-            spec = np.conj(np.fft.rfft2(wa, (ph, pw))) * spec_fb / sum_a + np.conj(np.fft.rfft2(wf, (ph, pw))) * spec_cb / sum_b
+            spec = (np.conj(np.fft.rfft2(wa, (ph, pw))) * spec_fb / sum_a
+                    + np.conj(np.fft.rfft2(wf, (ph, pw))) * spec_cb / sum_b)
             corr = np.fft.irfft2(spec, (ph, pw))
             k = int(np.argmax(corr))
             if corr.flat[k] > best[0]:

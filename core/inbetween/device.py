@@ -20,7 +20,8 @@ def resolve_device(device: str) -> str:
         return "cpu"
     if device == "cuda":
         if not torch_cuda_available():
-            raise ValueError("device 'cuda' requested but no CUDA-enabled torch is available; use device='cpu' or 'auto'")
+            raise ValueError("device 'cuda' requested but no CUDA-enabled torch is available; "
+                             "use device='cpu' or 'auto'")
         return "cuda"
     if device == "torch-cpu":
         try:

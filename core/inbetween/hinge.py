@@ -214,7 +214,8 @@ def _merged(have: list[AreaMotion], new: AreaMotion, settings: HingeSettings) ->
     ys, xs = np.nonzero(new.prior_a > 0)
     pts = (xs + 1j * ys).astype(complex)
     for k, m in enumerate(have):
-        overlap = float(np.minimum(m.prior_a, new.prior_a).sum()) / max(float(min(m.prior_a.sum(), new.prior_a.sum())), 1.0)
+        overlap = (float(np.minimum(m.prior_a, new.prior_a).sum())
+                   / max(float(min(m.prior_a.sum(), new.prior_a.sum())), 1.0))
         if overlap > 0.5 and float(np.abs(m.transform.apply(pts) - new.transform.apply(pts)).mean()) < settings.same_px:
             merged = AreaMotion(m.transform, np.maximum(m.prior_a, new.prior_a), np.maximum(m.prior_b, new.prior_b), -1)
             return have[:k] + [merged] + have[k + 1:]

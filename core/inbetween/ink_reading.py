@@ -68,8 +68,8 @@ def measure_ink_reading(keys: Sequence[np.ndarray], transparent: bool,
         core = float(np.percentile(drawn, 100.0 - settings.core_percentile))
         return InkReading(opacity=1.0 if core >= settings.keep_opacity else core)
     lumas = [np.ascontiguousarray(k[::step, ::step, :3]) @ LUMA for k in keys]
-    paper = float(np.percentile(np.concatenate([l.ravel() for l in lumas]), settings.paper_percentile))
-    drawn = np.concatenate([l[l < paper - settings.drawn_margin] for l in lumas])
+    paper = float(np.percentile(np.concatenate([luma.ravel() for luma in lumas]), settings.paper_percentile))
+    drawn = np.concatenate([luma[luma < paper - settings.drawn_margin] for luma in lumas])
     if drawn.size == 0:
         return InkReading()
     dark = float(np.percentile(drawn, settings.core_percentile))

@@ -219,7 +219,8 @@ class PairInbetweener:
             p = flowmod.PairFlow(ab=p.ab, ba=p.ba, valid_a=self.rigid[0].valid, valid_b=self.rigid[1].valid)
             self.flow = p
         # Splat weights: strokes carry the motion that matters; paper a little.
-        self.splat_w = [(0.05 + ink_small[0]) * (0.2 + 0.8 * p.valid_a), (0.05 + ink_small[1]) * (0.2 + 0.8 * p.valid_b)]
+        self.splat_w = [(0.05 + ink_small[0]) * (0.2 + 0.8 * p.valid_a),
+                        (0.05 + ink_small[1]) * (0.2 + 0.8 * p.valid_b)]
         self._prepared = True
 
     def prepare(self) -> None:

@@ -243,12 +243,12 @@ def match(ra: Regions, rb: Regions, figure_size: float, carrier: Similarity | No
         for (i, j), tr in trs.items():
             pen, cnt = 0.0, 0
             for k in np.nonzero(adj_a[i])[0]:
-                l = cur.get(int(k))
-                if l is None or (int(k), l) not in trs:
+                m = cur.get(int(k))
+                if m is None or (int(k), m) not in trs:
                     continue
                 p = pt_a[i, k]
-                gap = abs(tr.apply(np.array([p]))[0] - trs[(int(k), l)].apply(np.array([p]))[0])
-                pen += min(W_JOINT * gap, JOINT_CAP) + (0.0 if adj_b[j, l] else W_TOPOLOGY)
+                gap = abs(tr.apply(np.array([p]))[0] - trs[(int(k), m)].apply(np.array([p]))[0])
+                pen += min(W_JOINT * gap, JOINT_CAP) + (0.0 if adj_b[j, m] else W_TOPOLOGY)
                 cnt += 1
             # Averaged, so a hub (the torso, many neighbours) is not priced out of matching.
             cost[i, j] += pen / max(cnt, 1)

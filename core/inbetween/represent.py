@@ -18,6 +18,9 @@ import numpy as np
 from ..image import LUMA
 from .ink_reading import InkReading, measure_ink_reading
 
+# Black ink on white paper, opaque strokes on a layer (frozen, so one shared default is safe).
+PLAIN_READING = InkReading()
+
 
 @dataclass(frozen=True)
 class KeyStyle:
@@ -84,7 +87,7 @@ def _stroke_colour(keys: list[np.ndarray], transparent: bool, reading: InkReadin
     return np.median(rgb[strong], axis=0).astype(np.float32)
 
 
-def ink_map(key: np.ndarray, transparent: bool, reading: InkReading = InkReading()) -> np.ndarray:
+def ink_map(key: np.ndarray, transparent: bool, reading: InkReading = PLAIN_READING) -> np.ndarray:
     """HxW float32 ink in [0, 1]: darkness on paper, alpha on a layer, both relative to ``reading``
     (the default reads black ink on white paper and opaque strokes on a layer)."""
     if transparent:

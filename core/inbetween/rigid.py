@@ -70,17 +70,17 @@ class Similarity:
     a: complex
     b: complex
 
-    def inverse(self) -> "Similarity":
+    def inverse(self) -> Similarity:
         return Similarity(1.0 / self.a, -self.b / self.a)
 
     def apply(self, z: np.ndarray) -> np.ndarray:
         return self.a * z + self.b
 
-    def compose(self, inner: "Similarity") -> "Similarity":
+    def compose(self, inner: Similarity) -> Similarity:
         """self ∘ inner: apply ``inner`` first."""
         return Similarity(self.a * inner.a, self.a * inner.b + self.b)
 
-    def power(self, t: float) -> "Similarity":
+    def power(self, t: float) -> Similarity:
         """T^t: z ↦ c + a^t (z − c) with c the fixed point, i.e. a rotation (and scaling) by the
         fraction t about c. The translation is written as b·(a^t − 1)/(a − 1) so it stays finite
         for a → 1 (pure translation, where the ratio → t)."""
@@ -98,7 +98,7 @@ class Similarity:
         return p * z + q
 
     @staticmethod
-    def from_matrix(m: np.ndarray) -> "Similarity":
+    def from_matrix(m: np.ndarray) -> Similarity:
         return Similarity(complex(m[0, 0], m[1, 0]), complex(m[0, 2], m[1, 2]))
 
     def plausible(self, base: Similarity | None = None) -> bool:
@@ -248,7 +248,8 @@ def sift_matches(img_a: np.ndarray, img_b: np.ndarray) -> tuple[np.ndarray, np.n
     back = {m.queryIdx: m.trainIdx for m in bf.match(db, da)}
     pa, pb = [], []
     for pair in fwd:
-        if len(pair) == 2 and pair[0].distance < 0.8 * pair[1].distance and back.get(pair[0].trainIdx) == pair[0].queryIdx:
+        if (len(pair) == 2 and pair[0].distance < 0.8 * pair[1].distance
+                and back.get(pair[0].trainIdx) == pair[0].queryIdx):
             pa.append(ka[pair[0].queryIdx].pt)
             pb.append(kb[pair[0].trainIdx].pt)
     za = np.array([complex(*p) for p in pa])

@@ -21,8 +21,7 @@ from ..lines import INK_THRESHOLD, redraw_fixed_width, skeletonize
 from ..timing import gap_of
 from .boxes import boxes_of
 from .fuse import ink_box
-from .represent import compose_lineart
-from .represent import KeyStyle, outline_map
+from .represent import KeyStyle, compose_lineart, outline_map
 
 
 @dataclass(frozen=True)
@@ -59,7 +58,7 @@ class InkCensus:
     dust: float
 
     @staticmethod
-    def of(ink: np.ndarray, width: float, settings: SelfCheckSettings) -> "InkCensus":
+    def of(ink: np.ndarray, width: float, settings: SelfCheckSettings) -> InkCensus:
         labels, areas, lengths = _pieces(ink > INK_THRESHOLD)
         specks = areas < _speck_area(width, settings)
         fragments = ~specks & (lengths < settings.short_widths * max(width, 1.0))
@@ -78,13 +77,13 @@ class KeyInk:
     dots: np.ndarray      # HxW bool: the key's small pieces (dots, specks), which a frame's speck may be
 
     @staticmethod
-    def of(ink: np.ndarray, width: float, settings: SelfCheckSettings) -> "KeyInk":
+    def of(ink: np.ndarray, width: float, settings: SelfCheckSettings) -> KeyInk:
         width = max(float(width), 1.0)
         labels, areas, _ = _pieces(ink > INK_THRESHOLD)
         dots = np.isin(labels, np.flatnonzero(areas < 4 * _speck_area(width, settings)) + 1)
         return KeyInk(ink, InkCensus.of(ink, width, settings), dots)
 
-    def crop(self, box: tuple[slice, slice]) -> "KeyInk":
+    def crop(self, box: tuple[slice, slice]) -> KeyInk:
         """The same key seen through ``box`` (which holds all its ink: the census stays the whole key's)."""
         return KeyInk(self.ink[box], self.census, self.dots[box])
 

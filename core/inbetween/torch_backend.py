@@ -114,7 +114,7 @@ def line_evidence(ink0, ink1, a, b, width: float):
     return torch.maximum(blend, torch.maximum(lone0, lone1))
 
 
-def render_torch(pi: "PairInbetweener", fa: np.ndarray, fb: np.ndarray, va: np.ndarray, vb: np.ndarray,
+def render_torch(pi: PairInbetweener, fa: np.ndarray, fb: np.ndarray, va: np.ndarray, vb: np.ndarray,
                  t: float) -> np.ndarray:
     """Same contract as the CPU renderer in pair.py."""
     torch = _torch()

@@ -1,9 +1,10 @@
 """The inbetween job: keys on disk → a numbered frame sequence and manifest.json in an output folder."""
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import numpy as np
 

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from .. import __version__
 from ..errors import BadInput
 from ..files import write_atomically
+from ..frame_check import stroke_gap_check
 from ..limits import refuse_frame_count
 from ..output_guard import same_file
-from ..frame_check import stroke_gap_check
 from ..strokes.interpolate import UNMATCHED_MODES, inbetween_strokes
 from ..strokes.io import FORMAT, VERSION, drawing_to_json, keys_from_json, matches_to_json
 from ..timing import Ease, gap_of, parse_ease, plan_count, plan_times

@@ -3,7 +3,8 @@
 A sample is one key pair and the ground-truth frame at a random t between them, all three turned
 into working-size representations, with flow mode's motion at that t as the prior (prepare.py). One
 key pair gives SAMPLES_PER_PAIR samples: flow mode's preparation is the costly part, and is shared.
-Line art and coloured cels, line widths 1–5 px, large rotations (occlusion comes with them: limbs cross the body), on paper or transparent layers.
+Line art and coloured cels, line widths 1–5 px, large rotations (occlusion comes with them: limbs
+cross the body), on paper or transparent layers.
 Training seeds start at TRAIN_SEED_BASE, far from the bench's seeds (11–16), so the bench never
 scores a motion the model was trained on.
 """

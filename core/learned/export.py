@@ -39,14 +39,15 @@ def export(checkpoint: Path, out_dir: Path, name: str = "inbetween") -> Path:
     out_dir.mkdir(parents=True, exist_ok=True)
     onnx_path, weights_path = out_dir / f"{name}.onnx", out_dir / f"{name}.npz"
     args = (torch.rand(1, REP_CHANNELS, 32, 48), torch.rand(1, REP_CHANNELS, 32, 48),
-            0.1 * torch.randn(1, PRIOR_CHANNELS, 32, 48), torch.rand(1, KEY_CHANNELS, 64, 96), torch.rand(1, KEY_CHANNELS, 64, 96), torch.full((1, 1), 0.5))
+            0.1 * torch.randn(1, PRIOR_CHANNELS, 32, 48), torch.rand(1, KEY_CHANNELS, 64, 96),
+            torch.rand(1, KEY_CHANNELS, 64, 96), torch.full((1, 1), 0.5))
     small, big = {0: "n", 2: "h", 3: "w"}, {0: "n", 2: "height", 3: "width"}
     with warnings.catch_warnings():  # the TorchScript exporter is deprecated but needs no onnxscript
         warnings.simplefilter("ignore")
         torch.onnx.export(FullFrame(net), args, str(onnx_path), dynamo=False, opset_version=OPSET,
                           input_names=list(INPUTS), output_names=["frame"],
-                          dynamic_axes={"rep0": small, "rep1": small, "prior": small, "key0": big, "key1": big, "t": {0: "n"},
-                                        "frame": big})
+                          dynamic_axes={"rep0": small, "rep1": small, "prior": small, "key0": big, "key1": big,
+                                        "t": {0: "n"}, "frame": big})
     model = onnx.load(str(onnx_path))
     if model.ir_version > MAX_IR_VERSION:
         model.ir_version = MAX_IR_VERSION

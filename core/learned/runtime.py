@@ -27,8 +27,8 @@ from ..errors import Cancelled
 from ..gpu import cuda_driver_present, torch_cuda_available
 from ..inbetween import InbetweenResult
 from ..inbetween.pair import KeyBank, PairInbetweener, gap_width
-from ..inbetween.selfcheck import FrameChecker, check_frames
 from ..inbetween.represent import KeyStyle
+from ..inbetween.selfcheck import FrameChecker, check_frames
 from ..timing import gap_of
 from .model_files import ModelFiles, default_manifest, load_model_files
 from .prepare import FlowPrior, full_key, represent, working_size

@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from .network import FullFrame, InbetweenNet
 from .model_files import ModelFiles
+from .network import FullFrame, InbetweenNet
 
 # Frames larger than this many pixels (4K and up) are warped in bands of BAND_ROWS rows.
 BAND_ABOVE = 2560 * 1440

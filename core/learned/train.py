@@ -17,9 +17,11 @@ import math
 import multiprocessing
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from functools import partial
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -156,7 +158,8 @@ def train(out: Path, recipe: Recipe, say: Callable[[str], None] = print) -> dict
             say(f"resumed from {ckpt} at step {step}")
         (out / "recipe.json").write_text(json.dumps(asdict(recipe), indent=1))
         valid_pairs = -(-recipe.validation // SAMPLES_PER_PAIR)
-        valid = [s for i in range(valid_pairs) for s in make_samples(VALIDATION_SEED, i, render, side)][:recipe.validation]
+        valid = [s for i in range(valid_pairs)
+                 for s in make_samples(VALIDATION_SEED, i, render, side)][:recipe.validation]
         rng = np.random.default_rng([recipe.seed, step])
         # In process the pool starts full; workers' first samples are enough to start on.
         start_with = recipe.pool if recipe.workers == 0 else min(recipe.pool, max(recipe.batch_size, recipe.pool // 8))
@@ -204,7 +207,7 @@ def train(out: Path, recipe: Recipe, say: Callable[[str], None] = print) -> dict
             if step % recipe.checkpoint_every == 0 or step == recipe.steps or out_of_time:
                 state_now = {"model": {k: v.cpu() for k, v in net.state_dict().items()}, "optimizer": opt.state_dict(),
                              "step": step, "recipe": asdict(recipe)}
-                write_atomically(ckpt, lambda name: torch.save(state_now, name))
+                write_atomically(ckpt, partial(torch.save, state_now))
     finally:
         feed.close()
     return record

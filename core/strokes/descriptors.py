@@ -2,10 +2,11 @@
 touches its neighbours. Shared by the assignment (`match.py`) and the twin exchanges (`twins.py`)."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 from scipy.spatial import cKDTree
@@ -49,7 +50,7 @@ class Neighbourhood:
     at_own: np.ndarray       # (N, K) descriptor index on the stroke where that distance is reached
     at_other: np.ndarray     # (N, K) and on the neighbour
 
-    def first(self, k: int) -> "Neighbourhood":
+    def first(self, k: int) -> Neighbourhood:
         return Neighbourhood(self.near[:, :k], self.gap[:, :k], self.at_own[:, :k], self.at_other[:, :k])
 
 
@@ -195,7 +196,7 @@ def mapped_index(p: np.ndarray, sign: np.ndarray, start: np.ndarray, closed: np.
                     np.where(sign > 0, p, DESCRIPTOR - 1 - p)).astype(np.int64)
 
 
-def nearest_strokes(f: Features, k: int) -> "Neighbourhood":
+def nearest_strokes(f: Features, k: int) -> Neighbourhood:
     """For every stroke, the k other strokes that come closest to it (descriptor points), that gap, and
     where on each of the two strokes it is closest (descriptor indices)."""
     cache = _reuse.get()
@@ -207,7 +208,7 @@ def nearest_strokes(f: Features, k: int) -> "Neighbourhood":
     return _nearest_strokes(f, k)
 
 
-def _nearest_strokes(f: Features, k: int) -> "Neighbourhood":
+def _nearest_strokes(f: Features, k: int) -> Neighbourhood:
     n = len(f.centroid)
     points = np.stack([f.shape.real, f.shape.imag], axis=2) + f.centroid[:, None, :]
     flat = points.reshape(-1, 2)

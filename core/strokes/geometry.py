@@ -3,7 +3,8 @@ strokes at once, and shape alignment in the complex plane (a point is x + iy; a 
 complex factor)."""
 from __future__ import annotations
 
-from typing import NamedTuple, Sequence
+from collections.abc import Sequence
+from typing import NamedTuple
 
 import numpy as np
 

@@ -12,7 +12,7 @@ stroke interpolation throughout (far jumps defeat the flow).
 """
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import cv2
 import numpy as np

@@ -17,7 +17,7 @@ turn-and-scale and shift from slot 1 to each slot.
 """
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 from scipy.sparse import csr_matrix

@@ -19,8 +19,8 @@ Easing is applied before, by turning frame times into positions (`nakawari.timin
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
 
 import numpy as np
 

@@ -22,9 +22,23 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 from scipy.spatial import cKDTree
 
-from .descriptors import (DESCRIPTOR, MIN_TURN, Features, Neighbourhood, closed_alignments, contact_edges,
-                          drawing_scale, features, first_minima, mapped_index, nearest_strokes, pair_turns,
-                          plane_axes, shape_costs, shape_costs_and_turns)
+from .descriptors import (
+    DESCRIPTOR,
+    MIN_TURN,
+    Features,
+    Neighbourhood,
+    closed_alignments,
+    contact_edges,
+    drawing_scale,
+    features,
+    first_minima,
+    mapped_index,
+    nearest_strokes,
+    pair_turns,
+    plane_axes,
+    shape_costs,
+    shape_costs_and_turns,
+)
 from .geometry import alignment_scores, complex_points, resample_many
 from .model import Drawing
 from .twins import LASTING, PairingCost, untwist
@@ -120,7 +134,7 @@ def match_drawings(first: Drawing, second: Drawing, axes: tuple[int, int] = (0, 
 
 
 def _pair_costs(fa: Features, fb: Features, guesses: np.ndarray, weights: np.ndarray, scale: float,
-                cache: "_ShapeCache") -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+                cache: _ShapeCache) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Candidate pairs (P, 2), their costs (P,), point maps (P, 2) = (sign, start) and the part of the
     costs that does not depend on position (P,).
 
@@ -342,7 +356,8 @@ def _neighbour_motion(fa: Features, fb: Features, result: Correspondence, scale:
     near, gap = nearest.near, nearest.gap
     ca = fa.centroid[:, 0] + 1j * fa.centroid[:, 1]
     cb = fb.centroid[:, 0] + 1j * fb.centroid[:, 1]
-    weight = valid * confidence[slot] * ((fa.length[near] + 0.02 * scale) / scale) ** LENGTH_POWER / (gap + 0.01 * scale)
+    weight = (valid * confidence[slot] * ((fa.length[near] + 0.02 * scale) / scale) ** LENGTH_POWER
+              / (gap + 0.01 * scale))
     # Neighbour k moved by z → a_k (z − c_a,k) + c_b,k.
     moved = turn[slot] * (ca[:, None] - ca[a_idx[slot]]) + cb[b_idx[slot]]
     lonely = weight.sum(axis=1) <= 0  # nothing matched nearby: the overall shift

@@ -6,8 +6,8 @@ list of strokes of one key, in drawing order. `check_drawing` is the one place i
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -42,7 +42,7 @@ class Stroke:
 
     @classmethod
     def built(cls, points: np.ndarray, width: np.ndarray, opacity: np.ndarray, closed: bool, material: int,
-              id: str | None) -> "Stroke":
+              id: str | None) -> Stroke:
         """A stroke from arrays the engine made itself (float64 points, one width and opacity per point):
         skips the conversions of the constructor, which cost more than the interpolation itself when a
         frame holds thousands of strokes."""
@@ -55,11 +55,11 @@ class Stroke:
     def n(self) -> int:
         return len(self.points)
 
-    def copy(self) -> "Stroke":
+    def copy(self) -> Stroke:
         return Stroke(self.points.copy(), self.width.copy(), self.opacity.copy(), self.closed, self.material,
                       self.id)
 
-    def reversed(self) -> "Stroke":
+    def reversed(self) -> Stroke:
         """The same stroke drawn the other way (a closed one keeps its start point)."""
         order = np.r_[0, np.arange(self.n - 1, 0, -1)] if self.closed and self.n > 1 else np.arange(self.n)[::-1]
         return Stroke(self.points[order], self.width[order], self.opacity[order], self.closed, self.material,

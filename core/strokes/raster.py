@@ -3,8 +3,8 @@ inbetweens anti-aliased at the keys' line width and ink colour. Also decides whe
 art that this mode suits (`--mode auto`)."""
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
 import numpy as np
 

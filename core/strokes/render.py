@@ -26,7 +26,8 @@ def render_coverage(drawing: Drawing, size: tuple[int, int], axes: tuple[int, in
         thick = np.maximum(np.rint(stroke.width), 1).astype(int)
         if stroke.n == 1 or (pts == pts[0]).all():
             if level[0] > 0:
-                dots[int(level[0])].append((int(pts[0, 0]), int(pts[0, 1]), max(int(round(stroke.width[0] * scale / 2)), 1)))
+                radius = max(int(round(stroke.width[0] * scale / 2)), 1)
+                dots[int(level[0])].append((int(pts[0, 0]), int(pts[0, 1]), radius))
             continue
         if (level == level[0]).all() and (thick == thick[0]).all():
             if level[0] > 0:

@@ -9,7 +9,7 @@ combination within a small group of touching twins, chains of exchanges along a 
 """
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 import numpy as np
 

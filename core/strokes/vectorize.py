@@ -91,7 +91,7 @@ def _trace(skeleton: np.ndarray) -> list[tuple[list[tuple[int, int]], bool, bool
     """Paths of the skeleton graph as (pixels (row, col), closed, spur)."""
     coords, neighbours = _neighbours(skeleton)
     links = [row[row >= 0].tolist() for row in neighbours]
-    degree = np.array([len(l) for l in links])
+    degree = np.array([len(link) for link in links])
     node = degree != 2
     # Adjacent junction pixels form one junction.
     junction = np.flatnonzero(degree >= 3)

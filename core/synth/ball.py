@@ -62,7 +62,7 @@ def ball_suite(size: tuple[int, int] = (960, 540), n_cases: int = 4, n_keys: int
         gt_times = inbetween_times(key_times, inbetweens_per_gap)
         width = float(LINE_WIDTHS[i % len(LINE_WIDTHS)])
 
-        def at(t: float) -> np.ndarray:
+        def at(t: float, params: np.ndarray = params) -> np.ndarray:
             k = min(int(t), n_keys - 2)
             f = t - k
             return (1.0 - f) * params[k] + f * params[k + 1]

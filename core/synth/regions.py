@@ -258,8 +258,8 @@ def _degrade(rgb: np.ndarray, style: _Style, rng: np.random.Generator) -> np.nda
     out: np.ndarray = rgb.astype(np.float32)
     if style.blur > 0:
         out = cv2.GaussianBlur(out, (0, 0), style.blur)
-    u8: np.ndarray = np.clip(np.rint(out * 255.0 + rng.normal(0, style.noise, out.shape) if style.noise else out * 255.0),
-                 0, 255).astype(np.uint8)
+    u8: np.ndarray = np.clip(np.rint(out * 255.0 + rng.normal(0, style.noise, out.shape) if style.noise
+                                     else out * 255.0), 0, 255).astype(np.uint8)
     if style.jpeg:
         _, data = cv2.imencode(".jpg", u8[..., ::-1], [cv2.IMWRITE_JPEG_QUALITY, style.jpeg])
         decoded = cv2.imdecode(data, cv2.IMREAD_COLOR)

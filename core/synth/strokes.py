@@ -14,8 +14,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from ..strokes.model import Drawing, Stroke
-from .motion import articulated_motion
-from .motion import Motion
+from .motion import Motion, articulated_motion
 from .rig import place
 from .suite import inbetween_times
 
@@ -160,7 +159,8 @@ def speed_keys(rng: np.random.Generator, n_strokes: int = 200, n_points: int = 1
         length, bend, angle = rng.uniform(40, 160), rng.uniform(-0.4, 0.4), rng.uniform(0, 2 * np.pi)
         local = np.stack([(t - 0.5) * length, bend * length * np.sin(np.pi * t)], axis=1)
         turn = angle + rng.uniform(-0.5, 0.5)
-        def placed(a: float, shift: np.ndarray, curl: float) -> np.ndarray:
+        def placed(a: float, shift: np.ndarray, curl: float, local: np.ndarray = local,
+                   length: float = length) -> np.ndarray:
             rot = np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]])
             shaped = local + np.stack([np.zeros(n_points), curl * length * t * t], axis=1)
             return shaped @ rot.T + shift

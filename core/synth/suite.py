@@ -7,14 +7,13 @@ interpolation of joint-space pose parameters per gap (no easing).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Callable
 
 import numpy as np
 
 from .cels import cel_motion
-from .motion import articulated_motion
-from .motion import Motion
+from .motion import Motion, articulated_motion
 
 # One line width per case, cycled; 1-5 px at the rendered size.
 LINE_WIDTHS: tuple[int, ...] = (2, 3, 1, 4, 5)

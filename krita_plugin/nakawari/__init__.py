@@ -1,8 +1,9 @@
-"""nakawari for Krita: Generate inbetweens, Separate cels, Extract douga — with the nakawari engine.
+"""nakawari for Krita: Generate inbetweens, Paint from keys, Separate cels, Extract douga — with its engine.
 
-Module map: `plan` (what to generate; plain Python), `settings`, `task` (an engine call on a thread), `client`
-(copied from the engine by `nakawari package`), and the Krita/Qt adapters `qt`, `document`, `controller`,
-`docker`, `extension`. Imported outside Krita (unit tests), it registers nothing.
+Module map: `plan` (what to generate; plain Python), `paint_plan` (what to paint; plain Python), `settings`,
+`task` (an engine call on a thread), `client` (copied from the engine by `nakawari package`), and the Krita/Qt
+adapters `qt`, `document`, `controller`, `docker`, `extension`. Imported outside Krita (unit tests), it
+registers nothing.
 """
 try:
     import krita  # noqa: F401

@@ -11,17 +11,18 @@ import shutil
 import tempfile
 import time
 import traceback
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from krita import Krita
 
 from .client import EngineClient, frames_to_check
+from .document import FrameWriter, LayerSource, load_pixels, outside_mask, paste_layer
 from .engine_install import Install, InstallSettings, remove_engine
 from .engine_setup import ROOT_NAME, carried_wheel, choose_engine, install_offer, not_nakawari, version_problem
-from .document import FrameWriter, LayerSource, load_pixels, outside_mask, paste_layer
-from .plan import (UserError, describe, inbetween_request, placed_entries, placements, plan_generation,
-                   unique_name)
+from .paint_plan import PaintPlan, fill_files, paint_request, plan_paint, unmatched_note
+from .plan import UserError, describe, inbetween_request, placed_entries, placements, plan_generation, unique_name
 from .qt import QtCore, QtWidgets, Signal, open_path
 from .settings import Settings
 from .task import EngineTask
@@ -55,6 +56,7 @@ class Controller(QtCore.QObject):
         self.status = "Ready."
         self.progress = (0, 0)
         self.last_error = ""
+        self.last_unmatched = ""  # the last paint's areas left unpainted ('' when none)
         self.last_timing: dict[str, float] = {}
         self._task: EngineTask | None = None
         self._probe: EngineTask | None = None
@@ -195,6 +197,10 @@ class Controller(QtCore.QObject):
         self._pressed_at = time.perf_counter()
         self._guarded(lambda: self._current_frame_job("douga"))
 
+    def paint_from_keys(self) -> None:
+        self._pressed_at = time.perf_counter()
+        self._guarded(self._paint)
+
     def cancel(self) -> None:
         if self._install is not None:
             self._install.cancel()
@@ -285,6 +291,62 @@ class Controller(QtCore.QObject):
             return
         # Frames whose self-check failed or doubted are named, so the artist knows which to look at first.
         self._finish(f"Added {count} inbetweens to '{layer.name()}'." + (f" Please {to_check}." if to_check else ""))
+
+    # --- paint from keys ---------------------------------------------------------------------------
+    def _paint(self) -> None:
+        if self.engine_info is not None and not self.has("paint"):  # unknown yet: the engine will say
+            raise UserError(f"Painting is not available in this nakawari engine ({self._engine_label()}). "
+                            "Update the engine.")
+        settings = dataclasses.replace(self.settings)
+        line = LayerSource.active(animated=True)
+        colour = line.colour_layer(settings.colour_layer)
+        plan = plan_paint(line.key_times(), colour.key_times(), line.name, colour.name)
+        self._applying = True  # measuring the drawings steps through frames in the event loop
+        line.measure_region(list(plan.lines),
+                            lambda rect: self._attempt(lambda: self._send_paint(line, colour, plan, rect, settings)),
+                            self._step_failed)
+
+    def _send_paint(self, line: LayerSource, colour: LayerSource, plan: PaintPlan, rect, settings: Settings) -> None:
+        if self._cancel_early:
+            self._set_status("Cancelled; nothing was added to the document.")
+            return
+        new_layer = settings.paint_target == "new_layer"
+        folder = self._new_workdir()
+        lines = {t: line.export_key(t, rect, folder / "lines" / f"line.{t:04d}.png") for t in plan.lines}
+        painted = {t: colour.export_painted(key, line, t, rect, folder / "painted" / f"painted.{t:04d}.png")
+                   for t, key in plan.painted.items()}
+        params = paint_request(plan, lines, painted, str(folder / "out"), settings.paint_gap)
+        log.info("paint '%s' from %d key(s) on '%s': frames %s, region %s", line.name, len(plan.painted),
+                 colour.name, list(plan.targets), rect)
+
+        def apply(manifest: dict[str, Any]) -> None:
+            line.check_still_open()
+            colour.check_still_open()
+            frames = [(t, load_pixels(path, rect)) for t, path in fill_files(plan, manifest, folder / "out")]
+            note = unmatched_note(plan, manifest)
+            if new_layer:
+                layer = colour.add_layer_above(unique_name(f"{colour.name} painted", colour.layer_names()))
+                layer.enableAnimation()
+            else:
+                layer = colour.node
+            self._writing = True  # too late to cancel: Krita is adding the frames
+            writer = FrameWriter(line.document, layer, frames, rect,
+                                 lambda error: self._painted(error, layer, new_layer, len(frames), note))
+            writer.start()
+
+        self._run("paint", params, f"Painting {len(plan.targets)} frames of '{line.name}' from "
+                                   f"{len(plan.painted)} painted key(s) on '{colour.name}'…", apply)
+
+    def _painted(self, error: Exception | None, layer, new_layer: bool, count: int, note: str) -> None:
+        self._clean_workdir()
+        if error is not None:
+            if new_layer:
+                layer.remove()
+            log.error("writing painted frames failed: %s", error)
+            self.report(f"The painted frames could not be added to the layer: {error}. The document is as before.")
+            return
+        self.last_unmatched = note
+        self._finish(f"Painted {count} frames on '{layer.name()}'." + (f" {note}" if note else ""))
 
     # --- current-frame jobs ------------------------------------------------------------------------
     def _current_frame_job(self, capability: str) -> None:

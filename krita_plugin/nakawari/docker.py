@@ -1,8 +1,10 @@
-"""The nakawari docker: settings, the three buttons, progress and Cancel. A view of the Controller."""
+"""The nakawari docker: settings, the buttons, progress and Cancel. A view of the Controller."""
 from __future__ import annotations
 
-from krita import DockWidget
+from krita import DockWidget, Krita
 
+from .document import paint_layers
+from .paint_plan import AUTO, PAINT_TARGETS
 from .plan import EASES, FILLS, MODES, TARGETS
 from .qt import QtWidgets
 
@@ -23,6 +25,18 @@ def _button(text: str, name: str, pressed) -> QtWidgets.QPushButton:
     button.setObjectName(name)
     button.clicked.connect(pressed)
     return button
+
+
+class _LayerCombo(QtWidgets.QComboBox):
+    """The colour-layer list, filled from the active document each time it opens (layers come and go)."""
+
+    def __init__(self, before_popup) -> None:
+        super().__init__()
+        self._before_popup = before_popup
+
+    def showPopup(self) -> None:  # noqa: N802 - Qt's name
+        self._before_popup()
+        super().showPopup()
 
 
 class NakawariDocker(DockWidget):
@@ -95,6 +109,26 @@ class NakawariDocker(DockWidget):
         form.addRow(self.generate_button)
         layout.addWidget(generate_box)
 
+        paint_box = QtWidgets.QGroupBox("Paint (active line layer)")
+        paint_form = QtWidgets.QFormLayout(paint_box)
+        self.colour_layer = _LayerCombo(self._list_colour_layers)
+        self.colour_layer.setObjectName("nakawari_colour_layer")
+        self.colour_layer.setToolTip("The layer holding the painted keys (fills under the lines)")
+        self._list_colour_layers()
+        self.paint_gap = QtWidgets.QDoubleSpinBox()
+        self.paint_gap.setRange(0.0, 64.0)
+        self.paint_gap.setSingleStep(1.0)
+        self.paint_gap.setValue(settings.paint_gap)
+        self.paint_gap.setSuffix(" px")
+        self.paint_gap.setToolTip("Gaps in the lines up to this width still close an area")
+        self.paint_target = _combo(PAINT_TARGETS, settings.paint_target)
+        paint_form.addRow("Colour layer", self.colour_layer)
+        paint_form.addRow("Close gaps", self.paint_gap)
+        paint_form.addRow("Write to", self.paint_target)
+        self.paint_button = _button("Paint from keys", "nakawari_paint", self.controller.paint_from_keys)
+        paint_form.addRow(self.paint_button)
+        layout.addWidget(paint_box)
+
         frame_box = QtWidgets.QGroupBox("Current frame")
         frame_form = QtWidgets.QFormLayout(frame_box)
         self.line_width = QtWidgets.QDoubleSpinBox()
@@ -125,9 +159,10 @@ class NakawariDocker(DockWidget):
         layout.addStretch(1)
         self.setWidget(body)
 
-        for combo in (self.fill, self.ease, self.mode, self.target):
+        for combo in (self.fill, self.ease, self.mode, self.target, self.colour_layer, self.paint_target):
             combo.currentIndexChanged.connect(self._store)
         self.count.valueChanged.connect(self._store)
+        self.paint_gap.valueChanged.connect(self._store)
         self.line_width.valueChanged.connect(self._store)
         self.engine_path.editingFinished.connect(self._store)
         self.python_path.editingFinished.connect(self._store)
@@ -136,6 +171,24 @@ class NakawariDocker(DockWidget):
         self.refresh()
         if self.controller.engine_info is None:
             self.controller.probe_engine()
+
+    def _list_colour_layers(self) -> None:
+        """Automatic, then the active document's paint layers; the stored choice stays listed while absent."""
+        document = Krita.instance().activeDocument()
+        names = list(dict.fromkeys(node.name() for node in paint_layers(document))) if document else []
+        chosen = self.controller.settings.colour_layer
+        if chosen and chosen not in names:
+            names.append(chosen)
+        wanted = [AUTO, *names]
+        if [self.colour_layer.itemData(i) for i in range(self.colour_layer.count())] == wanted:
+            return
+        blocked = self.colour_layer.blockSignals(True)  # refilling is not the artist choosing
+        self.colour_layer.clear()
+        self.colour_layer.addItem("automatic (a layer named colour or paint next to it)", AUTO)
+        for name in names:
+            self.colour_layer.addItem(name, name)
+        self.colour_layer.setCurrentIndex(max(0, self.colour_layer.findData(chosen)))
+        self.colour_layer.blockSignals(blocked)
 
     def _remove(self) -> None:
         answer = QtWidgets.QMessageBox.question(self, "nakawari", "Remove the installed nakawari engine?")
@@ -153,6 +206,8 @@ class NakawariDocker(DockWidget):
         settings.fill, settings.ease = self.fill.currentData(), self.ease.currentData()
         settings.mode, settings.target = self.mode.currentData(), self.target.currentData()
         settings.count, settings.line_width = self.count.value(), self.line_width.value()
+        settings.colour_layer = self.colour_layer.currentData() or AUTO
+        settings.paint_gap, settings.paint_target = self.paint_gap.value(), self.paint_target.currentData()
         settings.engine = self.engine_path.text().strip()
         settings.python, settings.gpu = self.python_path.text().strip(), self.gpu.isChecked()
         self.controller.save_settings()
@@ -165,7 +220,9 @@ class NakawariDocker(DockWidget):
         self.generate_button.setEnabled(not busy)
         self.cels_button.setEnabled(not busy and controller.has("cels"))
         self.douga_button.setEnabled(not busy and controller.has("douga"))
-        for button, capability in ((self.cels_button, "cels"), (self.douga_button, "douga")):
+        self.paint_button.setEnabled(not busy and controller.has("paint"))
+        for button, capability in ((self.cels_button, "cels"), (self.douga_button, "douga"),
+                                   (self.paint_button, "paint")):
             button.setToolTip("" if controller.has(capability) else "not available in this engine")
         self.cancel_button.setEnabled(busy)
         done, total = controller.progress
@@ -185,8 +242,8 @@ class NakawariDocker(DockWidget):
         for widget in (self.python_path, self.gpu):
             widget.setEnabled(not installing)
 
-    def canvasChanged(self, canvas) -> None:  # required by DockWidget
-        pass
+    def canvasChanged(self, canvas) -> None:  # required by DockWidget; another document: its layers
+        self._list_colour_layers()
 
 
 def controller_for_docker():

@@ -5,12 +5,13 @@ Everything that touches Krita's document API lives here; it runs on the GUI thre
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from krita import Krita
 
+from .paint_plan import choose_colour_layer
 from .plan import UserError, find_keys
 from .qt import ARGB32, QtCore, QtGui, image_bytes, image_from_bytes
 
@@ -37,7 +38,7 @@ class LayerSource:
         self.document, self.node = document, node
 
     @classmethod
-    def active(cls, *, animated: bool) -> "LayerSource":
+    def active(cls, *, animated: bool) -> LayerSource:
         document = Krita.instance().activeDocument()
         if document is None:
             raise UserError("Open a document first.")
@@ -45,6 +46,11 @@ class LayerSource:
         if node is None or node.type() != "paintlayer":
             kind = node.type() if node is not None else "nothing"
             raise UserError(f"Select a paint layer first (the active layer is {kind}).")
+        return cls.checked(document, node, animated=animated)
+
+    @classmethod
+    def checked(cls, document, node, *, animated: bool) -> LayerSource:
+        """A paint layer nakawari can read: animated when asked, 8-bit RGBA."""
         if animated and not node.animated():
             raise UserError(f"The layer '{node.name()}' is not animated. Draw your keys on keyframes of an "
                             "animated paint layer (Animation Timeline ▸ Create Blank Frame).")
@@ -114,11 +120,58 @@ class LayerSource:
         parent = self.node.parentNode()
         return {child.name() for child in parent.childNodes()} if parent is not None else set()
 
+    def neighbours(self) -> tuple[str | None, str | None]:
+        """The names of the layers right above and right below this one (childNodes run bottom to top)."""
+        parent = self.node.parentNode()
+        siblings = parent.childNodes() if parent is not None else []
+        ids = [child.uniqueId() for child in siblings]
+        index = ids.index(self.node.uniqueId()) if self.node.uniqueId() in ids else -1
+        if index < 0:
+            return None, None
+        above = siblings[index + 1].name() if index + 1 < len(siblings) else None
+        below = siblings[index - 1].name() if index > 0 else None
+        return above, below
+
+    def colour_layer(self, chosen: str) -> LayerSource:
+        """The layer holding the painted keys for this line layer (paint_plan.choose_colour_layer)."""
+        layers = paint_layers(self.document)
+        above, below = self.neighbours()
+        name = choose_colour_layer(self.name, above, below, chosen, [node.name() for node in layers])
+        node = next(node for node in layers if node.name() == name)
+        return LayerSource.checked(self.document, node, animated=True)
+
+    def export_painted(self, time: int, line: LayerSource, line_time: int, rect: Rect, path: Path) -> str:
+        """A painted key as the artist sees it: this layer's key with the line drawing over it."""
+        colour = image_from_bytes(bytes(self.node.pixelDataAtTime(rect.x, rect.y, rect.width, rect.height, time)),
+                                  rect.width, rect.height)
+        lines = image_from_bytes(bytes(line.node.pixelDataAtTime(rect.x, rect.y, rect.width, rect.height,
+                                                                 line_time)), rect.width, rect.height)
+        painted = colour.convertToFormat(QtGui.QImage.Format.Format_ARGB32_Premultiplied)
+        painter = QtGui.QPainter(painted)
+        painter.setCompositionMode(QtGui.QPainter.CompositionMode.CompositionMode_SourceOver)
+        painter.drawImage(0, 0, lines)
+        painter.end()
+        return _save(image_bytes(painted.convertToFormat(ARGB32)), rect, path)
+
     def add_layer_above(self, name: str):
         """A new empty paint layer right above the source (one step to remove: delete the layer)."""
         layer = self.document.createNode(name, "paintlayer")
         self.node.parentNode().addChildNode(layer, self.node)
         return layer
+
+
+def paint_layers(document) -> list:
+    """Every paint layer of the document, groups included, top of the stack first (as the Layers docker)."""
+    found = []
+
+    def walk(parent) -> None:
+        for child in reversed(parent.childNodes()):
+            if child.type() == "paintlayer":
+                found.append(child)
+            walk(child)
+
+    walk(document.rootNode())
+    return found
 
 
 def _grown(rect, bounds):

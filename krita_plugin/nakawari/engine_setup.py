@@ -8,8 +8,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .client import ENV_VAR
-from .engine_install import (INCOMPLETE, NEWER, NOT_INSTALLED, READY, UPDATE_NEEDED, compare_versions,
-                             engine_status, installed_executable, wheel_version)
+from .engine_install import (
+    INCOMPLETE,
+    NEWER,
+    NOT_INSTALLED,
+    READY,
+    UPDATE_NEEDED,
+    compare_versions,
+    engine_status,
+    installed_executable,
+    wheel_version,
+)
 
 ENGINE_FOLDER = Path(__file__).resolve().parent / "engine"   # the wheel the plugin zip carries
 ROOT_NAME = "nakawari-engine"                                  # in Krita's resource folder

@@ -8,6 +8,7 @@ from .controller import Controller
 ACTIONS = (("nakawari_generate_inbetweens", "nakawari: Generate Inbetweens", "generate_inbetweens"),
            ("nakawari_separate_cels", "nakawari: Separate Cels (current frame)", "separate_cels"),
            ("nakawari_extract_douga", "nakawari: Extract Douga (current frame)", "extract_douga"),
+           ("nakawari_paint_from_keys", "nakawari: Paint from Keys", "paint_from_keys"),
            ("nakawari_cancel", "nakawari: Cancel", "cancel"))
 
 _controller: Controller | None = None

@@ -2,9 +2,10 @@
 engine result goes. Plain Python (no Krita, no Qt) so it is tested without Krita."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 FILLS = {"every": "every frame (on ones)", "twos": "on twos", "threes": "on threes", "count": "a count per gap"}
 EASES = {"linear": "even spacing", "ease-in": "ease in (slow out of the first key)",

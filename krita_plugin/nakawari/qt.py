@@ -39,13 +39,13 @@ def open_path(path: str) -> bool:
     return bool(QtGui.QDesktopServices.openUrl(QtCore.QUrl.fromLocalFile(str(path))))
 
 
-def image_bytes(image: "QtGui.QImage") -> bytes:
+def image_bytes(image: QtGui.QImage) -> bytes:
     """The pixel bytes of an ARGB32 image (rows are never padded at 4 bytes a pixel)."""
     pointer = image.constBits()
     pointer.setsize(image.sizeInBytes())
     return bytes(pointer)
 
 
-def image_from_bytes(data: bytes, width: int, height: int) -> "QtGui.QImage":
+def image_from_bytes(data: bytes, width: int, height: int) -> QtGui.QImage:
     """A QImage that owns a copy of `data` (B, G, R, A rows)."""
     return QtGui.QImage(data, width, height, width * 4, ARGB32).copy()

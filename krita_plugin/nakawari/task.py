@@ -26,7 +26,7 @@ class EngineTask:
         self._lock = threading.Lock()
         self._thread = threading.Thread(target=self._run, name=f"nakawari-{method}", daemon=True)
 
-    def start(self) -> "EngineTask":
+    def start(self) -> EngineTask:
         self._thread.start()
         return self
 

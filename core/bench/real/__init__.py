@@ -128,7 +128,8 @@ def _header(settings: RealSettings, sets: Sequence[FrameSet], cases: Sequence[Ca
     quick = " (--quick: at most 2 per set)" if settings.quick else ""
     now = datetime.datetime.now(datetime.UTC)
     return [f"- folder: `{settings.folder}`; {len(sets)} sets, {len(cases)} cases{quick}, {held} held triplets skipped",
-            f"- nakawari {__version__}, modes {', '.join(settings.modes)}, device {settings.device}, {now:%Y-%m-%d %H:%M} UTC",
+            f"- nakawari {__version__}, modes {', '.join(settings.modes)}, device {settings.device}, "
+            f"{now:%Y-%m-%d %H:%M} UTC",
             "- every inbetween at t = 0.5; each method run in this one process"]
 
 

@@ -140,8 +140,9 @@ ink pieces (≥ 4 px²) over the truth's (pairs: the keys' mean), *specks* small
 ink amount over the truth's (pairs: the keys' mean), *blank* frames that lost the drawing. Colour: PSNR/SSIM
 against the truth, mean dB difference to the baselines on the same cases, *harm* frames further from both keys
 than the keys are from each other (worse than a dissolve). *fell back*: our frames the engine's self-check
-replaced in whole or part (hold, cross-fade, parts), as the manifest records them. *not run*: cases a method refused, failed on, or
-could not run (unavailable). *s/frame*: seconds per inbetween, one process, CPU unless a device was given."""
+replaced in whole or part (hold, cross-fade, parts), as the manifest records them. *not run*: cases a method
+refused, failed on, or could not run (unavailable). *s/frame*: seconds per inbetween, one process, CPU unless a
+device was given."""
 
 
 def _set_section(frame_set: FrameSet, results: Sequence[CaseResult], methods: Sequence[str]) -> list[str]:

@@ -59,7 +59,7 @@ def flow_gray(key: np.ndarray, scale: float) -> np.ndarray:
 def _dis() -> cv2.DISOpticalFlow:
     # MEDIUM: coarse-to-fine with variational refinement at each level down to half the working size (a
     # full-size last level costs 4x the time for <0.1 dB on real frames).
-    return cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
+    return cv2.DISOpticalFlow.create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
 
 
 def dense_flow(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -68,7 +68,8 @@ def dense_flow(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     pad_y, pad_x = max(0, MIN_FLOW_SIDE - h), max(0, MIN_FLOW_SIDE - w)
     if pad_y or pad_x:
         a, b = (cv2.copyMakeBorder(x, 0, pad_y, 0, pad_x, cv2.BORDER_REPLICATE) for x in (a, b))
-    return np.ascontiguousarray(_dis().calc(a, b, None)[:h, :w])
+    flow = _dis().calc(a, b, None)  # type: ignore[call-overload]  # stubs lack the optional output flow
+    return np.ascontiguousarray(flow[:h, :w])
 
 
 def _length(flow: np.ndarray) -> np.ndarray:

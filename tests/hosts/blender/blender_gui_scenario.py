@@ -1,8 +1,9 @@
-"""Runs INSIDE Blender with a window (Debian's blender 3.4.1 or sid's 5.2.2 under Xvfb, `--enable-event-simulate`): the path an
-artist's click takes, which background mode cannot show. Generate Inbetweens is invoked in the 3D View and
-goes modal (the engine on its thread, a window timer polling it); this script's own timer keeps running
-meanwhile (Blender is not frozen); the frames arrive; one undo removes them; a second run is cancelled with
-a simulated Esc and leaves the keys alone; the sidebar panel and a Grease Pencil menu draw. Results go to a JSON file for tests/test_blender_host.py.
+"""Runs INSIDE Blender with a window (Debian's blender 3.4.1 or sid's 5.2.2 under Xvfb,
+`--enable-event-simulate`): the path an artist's click takes, which background mode cannot show. Generate
+Inbetweens is invoked in the 3D View and goes modal (the engine on its thread, a window timer polling it);
+this script's own timer keeps running meanwhile (Blender is not frozen); the frames arrive; one undo removes
+them; a second run is cancelled with a simulated Esc and leaves the keys alone; the sidebar panel and a Grease
+Pencil menu draw. Results go to a JSON file for tests/test_blender_host.py.
 
     blender --factory-startup --enable-event-simulate -P blender_gui_scenario.py -- SCENE.json OUT.json ADDON ENGINE
 """

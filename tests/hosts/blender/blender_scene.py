@@ -1,7 +1,8 @@
 """The test scene, built outside Blender (it needs the engine's synthetic data): articulated figures from
-`nakawari.synth.strokes` with keys on frames 1, 9 and 17 (moving on arcs through the keys: `smooth`), strokes shuffled and drawn the other way between
-keys, and the exact ground truth of every inbetween frame. Inside Blender, `blender_scenario.py` draws it
-with the add-on's own `gp_data` (legacy or GPv3), so Blender needs neither numpy nor the engine.
+`nakawari.synth.strokes` with keys on frames 1, 9 and 17 (moving on arcs through the keys: `smooth`),
+strokes shuffled and drawn the other way between keys, and the exact ground truth of every inbetween frame.
+Inside Blender, `blender_scenario.py` draws it with the add-on's own `gp_data` (legacy or GPv3), so Blender
+needs neither numpy nor the engine.
 
 Every stroke of the rig has an identity; what the add-on must keep is made from it: material slot, pressure,
 point strength / opacity, closed, and a vertex colour that encodes the identity (a generated stroke whose
@@ -12,6 +13,7 @@ the synthetic frame's pixels / 100 (x right, z up), so errors are reported back 
 from __future__ import annotations
 
 import numpy as np
+
 from nakawari.synth.strokes import stroke_case
 
 KEY_FRAMES = (1, 9, 17)

@@ -102,10 +102,10 @@ def generate(app, window, docker, controller, keys: list[str]) -> dict:
     layer.enableAnimation()
     for t, path in ((0, keys[0]), (6, keys[1])):
         doc.setCurrentTime(t)
-        wait_until(lambda: doc.currentTime() == t, 5, f"frame {t}")
+        wait_until(lambda t=t: doc.currentTime() == t, 5, f"frame {t}")
         spin(0.05)
         app.action("add_blank_frame").trigger()
-        wait_until(lambda: layer.hasKeyframeAtTime(t), 5, f"the key at {t}")
+        wait_until(lambda t=t: layer.hasKeyframeAtTime(t), 5, f"the key at {t}")
         image = QtGui.QImage(path).convertToFormat(QtGui.QImage.Format.Format_ARGB32)
         pointer = image.constBits()
         pointer.setsize(image.sizeInBytes())

@@ -13,6 +13,7 @@ import time
 import traceback
 
 from krita import Krita
+
 if int(Krita.instance().version().split(".")[0]) >= 6:  # the binding this Krita embeds: Krita 6 refuses PyQt5
     from PyQt6 import QtCore, QtGui, QtWidgets
 else:
@@ -65,7 +66,8 @@ class Session:
         from nakawari import extension
         self.controller = extension.controller()
         from nakawari.docker import NakawariDocker
-        self.docker = next(d for d in self.window.qwindow().findChildren(QtWidgets.QDockWidget) if isinstance(d, NakawariDocker))
+        self.docker = next(d for d in self.window.qwindow().findChildren(QtWidgets.QDockWidget)
+                           if isinstance(d, NakawariDocker))
         self.docker.show()
         self.docker.raise_()
 
@@ -87,10 +89,10 @@ class Session:
         layer.enableAnimation()
         for t, path in sorted(key_paths.items()):  # as an artist does: go to the frame, add a blank key, draw
             doc.setCurrentTime(t)
-            wait_until(lambda: doc.currentTime() == t, 5, f"frame {t}")
+            wait_until(lambda t=t: doc.currentTime() == t, 5, f"frame {t}")
             spin(0.05)
             self.app.action(ADD_KEY).trigger()
-            wait_until(lambda: layer.hasKeyframeAtTime(t), 5, f"the key at {t}")
+            wait_until(lambda t=t: layer.hasKeyframeAtTime(t), 5, f"the key at {t}")
             layer.setPixelData(image_bytes(QtGui.QImage(path)), (shift or {}).get(t, 0), 0, width, height)
         doc.setCurrentTime(0)
         doc.refreshProjection()

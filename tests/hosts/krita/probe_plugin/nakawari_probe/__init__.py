@@ -6,10 +6,11 @@ import sys
 import traceback
 
 from krita import Krita
+
 if int(Krita.instance().version().split(".")[0]) >= 6:  # the binding this Krita embeds: Krita 6 refuses PyQt5
-    from PyQt6 import QtCore, QtGui, QtWidgets
+    from PyQt6 import QtCore, QtWidgets
 else:
-    from PyQt5 import QtCore, QtGui, QtWidgets
+    from PyQt5 import QtCore, QtWidgets
 
 OUT = os.environ["NAKAWARI_PROBE_OUT"]
 ACTIONS = ("nakawari_generate_inbetweens", "nakawari_separate_cels", "nakawari_extract_douga", "nakawari_cancel")
@@ -34,7 +35,8 @@ def _report():
                 if sub.menu() is not None and sub.text().replace("&", "") == "Scripts":
                     entries = [a.objectName() for a in sub.menu().actions()]
         found["tools_scripts_menu"] = entries
-        dockers = [d for d in window.qwindow().findChildren(QtWidgets.QDockWidget) if type(d).__name__ == "NakawariDocker"]
+        dockers = [d for d in window.qwindow().findChildren(QtWidgets.QDockWidget)
+                   if type(d).__name__ == "NakawariDocker"]
         found["docker"] = {"count": len(dockers), "title": dockers[0].windowTitle() if dockers else None}
         if dockers:
             dockers[0].show()
