@@ -147,6 +147,12 @@ case $cmd in
     [ "$cmd" = build ] && shift
     [ "$(id -u)" = 0 ] || { echo "debian_hosts: building chroots needs root" >&2; exit 2; }
     names=("$@"); [ ${#names[@]} -gt 0 ] || names=(sid experimental)
-    for n in "${names[@]}"; do packages_of "$n" >/dev/null; build "$n"; done ;;
+    command -v debootstrap >/dev/null || { apt-get update -qq >/dev/null && apt-get install -y -qq debootstrap >/dev/null; }
+    # Side by side: each is mostly waiting on the mirror (one after the other took 326 s, sid 115 s of it).
+    pids=()
+    for n in "${names[@]}"; do packages_of "$n" >/dev/null; build "$n" & pids+=("$!"); done
+    failed=0
+    for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
+    exit "$failed" ;;
   *) echo "debian_hosts: unknown command '$cmd' (build, run, versions)" >&2; exit 2 ;;
 esac
