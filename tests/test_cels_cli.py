@@ -52,6 +52,9 @@ def test_shot_writes_masks_cels_plate_and_manifest(tmp_path: Path, shot, capsys)
     for i, entry in enumerate(manifest["frames"]):
         assert entry["mask"] == f"cut.{i + 1:04d}.mask.png" and entry["cel"] == f"cut.{i + 1:04d}.cel.png"
         assert entry["offset"] == [float(v) for v in shot.offsets[i]]
+        if "place" in entry:  # a pan's placement: no turn or zoom, its shift the offset
+            place = np.array(entry["place"])
+            assert np.allclose(place[:, :2], np.eye(2)) and np.allclose(place[:, 2], entry["offset"], atol=1e-5)
         names |= {entry["mask"], entry["cel"]}
         mask = cv2.imread(str(out / entry["mask"]), cv2.IMREAD_UNCHANGED)
         assert mask.ndim == 2 and set(np.unique(mask)) <= {0, 255}

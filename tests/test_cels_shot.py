@@ -82,3 +82,26 @@ def test_shot_needs_two_frames_and_can_be_cancelled():
     steps = []
     separate_shot(shot.frames, progress=lambda done, total, message: steps.append((done, total)))
     assert steps[-1][0] == steps[-1][1] and len(steps) >= 3
+
+
+@pytest.mark.parametrize("kind", ["zoom", "rotate"])
+def test_zoom_and_rotation_are_read_as_a_similarity(kind):
+    from nakawari.synth.composite import composite_shot
+
+    shot = composite_shot(8, 1, SIZE, n_frames=4, kind=kind, compress=False)
+    result = separate_shot(shot.frames)
+    assert result.camera == "zoom/rotate" and len(result.places) == 4
+
+    def full(matrix):
+        return np.vstack([matrix, [0.0, 0.0, 1.0]])
+
+    # Frame 0 → frame 3 as measured (through the plate) and as made (through the true plate).
+    measured = np.linalg.inv(full(result.places[3])) @ full(result.places[0])
+    made = full(shot.cameras[3]) @ np.linalg.inv(full(shot.cameras[0]))
+    np.testing.assert_allclose(measured[:2, :2], made[:2, :2], atol=0.004)
+    corners = np.array([[0, 0, 1], [SIZE[0], 0, 1], [0, SIZE[1], 1], [SIZE[0], SIZE[1], 1]], float).T
+    assert np.abs((measured - made) @ corners).max() < 1.5  # px at the frame's corners
+    # Registered right, the shot's masks are no worse than each frame's own.
+    shot_accuracy = np.mean([(m == t).mean() for m, t in zip(result.masks, shot.masks)])
+    single_accuracy = np.mean([(cel_mask(f) == t).mean() for f, t in zip(shot.frames, shot.masks)])
+    assert shot_accuracy >= single_accuracy - 0.005, (shot_accuracy, single_accuracy)

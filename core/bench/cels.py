@@ -3,23 +3,28 @@
 Rows: everything called background (the floor accuracy alone hides), a colour-threshold baseline (key out
 the border colours), nakawari single-frame on every frame, and nakawari shot mode on whole shots. Suites:
 single frames and 8-16 frame shots (static and panning, with and without a held figure) at 540p, clean and
-as JPEG quality 75. Speed is seconds per frame at 1080p on this machine.
+as JPEG quality 75. Speed is seconds per frame at 1080p on this machine. Then real-looking composites with
+exact masks and, given a folder (`nakawari bench cels DIR --out SHEETS`), contact sheets of real frames
+(`cels_real`).
 """
 from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
+from pathlib import Path
 
 import numpy as np
 
 from ..cels import cel_mask, separate_shot
 from ..cels.baseline import colour_key_mask
+from ..cels.learned import load_cel_model
 from ..cels.score import Confusion, plate_error
 from ..synth.celframes import CelFrame, cel_frame_suite
 from ..synth.shots import Shot, make_shot, shot_suite
-from .table import format_table
+from ..table import format_table
+from .cels_real import bench_composites, bench_real_folder, check_real_folder
 
 FrameMethod = Callable[[np.ndarray], np.ndarray]
 
@@ -94,8 +99,12 @@ def _fmt(value: float | None, percent: bool = True) -> str:
     return f"{100 * value:.1f}%" if percent else f"{value:.2f}"
 
 
-def bench_cels(*, quick: bool = False, device: str = "auto") -> int:
-    """Print the tables; ``device`` is accepted for the common bench signature (all of this runs on the CPU)."""
+def bench_cels(*, quick: bool = False, device: str = "auto", real: str | None = None,
+               out: str | None = None) -> int:
+    """Print the tables; ``device`` is accepted for the common bench signature (all of this runs on the CPU).
+    ``real``: a folder of real frame sequences to write contact sheets of, into ``out``."""
+    if real is not None:
+        check_real_folder(Path(real))  # before minutes of suites, not after
     size = (960, 540)
     n_frames, n_shots, shot_length = (6, 4, 8) if quick else (16, 8, 16)
     print(f"nakawari bench cels{' --quick' if quick else ''}: {os.cpu_count()} CPU cores, CPU only\n")
@@ -112,16 +121,20 @@ def bench_cels(*, quick: bool = False, device: str = "auto") -> int:
 
     # Speed at 1080p: one frame for the single-frame methods, a whole 8-frame panning shot per frame for shots.
     big_shot = make_shot(23, 1, (1920, 1080), n_frames=8, pan=True, held=True)
-    seconds = {name: _best_seconds(lambda m=method: m(big_shot.frames[0])) for name, method in FRAME_METHODS.items()}
+    def one_frame(method: FrameMethod) -> Callable[[], object]:
+        return lambda: method(big_shot.frames[0])
+
+    seconds = {name: _best_seconds(one_frame(method)) for name, method in FRAME_METHODS.items()}
     seconds[SHOT] = _best_seconds(lambda: separate_shot(big_shot.frames), repeats=1) / len(big_shot.frames)
 
     header = ["method", "frames acc", "frames IoU", "frames JPEG75 acc", "shots acc", "shots IoU",
               "shots JPEG75 acc", "plate err /255", "JPEG75 plate err", "1080p s/frame"]
     rows = []
     for name, tallies in results.items():
-        f, fj, s, sj = (tallies.get(k) for k in ("frames", "frames jpeg", "shots", "shots jpeg"))
-        rows.append([name, _fmt(f and f.confusion.accuracy), _fmt(f and f.confusion.iou),
-                     _fmt(fj and fj.confusion.accuracy), _fmt(s.confusion.accuracy), _fmt(s.confusion.iou),
+        f, fj = tallies.get("frames"), tallies.get("frames jpeg")
+        s, sj = tallies["shots"], tallies["shots jpeg"]
+        rows.append([name, _fmt(f.confusion.accuracy if f else None), _fmt(f.confusion.iou if f else None),
+                     _fmt(fj.confusion.accuracy if fj else None), _fmt(s.confusion.accuracy), _fmt(s.confusion.iou),
                      _fmt(sj.confusion.accuracy), _fmt(s.plate_error, percent=False),
                      _fmt(sj.plate_error, percent=False), f"{seconds[name]:.2f}"])
     n_shot_frames = sum(len(case.frames) for case in shots[None])
@@ -151,4 +164,14 @@ def bench_cels(*, quick: bool = False, device: str = "auto") -> int:
             ("1080p seconds per frame (slower mode)", f"{slowest:.2f} s", f"≤ {TARGET_SECONDS:.0f} s",
              slowest <= TARGET_SECONDS)):
         print(f"  {label}: {value} (target {target}): {'met' if met else 'MISSED'}")
+    print()
+    composite_methods = dict(FRAME_METHODS)
+    model, why = load_cel_model()
+    if model is not None:  # none ships (it lost on real frames); $NAKAWARI_MODELS may name a trained one
+        composite_methods["nakawari learned"] = model.mask
+    bench_composites(composite_methods, SHOT, quick)
+    print(f"learned cel reader: {why}")
+    if real is not None:
+        print()
+        bench_real_folder(Path(real), Path(out or "nakawari-bench-cels"))
     return 0

@@ -18,17 +18,17 @@ class Confusion:
     counts: np.ndarray
 
     @classmethod
-    def empty(cls) -> "Confusion":
+    def empty(cls) -> Confusion:
         return cls(np.zeros((2, 2), np.int64))
 
     @classmethod
-    def of(cls, predicted: np.ndarray, truth: np.ndarray) -> "Confusion":
+    def of(cls, predicted: np.ndarray, truth: np.ndarray) -> Confusion:
         if predicted.shape != truth.shape:
             raise ValueError(f"mask shapes differ: {predicted.shape} vs {truth.shape}")
         index = truth.astype(np.int64).ravel() * 2 + predicted.astype(np.int64).ravel()
         return cls(np.bincount(index, minlength=4).reshape(2, 2))
 
-    def __add__(self, other: "Confusion") -> "Confusion":
+    def __add__(self, other: Confusion) -> Confusion:
         return Confusion(self.counts + other.counts)
 
     @property

@@ -2,11 +2,15 @@
 
 A cel is ink outlines enclosing flat fills, shadows as hard-edged flat tones; a background is painted:
 gradients, brush texture, soft edges. So the frame is cut along its edges (ink and any colour step)
-into regions, and a region is cel when it is flat (nearly all its pixels share one colour) and ink
-runs along much of its border. That rejects painted areas (not flat) and outline-less flat shapes
-(no ink around them). The outlines that touch accepted fills join them, and what the cel encloses
-fills in when it is small, or flat and either smoother than the background or of one of the cel's fill
-colours (a fill split by JPEG blocks, a pupil), but not painted background seen between limbs.
+into regions, and a region is cel when it is flat (nearly all its pixels share one colour, or one of
+a few tones: a fill with its hard-edged shadow and highlight) and ink runs along much of its border.
+That rejects painted areas (not flat) and outline-less flat shapes (no ink around them). Ink is thin:
+a dark wall or a night sky is dark paint, not a line. A large region whose colour is a strong gradient
+a plane explains (a sky) is paint, and so is one reaching two opposite edges of the frame (a wall, a
+floor: a figure stands in front of something). The outlines that touch accepted fills join them, and
+what the cel encloses fills in when it is small, or flat and either smoother than the background or of
+one of the cel's fill colours (a fill split by JPEG blocks, a pupil), but not painted background seen
+between limbs.
 
 Thresholds are for frames about 540 px high; bigger frames are analysed at that height and the mask
 is scaled back, which also keeps a 1080p frame well under a second.
@@ -16,23 +20,34 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
+from scipy.spatial import cKDTree
 
 from ..image import LUMA
 
 WORK_HEIGHT = 540
 EDGE = 0.03          # colour gradient (per px, after a 1 px blur) that separates regions; shading steps exceed it
 INK_CONTRAST = 0.15  # how much darker than its surroundings a line must be
-INK_DARK = 0.2       # luminance below which a pixel is ink whatever surrounds it
+INK_DARK = 0.2       # luminance below which a thin pixel run is ink whatever surrounds it
+WIDE_DARK = 9        # px: dark areas this wide are dark paint, not lines
 FLAT_TOLERANCE = 0.04
 FLAT_SHARE = 0.85    # share of a region's pixels within FLAT_TOLERANCE of its mean colour
 INKED_SHARE = 0.3    # share of a region's border lying within INK_REACH px of ink
 INK_REACH = 3.5
 MIN_AREA = 12        # px at the working height: smaller regions are noise, not fills
+DARK_RIM = 3         # px a fill may grow into dark paint next to it (its outline, merged with the dark)
 RIM_GROWTH = 8       # px a fill may grow through its own outline and anti-aliased rim
 HOLE_TOLERANCE = 0.06
 SMALL_HOLE = 0.0005  # of the frame: enclosed gaps this small join the cel whatever they look like
 PALETTE_TOLERANCE = 0.04  # an enclosed gap of one of the cel's fill colours is cel
 SMOOTHER = 0.6      # an enclosed gap with less than this share of the background's grain is cel
+GRADIENT = 0.25     # a region whose colour plane changes more than this across it is painted, not filled
+                    # (less: a cel's soft shading does, real characters' shirts and faces 0.1-0.2)
+TONES = 3            # a cel fill's tones: base, shadow, highlight
+TONED_SHARE = 0.9    # share of a region's pixels near one of its TONES tones for it to count as flat
+TONE_FLIPS = 0.13    # neighbour pairs per pixel of a few-toned region that change tone: more is texture
+TONED_TEXTURE = 2.5 / 255  # inner brush texture below which a few-toned region may be a fill
+INNER = 4            # px from any boundary: where a region's inner texture is read
+GRADIENT_AREA = 0.003  # of the frame: regions this large are tested for a gradient
 BACKDROP_BORDER = 0.5  # a region lining this share of the frame's edge is paper or a flat backdrop, not a cel
 
 
@@ -50,11 +65,14 @@ def cel_mask(rgb: np.ndarray) -> np.ndarray:
 
 
 def ink_lines(image: np.ndarray) -> np.ndarray:
-    """Dark, thin strokes: clearly darker than a closing of their surroundings, or near black."""
+    """Dark, thin strokes: clearly darker than a closing of their surroundings, or near black and thin
+    (a dark wall or a night sky is dark but no line)."""
     lum = image @ LUMA
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (11, 11))
     contrast = cv2.morphologyEx(lum, cv2.MORPH_BLACKHAT, kernel)
-    return ((contrast > INK_CONTRAST) & (lum < 0.5)) | (lum < INK_DARK)
+    dark = (lum < INK_DARK).astype(np.uint8)
+    wide = cv2.morphologyEx(dark, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (WIDE_DARK,) * 2))
+    return ((contrast > INK_CONTRAST) & (lum < 0.5)) | ((dark > 0) & (wide == 0))
 
 
 def edges(image: np.ndarray) -> np.ndarray:
@@ -139,10 +157,107 @@ def fill_enclosed(mask: np.ndarray, image: np.ndarray, palette: np.ndarray | Non
     smooth = (inner == 0) | (hole_texture < SMOOTHER * reference)
     if palette is not None and len(palette):
         means = _label_means(image, labels, count)
-        smooth |= (np.abs(means[:, None, :] - palette[None]).max(axis=2) < PALETTE_TOLERANCE).any(axis=1)
+        # Nearest fill colour by the largest channel difference (a tree: a real frame has thousands of fills).
+        distance, _ = cKDTree(palette).query(means, p=np.inf, distance_upper_bound=PALETTE_TOLERANCE)
+        smooth |= distance < PALETTE_TOLERANCE
     keep = (stats[:, cv2.CC_STAT_AREA] < SMALL_HOLE * mask.size) | ((share >= 0.8) & smooth)
     keep[0] = False
     return mask | keep[labels]
+
+
+def planar_fit(image: np.ndarray, labels: np.ndarray, count: int, stats: np.ndarray,
+               which: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per label (only those ``which`` marks; the others get zeros), a least-squares colour plane
+    (a + b x + c y per channel) fitted to it: how much the plane changes across the label's bounding box
+    (largest channel), and the share of its pixels within FLAT_TOLERANCE of the plane. A cel fill is one
+    colour (no change); a sky or a painted wall is a gradient the plane explains; a fill with a hard-edged
+    shadow changes too, but the plane does not explain it."""
+    h, w = labels.shape
+    # Every other pixel each way: the regions tested are large, and this is the reader's costliest step.
+    sparse_labels, sparse_image = labels[::2, ::2], image[::2, ::2]
+    picked = which[sparse_labels]
+    ys, xs = np.nonzero(picked)
+    flat = sparse_labels[picked]
+    x = xs.astype(np.float64) * 2 / max(h, w)
+    y = ys.astype(np.float64) * 2 / max(h, w)
+
+    def total(values: np.ndarray) -> np.ndarray:
+        return np.bincount(flat, values, count)
+
+    n = np.maximum(total(np.ones_like(x)), 1)
+    mx, my = total(x) / n, total(y) / n
+    sxx, syy, sxy = total(x * x) / n - mx * mx, total(y * y) / n - my * my, total(x * y) / n - mx * my
+    det = sxx * syy - sxy * sxy
+    ok = det > 1e-12
+    det = np.where(ok, det, 1)
+    span_x = stats[:, cv2.CC_STAT_WIDTH] / max(h, w)
+    span_y = stats[:, cv2.CC_STAT_HEIGHT] / max(h, w)
+    change = np.zeros(count)
+    worst = np.zeros(flat.size)
+    for c in range(3):
+        v = sparse_image[..., c][picked].astype(np.float64)
+        mv = total(v) / n
+        sxv, syv = total(x * v) / n - mx * mv, total(y * v) / n - my * mv
+        b = np.where(ok, (syy * sxv - sxy * syv) / det, 0)
+        g = np.where(ok, (sxx * syv - sxy * sxv) / det, 0)
+        change = np.maximum(change, np.abs(b) * span_x + np.abs(g) * span_y)
+        predicted = mv[flat] + b[flat] * (x - mx[flat]) + g[flat] * (y - my[flat])
+        worst = np.maximum(worst, np.abs(v - predicted))
+    return change, total((worst < FLAT_TOLERANCE).astype(np.float64)) / n
+
+
+def tone_share(image: np.ndarray, labels: np.ndarray, count: int,
+               tones: int = TONES) -> tuple[np.ndarray, np.ndarray]:
+    """Per label: the share of its pixels within about FLAT_TOLERANCE (in luminance) of one of its
+    ``tones`` commonest tones, and how often neighbouring pixels of it take different tones. A fill with
+    its shadow and highlight scores high on the first and low on the second (its tones meet along a
+    few lines); a gradient or brush texture low on the first or high on the second (the tone flips
+    everywhere)."""
+    bins = round(1 / FLAT_TOLERANCE) * 2
+    lum = np.clip(((image @ LUMA) * bins).astype(np.int64), 0, bins - 1)
+    hist = np.bincount(labels.ravel() * bins + lum.ravel(), minlength=count * bins).reshape(count, bins)
+    window = hist.astype(np.float64)
+    window = window + np.pad(hist, ((0, 0), (1, 0)))[:, :-1] + np.pad(hist, ((0, 0), (0, 1)))[:, 1:]
+    covered = np.zeros(count)
+    rows = np.arange(count)
+    peaks = []
+    for _ in range(tones):
+        peak = window.argmax(axis=1)
+        peaks.append(peak)
+        covered += window[rows, peak]
+        for offset in (-2, -1, 0, 1, 2):  # the next tone may not share a bin with this one
+            window[rows, np.clip(peak + offset, 0, bins - 1)] = 0
+    # Each pixel's tone: the nearest of its label's tones; count tone changes between neighbours.
+    centres = np.stack(peaks, axis=1)[labels]                    # H x W x tones
+    tone = np.abs(centres - lum[..., None]).argmin(axis=2)
+    same_x = labels[:, 1:] == labels[:, :-1]
+    same_y = labels[1:] == labels[:-1]
+    flips = np.zeros(labels.shape, np.float64)
+    flips[:, 1:] += same_x & (tone[:, 1:] != tone[:, :-1])
+    flips[1:] += same_y & (tone[1:] != tone[:-1])
+    area = np.maximum(hist.sum(axis=1), 1)
+    return covered / area, np.bincount(labels.ravel(), flips.ravel(), count) / area
+
+
+def inner_texture(image: np.ndarray, labels: np.ndarray, count: int, boundary: np.ndarray) -> np.ndarray:
+    """Per label: the mean brush texture (difference of two blurs, 1 and 3 px) over its pixels at least
+    INNER px from any boundary, where JPEG ringing along lines does not reach. 0 for labels without such
+    pixels."""
+    texture = np.abs(cv2.GaussianBlur(image, (0, 0), 1.0) - cv2.GaussianBlur(image, (0, 0), 3.0)).max(axis=2)
+    inner = cv2.distanceTransform((~boundary).astype(np.uint8), cv2.DIST_L2, 3) >= INNER
+    inner_labels = np.where(inner, labels, 0).ravel()
+    total = np.bincount(inner_labels, minlength=count)
+    return np.bincount(inner_labels, texture.ravel(), count) / np.maximum(total, 1)
+
+
+def _spans_frame(stats: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """Per label: whether it reaches two opposite edges of the frame, as a wall, floor or sky does and a
+    figure (which stands in front of something) does not."""
+    h, w = shape
+    x, y = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_TOP]
+    across = (x == 0) & (x + stats[:, cv2.CC_STAT_WIDTH] == w)
+    down = (y == 0) & (y + stats[:, cv2.CC_STAT_HEIGHT] == h)
+    return across | down
 
 
 def _lines_frame_edge(labels: np.ndarray, count: int) -> np.ndarray:
@@ -155,10 +270,21 @@ def _cel_mask_at_work_size(image: np.ndarray) -> np.ndarray:
     ink = ink_lines(image)
     boundary = (edges(image) > EDGE) | ink
     count, labels, stats, _ = cv2.connectedComponentsWithStats((~boundary).astype(np.uint8), connectivity=4)
-    fills = ((stats[:, cv2.CC_STAT_AREA] >= MIN_AREA)
-             & (flat_share(image, labels, count, FLAT_TOLERANCE) >= FLAT_SHARE)
+    # Flat: one colour, or (a fill with hard-edged shadow tones) a few tones.
+    single = flat_share(image, labels, count, FLAT_TOLERANCE) >= FLAT_SHARE
+    share, flips = tone_share(image, labels, count)
+    toned = (share >= TONED_SHARE) & (flips < TONE_FLIPS)
+    # A few tones in brush-textured paint are paint: a fill's tones are smooth away from its lines.
+    toned &= inner_texture(image, labels, count, boundary) < TONED_TEXTURE
+    fills = ((stats[:, cv2.CC_STAT_AREA] >= MIN_AREA) & (single | toned)
              & (_inked_share(labels, count, ink) >= INKED_SHARE))
     fills &= ~_lines_frame_edge(labels, count)
+    # A gradient the colour plane explains is paint. Only large regions tell: in a small one JPEG noise
+    # tilts the fitted plane as much.
+    large = stats[:, cv2.CC_STAT_AREA] >= GRADIENT_AREA * labels.size
+    change, explained = planar_fit(image, labels, count, stats, large & fills)
+    fills &= ~(large & (change >= GRADIENT) & (explained >= FLAT_SHARE))
+    fills &= ~_spans_frame(stats, labels.shape)
     fills[0] = False  # label 0 is the boundary itself
     accepted = fills[labels]
     palette = _label_means(image, labels, count)[fills]
@@ -168,6 +294,8 @@ def _cel_mask_at_work_size(image: np.ndarray) -> np.ndarray:
     inner_rim = (cv2.dilate(accepted.astype(np.uint8), reach) > 0) & boundary
     thick_ink = cv2.dilate(ink.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
     mask = _grow_through(accepted, inner_rim | thick_ink, RIM_GROWTH)
+    # An outline against dark paint merges with it (no longer thin ink): take a line's width of the dark.
+    mask = _grow_through(mask, (image @ LUMA) < INK_DARK, DARK_RIM)
     # Whole outlines that touch the cel are the cel's, even where JPEG broke up the fill they enclose.
     mask = fill_enclosed(mask | _components_touching(thick_ink, mask), image, palette)
     # The thickening's outer pixel lies beyond the drawn line: give it back to the background.

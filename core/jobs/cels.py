@@ -131,6 +131,8 @@ def run_cels(job: CelsJob, progress: Progress | None = None,
                                      "cel": f"{path.stem}.cel.png", "cel_share": round(float(mask.mean()), 4)}
             if mode == "shot":
                 entry["offset"] = list(shot.offsets[i])
+                if shot.places:  # a zoom or turn: the frame's whole placement in the plate, not only its corner
+                    entry["place"] = [[round(float(v), 6) for v in row] for row in shot.places[i]]
             output.write_bytes(entry["mask"], gray_png(np.where(mask, 255, 0)))
             output.write_image(entry["cel"], _cel_layer(raster.rgba[..., :3], mask), transparent=True,
                                bit_depth=raster.bit_depth)

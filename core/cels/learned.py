@@ -1,0 +1,87 @@
+"""The shipped learned cel reader: manifest and checksum, an onnxruntime session, the rule reader as fallback.
+
+The model (`learned.cels_train`) is a per-pixel network over `features.prepare`'s maps, one of which is the rule
+reader's own mask; it is run through onnxruntime on the CPU. When onnxruntime, the manifest or the model
+file is missing, or the file does not match the sha256 its manifest records, the rule reader
+(`single.cel_mask`) answers alone and `reader_status()` says why.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from ..files import sha256_file
+from .features import prepare
+from .single import cel_mask as rule_mask
+
+MODEL_DIR = Path(__file__).resolve().parent.parent / "models"
+MANIFEST_NAME = "cels.json"
+THRESHOLD = 0.0   # logit above which a pixel is cel
+
+
+@dataclass(frozen=True)
+class CelModel:
+    session: Any   # onnxruntime.InferenceSession
+    manifest: dict
+
+    def mask(self, rgb: np.ndarray) -> np.ndarray:
+        """HxWx3 float RGB → HxW bool (True = cel)."""
+        image = np.asarray(rgb, np.float32)[..., :3]
+        height, width = image.shape[:2]
+        logits = self.session.run(None, {"features": prepare(image)})[0][0, 0]
+        return cv2.resize(logits, (width, height), interpolation=cv2.INTER_LINEAR) > THRESHOLD
+
+
+def default_manifest() -> Path:
+    """The shipped model's manifest, or the one in $NAKAWARI_MODELS (a folder) when set."""
+    return Path(os.environ.get("NAKAWARI_MODELS") or MODEL_DIR) / MANIFEST_NAME
+
+
+def load_cel_model(manifest: Path | None = None) -> tuple[CelModel | None, str]:
+    """(model, "learned") or (None, why the rule reader answers alone)."""
+    manifest = default_manifest() if manifest is None else manifest
+    try:
+        data = json.loads(manifest.read_text(encoding="utf-8"))
+        entry = data["files"]["onnx"]
+        path = manifest.parent / entry["file"]
+    except FileNotFoundError:
+        return None, f"no learned cel model ({manifest} missing)"
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        return None, f"{manifest}: not a valid model manifest ({error})"
+    if not path.is_file():
+        return None, f"{path}: model file named in {manifest.name} is missing"
+    if sha256_file(path) != str(entry.get("sha256", "")):
+        return None, f"{path}: does not match the sha256 in {manifest.name}; not loaded"
+    try:
+        import onnxruntime as ort
+    except ImportError:
+        return None, "onnxruntime is not installed"
+    options = ort.SessionOptions()
+    options.log_severity_level = 3
+    session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    return CelModel(session, data), "learned"
+
+
+@lru_cache(maxsize=4)
+def _cached(manifest: str) -> tuple[CelModel | None, str]:
+    return load_cel_model(Path(manifest))
+
+
+def reader_status() -> str:
+    """"learned", or why the rule reader answers alone."""
+    return _cached(str(default_manifest()))[1]
+
+
+def cel_mask(rgb: np.ndarray) -> np.ndarray:
+    """HxWx3 float RGB in [0, 1] → HxW bool, True where a cel covers the pixel: the learned reader when it
+    is installed and intact, else the rule reader."""
+    model, _ = _cached(str(default_manifest()))
+    return model.mask(rgb) if model is not None else rule_mask(rgb)
