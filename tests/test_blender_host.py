@@ -276,3 +276,80 @@ def our_tracebacks(log: str) -> list[str]:
         if any("nakawari" in line for line in frames):
             found.append("\n".join(frames))
     return found
+
+
+# --- Grease Pencil fills: do generated fill strokes keep their key fills' materials? -----------------------
+FILL_SCRIPT = runtimes.HERE / "fill_scenario.py"
+# slot: (name, colour, fill material); roles: (name, slot, closed shape); key 5 moves the figure
+FILL_MATERIALS = (("Ink", (0.05, 0.05, 0.05, 1.0), False), ("Body", (0.35, 0.55, 0.9, 1.0), True),
+                  ("Shadow", (0.2, 0.3, 0.6, 1.0), True), ("Skin", (0.98, 0.85, 0.72, 1.0), True))
+FILL_ROLES = (("body outline", 0), ("body fill", 1), ("shadow fill", 2), ("head outline", 0), ("head fill", 3))
+FILL_MOVE = (1.2, 0.3, np.radians(10.0))  # key 5: x, z shift and turn about the body's centre
+
+
+def _fill_role_points(role: str, u: float) -> np.ndarray:
+    """A role's points (x, z) with the figure moved by the fraction `u` of FILL_MOVE."""
+    a = np.linspace(0, 2 * np.pi, 48, endpoint=False)
+    if role.startswith("body"):
+        points = np.stack([np.cos(a), 1.4 * np.sin(a)], axis=1)
+    elif role.startswith("head"):
+        points = np.stack([0.6 * np.cos(a), 2.0 + 0.6 * np.sin(a)], axis=1)
+    else:  # the shadow: the body's right side, cut by a straight line
+        arc = np.linspace(-np.pi / 3, np.pi / 3, 24)
+        side = np.stack([np.cos(arc), 1.4 * np.sin(arc)], axis=1)
+        cut = np.linspace(side[-1], side[0], 10)[1:-1]
+        points = np.concatenate([side, cut])
+    dx, dz, turn = (u * m for m in FILL_MOVE)
+    rotation = np.array([[np.cos(turn), -np.sin(turn)], [np.sin(turn), np.cos(turn)]])
+    return points @ rotation.T + (dx, dz)
+
+
+def _fill_scene(path: Path) -> Path:
+    keys: dict[int, list[dict]] = {}
+    for frame, u in ((1, 0.0), (5, 1.0)):
+        strokes = []
+        for i, (role, slot) in enumerate(FILL_ROLES):
+            xz = _fill_role_points(role, u)
+            if frame == 5 and i % 2:  # drawn the other way on the second key
+                xz = xz[::-1]
+            strokes.append({"points": [[x, 0.0, z] for x, z in xz.tolist()], "width": 3.0 if slot == 0 else 1.0,
+                            "closed": True, "material": slot,
+                            "fill_color": [0.1 * i, 0.2, 0.3, 0.5 if slot else 0.0]})
+        keys[frame] = strokes if frame == 1 else strokes[::-1]  # another drawing order on the second key
+    path.write_text(json.dumps({"materials": [[n, list(c), f] for n, c, f in FILL_MATERIALS], "keys": keys}))
+    return path
+
+
+@pytest.mark.parametrize("runtime", runtimes.RUNTIMES)
+def test_fill_strokes_of_generated_frames_keep_their_key_fills_materials(runtime, tmp_path):
+    """Grease Pencil fills are closed strokes in fill materials; the stroke matching pairs them like lines
+    (another material costs a match, core/strokes/match.py), so each generated fill keeps its key fill's
+    material and fill colour, even where it lies on an outline of the same shape (the body's)."""
+    if runtimes.command(runtime) is None:
+        pytest.skip(f"{runtime} is not installed (.ci/run installs it)")
+    out, log = tmp_path / "fills.json", tmp_path / "blender.log"
+    done = runtimes.run_script(runtime, FILL_SCRIPT, [str(_fill_scene(tmp_path / "scene.json")), str(out),
+                                                      str(runtimes.ADDON_SOURCE),
+                                                      runtimes.engine_for(runtime, engine_executable())],
+                               tmp_path, log)
+    assert out.exists(), f"{runtime} wrote no results (exit {done.returncode}); log:\n{log.read_text()[-3000:]}"
+    run = json.loads(out.read_text())
+    assert "crash" not in run, run["crash"] + "\n" + log.read_text()[-3000:]
+    assert run["result"] == ["FINISHED"]
+    assert [(m["name"], m["show_fill"], not m["show_stroke"]) for m in run["materials"]] == \
+        [(name, fill, fill) for name, _, fill in FILL_MATERIALS]  # the fill materials are as drawn
+    assert {int(k): v for k, v in run["types"].items()} == {1: "KEYFRAME", 2: "BREAKDOWN", 3: "BREAKDOWN",
+                                                           4: "BREAKDOWN", 5: "KEYFRAME"}
+    for frame in (2, 3, 4):
+        strokes = run["strokes"][str(frame)]
+        assert len(strokes) == len(FILL_ROLES)
+        for i, (role, slot) in enumerate(FILL_ROLES):
+            truth = _fill_role_points(role, (frame - 1) / 4)
+            # the stroke of this role's material closest to where the role lies at this frame
+            errors = [(curve_error(np.asarray(s["points"])[:, [0, 2]], truth, True), s) for s in strokes
+                      if s["material"] == slot]
+            assert errors, (frame, role, "no stroke in this role's material")
+            error, stroke = min(errors, key=lambda pair: pair[0])
+            assert error < 0.05, (frame, role, error)  # 0.05 of a body 2 wide: in place, not another shape
+            assert np.allclose(stroke["fill_color"], [0.1 * i, 0.2, 0.3, 0.5 if slot else 0.0], atol=1e-3)
+        assert sorted(s["material"] for s in strokes) == sorted(slot for _, slot in FILL_ROLES)

@@ -349,12 +349,13 @@ def test_a_normally_started_krita_loads_the_plugin_from_kritarc(host, krita_temp
     assert "error" not in found, found["error"]
     assert found["plugin_module"] == str(pykrita / "nakawari" / "__init__.py")
     assert found["docker"]["count"] == 1 and found["docker"]["title"] == "nakawari"
-    assert {"Generate inbetweens", "Separate cels", "Extract douga", "Cancel"} <= set(found["docker"]["buttons"])
+    assert {"Generate inbetweens", "Paint from keys", "Separate cels", "Extract douga", "Cancel"} <= \
+        set(found["docker"]["buttons"])
     actions = found["actions"]
     assert all(actions[name] is not None for name in actions), actions
     assert actions["nakawari_generate_inbetweens"]["shortcut"] == "Ctrl+Alt+Shift+I"  # from nakawari.action
-    assert {"nakawari_generate_inbetweens", "nakawari_separate_cels", "nakawari_extract_douga"} <= \
-        set(found["tools_scripts_menu"])
+    assert {"nakawari_generate_inbetweens", "nakawari_separate_cels", "nakawari_extract_douga",
+            "nakawari_paint_from_keys"} <= set(found["tools_scripts_menu"])
 
 
 # --- a new user's path: the release zip, Install engine, generate (Krita 5.3 and 6.0, in their chroots) -----

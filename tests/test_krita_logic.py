@@ -205,8 +205,17 @@ def test_paint_plan_writes_only_drawings_without_a_colour_key():
     assert made.painted == {0: 0, 4: 5} and made.targets == (2, 6) and made.lines == (0, 2, 4, 6)
     with pytest.raises(plan.UserError, match="Paint at least one frame.*no keyframes"):
         paint_plan.plan_paint([0, 1], [], "ink", "colour")
-    with pytest.raises(plan.UserError, match="frames 0 and 1 of 'colour' both paint"):
-        paint_plan.plan_paint([0, 4], [0, 1], "ink", "colour")
+    # a drawing held under two colour keys takes the first; the second is a key, so never written
+    assert paint_plan.plan_paint([0, 4, 8], [0, 1], "ink", "colour").painted == {0: 0}
+    # an empty colour key paints nothing and is not written over either; the status names it
+    held = paint_plan.plan_paint([0, 2, 4], [0, 2], "ink", "colour", empty={2})
+    assert held.painted == {0: 0} and held.targets == (4,) and held.left_empty == (2,)
+    assert paint_plan.empty_note(held, "colour") == \
+        "Frame 2 of 'colour' holds an empty key, left alone (delete it to have it painted)."
+    with pytest.raises(plan.UserError, match="its keys are empty"):
+        paint_plan.plan_paint([0, 2], [0], "ink", "colour", empty={0})
+    with pytest.raises(plan.UserError, match=r"Empty keys at frames 2: delete them"):
+        paint_plan.plan_paint([0, 2], [0, 2], "ink", "colour", empty={2})
     with pytest.raises(plan.UserError, match="already has a key on 'colour'"):
         paint_plan.plan_paint([0, 1], [0, 1], "ink", "colour")
     with pytest.raises(plan.UserError, match="no keyframes in the animation's clip range"):

@@ -21,7 +21,7 @@ from .client import EngineClient, frames_to_check
 from .document import FrameWriter, LayerSource, load_pixels, outside_mask, paste_layer
 from .engine_install import Install, InstallSettings, remove_engine
 from .engine_setup import ROOT_NAME, carried_wheel, choose_engine, install_offer, not_nakawari, version_problem
-from .paint_plan import PaintPlan, fill_files, paint_request, plan_paint, unmatched_note
+from .paint_plan import PaintPlan, empty_note, fill_files, paint_request, plan_paint, unmatched_note
 from .plan import UserError, describe, inbetween_request, placed_entries, placements, plan_generation, unique_name
 from .qt import QtCore, QtWidgets, Signal, open_path
 from .settings import Settings
@@ -56,7 +56,7 @@ class Controller(QtCore.QObject):
         self.status = "Ready."
         self.progress = (0, 0)
         self.last_error = ""
-        self.last_unmatched = ""  # the last paint's areas left unpainted ('' when none)
+        self.last_paint_note = ""  # the last paint's notes: areas left unpainted, empty keys left alone
         self.last_timing: dict[str, float] = {}
         self._task: EngineTask | None = None
         self._probe: EngineTask | None = None
@@ -300,7 +300,8 @@ class Controller(QtCore.QObject):
         settings = dataclasses.replace(self.settings)
         line = LayerSource.active(animated=True)
         colour = line.colour_layer(settings.colour_layer)
-        plan = plan_paint(line.key_times(), colour.key_times(), line.name, colour.name)
+        colour_keys = colour.key_times()
+        plan = plan_paint(line.key_times(), colour_keys, line.name, colour.name, colour.empty_keys(colour_keys))
         self._applying = True  # measuring the drawings steps through frames in the event loop
         line.measure_region(list(plan.lines),
                             lambda rect: self._attempt(lambda: self._send_paint(line, colour, plan, rect, settings)),
@@ -323,7 +324,7 @@ class Controller(QtCore.QObject):
             line.check_still_open()
             colour.check_still_open()
             frames = [(t, load_pixels(path, rect)) for t, path in fill_files(plan, manifest, folder / "out")]
-            note = unmatched_note(plan, manifest)
+            note = " ".join(filter(None, (unmatched_note(plan, manifest), empty_note(plan, colour.name))))
             if new_layer:
                 layer = colour.add_layer_above(unique_name(f"{colour.name} painted", colour.layer_names()))
                 layer.enableAnimation()
@@ -345,7 +346,7 @@ class Controller(QtCore.QObject):
             log.error("writing painted frames failed: %s", error)
             self.report(f"The painted frames could not be added to the layer: {error}. The document is as before.")
             return
-        self.last_unmatched = note
+        self.last_paint_note = note
         self._finish(f"Painted {count} frames on '{layer.name()}'." + (f" {note}" if note else ""))
 
     # --- current-frame jobs ------------------------------------------------------------------------

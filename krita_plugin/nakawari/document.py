@@ -78,6 +78,11 @@ class LayerSource:
         start, end = self.clip_range()
         return find_keys(self.node.hasKeyframeAtTime, start, end)
 
+    def empty_keys(self, times: list[int]) -> set[int]:
+        """The keys among `times` with nothing drawn on the canvas (an artist's blank key)."""
+        width, height = self.document.width(), self.document.height()
+        return {t for t in times if not bytes(self.node.pixelDataAtTime(0, 0, width, height, t))[3::4].strip(b"\0")}
+
     def region_now(self) -> Rect:
         """The canvas, grown to the layer's bounds at the current frame."""
         return _rect(_grown(QtCore.QRect(0, 0, self.document.width(), self.document.height()), self.node.bounds()))

@@ -4,6 +4,7 @@ no Qt) so it is tested without Krita."""
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ class PaintPlan:
     lines: tuple[int, ...]            # the line layer's drawings (key times) sent to the engine
     painted: dict[int, int]           # line drawing time → time of the colour key painted over it
     targets: tuple[int, ...]          # line drawings whose fill goes onto the colour layer (no key there)
+    left_empty: tuple[int, ...] = ()  # line drawings with an empty colour key: an existing key, left alone
 
 
 def choose_colour_layer(line: str, above: str | None, below: str | None, chosen: str,
@@ -38,30 +40,36 @@ def choose_colour_layer(line: str, above: str | None, below: str | None, chosen:
                     f"docker{listed}; no layer next to '{line}' is named like a colour layer (colour, paint, fill).")
 
 
-def plan_paint(line_keys: list[int], colour_keys: list[int], line_name: str, colour_name: str) -> PaintPlan:
-    """Each colour key paints the line drawing shown at its time (the line key at or before it); every line
-    drawing without a colour key of its own time gets a fill, unless a colour key already paints it."""
+def plan_paint(line_keys: list[int], colour_keys: list[int], line_name: str, colour_name: str,
+               empty: Collection[int] = ()) -> PaintPlan:
+    """Each colour key paints the line drawing shown at its time (the line key at or before it; a drawing held
+    under several colour keys takes the first); every line drawing without a colour key of its own time gets
+    a fill. `empty` colour keys (nothing painted) paint nothing, but are keys: never written over."""
     if not line_keys:
         raise UserError(f"The line layer '{line_name}' has no keyframes in the animation's clip range.")
     painted: dict[int, int] = {}
     for time in colour_keys:
         shown = [t for t in line_keys if t <= time]
-        if not shown:
+        if time in empty or not shown:
             continue  # colour before the first drawing paints nothing the engine could match
-        drawing = shown[-1]
-        if drawing in painted:
-            raise UserError(f"The colour keys at frames {painted[drawing]} and {time} of '{colour_name}' both "
-                            f"paint the line drawing of frame {drawing}; keep one.")
-        painted[drawing] = time
+        painted.setdefault(shown[-1], time)
     if not painted:
         found = f"its first key is at frame {colour_keys[0]}" if colour_keys else "it has no keyframes"
+        if colour_keys and set(colour_keys) <= set(empty):
+            found = "its keys are empty"
         raise UserError(f"Paint at least one frame of '{line_name}' on the colour layer '{colour_name}' first "
                         f"({found}; the first line drawing is at frame {line_keys[0]}).")
     targets = tuple(t for t in line_keys if t not in painted and t not in colour_keys)
+    left_empty = tuple(t for t in line_keys if t not in painted and t in empty)
     if not targets:
         raise UserError(f"Every line drawing of '{line_name}' already has a key on '{colour_name}'; "
-                        "nothing was left to paint.")
-    return PaintPlan(tuple(line_keys), painted, targets)
+                        "nothing was left to paint." + (f" (Empty keys at frames {_listed(left_empty)}: delete "
+                                                        "them to have them painted.)" if left_empty else ""))
+    return PaintPlan(tuple(line_keys), painted, targets, left_empty)
+
+
+def _listed(frames: Collection[int]) -> str:
+    return ", ".join(str(t) for t in sorted(frames))
 
 
 def paint_request(plan: PaintPlan, line_files: dict[int, str], painted_files: dict[int, str], out: str,
@@ -81,12 +89,21 @@ def fill_files(plan: PaintPlan, manifest: dict[str, Any], out: str | Path) -> li
     return [(t, Path(out) / by_frame[t]["file"]) for t in plan.targets]
 
 
+def empty_note(plan: PaintPlan, colour_name: str) -> str:
+    """The drawings whose empty colour key was left alone, for the status line ('' when none)."""
+    if not plan.left_empty:
+        return ""
+    many = len(plan.left_empty) > 1
+    return (f"Frame{'s' if many else ''} {_listed(plan.left_empty)} of '{colour_name}' hold{'' if many else 's'} "
+            f"an empty key, left alone (delete {'them' if many else 'it'} to have {'them' if many else 'it'} "
+            "painted).")
+
+
 def unmatched_note(plan: PaintPlan, manifest: dict[str, Any]) -> str:
     """The areas left unpainted on the written frames, for the status line ('' when none)."""
     left = {int(e["frame"]): len(e.get("unmatched", [])) for e in manifest.get("frames", [])
             if int(e["frame"]) in plan.targets and e.get("unmatched")}
     if not left:
         return ""
-    frames = ", ".join(str(t) for t in sorted(left))
     return (f"{sum(left.values())} area(s) left unpainted (no sure match in the keys) on frame"
-            f"{'s' if len(left) > 1 else ''} {frames}: paint them by hand.")
+            f"{'s' if len(left) > 1 else ''} {_listed(left)}: paint them by hand.")

@@ -64,13 +64,14 @@ def paint_from_keys(session: Session, results: str, folder: str) -> dict:
     docker.paint_button.click()
     session.idle()
     out = {"status": session.controller.status, "errors": message_boxes(), "layers": layer_names(doc),
-           "listed": listed, "button_enabled": enabled, "unmatched": session.controller.last_unmatched,
+           "listed": listed, "button_enabled": enabled, "unmatched": session.controller.last_paint_note,
            "ink_before": ink_before, "ink_after": layer_state(doc, ink, 0, 6),
            "colour_before": colour_before, "colour_after": layer_state(doc, colour, 0, 6)}
     width, height = doc.width(), doc.height()
     for t in out["colour_after"]["keys"]:
         save_pixels(colour.pixelDataAtTime(0, 0, width, height, t), width, height,
                     os.path.join(results, f"colour.{t:04d}.png"))
+    session.docker.grab().save(os.path.join(results, "docker.png"))  # to look at: the Paint box and its status
     session.close(doc)
     return out
 

@@ -13,7 +13,8 @@ else:
     from PyQt5 import QtCore, QtWidgets
 
 OUT = os.environ["NAKAWARI_PROBE_OUT"]
-ACTIONS = ("nakawari_generate_inbetweens", "nakawari_separate_cels", "nakawari_extract_douga", "nakawari_cancel")
+ACTIONS = ("nakawari_generate_inbetweens", "nakawari_separate_cels", "nakawari_extract_douga",
+           "nakawari_paint_from_keys", "nakawari_cancel")
 
 
 def _report():
