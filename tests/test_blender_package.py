@@ -456,7 +456,11 @@ def test_in_a_window_douga_to_strokes_runs_modally_undoes_in_one_step_and_esc_ca
     assert not window["installing_after_esc"] and window["install_message"].startswith("Install cancelled")
     assert window["install_status_after"] == "not installed" and window["engines_left"] == []
     assert window["invoked"] == ["RUNNING_MODAL"]
-    assert window["ticks_while_running"] >= 2, "Blender's own timers stopped while the engine worked"
+    # The timer steps every 0.1 s: a loop blocked by the engine ticks once however long the job; a free one ticks
+    # at least once per half second of work even under load (a warm engine may finish in a single step).
+    assert window["ticks_while_running"] >= max(1, int(window["modal_s"] / 0.5)), (
+        f"Blender's own timers stopped while the engine worked: {window['ticks_while_running']} ticks "
+        f"in {window['modal_s']:.2f} s")
     assert window["after"] == ["Ink", "douga figure"] and window["after_frames"] == 1
     assert window["after_undo"] == ["Ink"]
     assert window["invoked_again"] == ["RUNNING_MODAL"] and window["running_before_esc"]
