@@ -27,6 +27,7 @@ from typing import Any
 ENV_VAR = "NAKAWARI_ENGINE"
 EXECUTABLE = "nakawari"
 CANCELLED = -32800  # the engine's error code for a cancelled request (see core/server.py)
+PROTOCOL_VERSION = 1  # the engine protocol this client speaks (core/server.py answers its own in `initialize`)
 
 ProgressCallback = Callable[[int, int, str], None]
 
@@ -244,8 +245,13 @@ class EngineClient:
         """The engine's version, capabilities (job methods it has) and devices; cached per engine process."""
         if self.info is None or not self.running:
             self._ensure_started()
-            self.info = self.call("initialize", {"client": "nakawari.client", "python": sys.version.split()[0]},
-                                  timeout=self.start_timeout)
+            info = self.call("initialize", {"client": "nakawari.client", "python": sys.version.split()[0]},
+                             timeout=self.start_timeout)
+            if info.get("protocol") != PROTOCOL_VERSION:  # an engine from another release: say so, use nothing
+                raise EngineError(f"The nakawari engine {info.get('version', '?')} speaks protocol "
+                                  f"{info.get('protocol', '?')}, this add-on protocol {PROTOCOL_VERSION}: update "
+                                  "the add-on or the engine to the same release.", log=str(self.log_path))
+            self.info = info
         return self.info
 
     def start(self) -> threading.Thread:

@@ -11,6 +11,8 @@ from engine_helpers import engine_executable, key_pair
 
 from nakawari import __version__
 from nakawari.client import ENV_VAR, EngineCancelled, EngineClient, EngineError, find_engine, frames_to_check
+from nakawari.client import PROTOCOL_VERSION as client_protocol
+from nakawari.server import PROTOCOL_VERSION as engine_protocol
 
 
 def _fake_engine(folder: Path, body: str) -> str:
@@ -124,3 +126,17 @@ def test_frames_to_check_names_the_flagged_frames_and_the_least_sure() -> None:
     assert frames_to_check(placed[:1]) == ""
     assert (frames_to_check([(7, {"check": True, "confidence": 0.4})])
             == "check frame 7: the least sure is 7, confidence 0.40")
+
+
+def test_an_engine_of_another_protocol_is_refused_by_name(tmp_path):
+    """An engine from another release answers `initialize` with its protocol: the add-on says so and uses nothing."""
+    answer = '{"jsonrpc": "2.0", "id": 1, "result": {"name": "nakawari", "version": "9.0.0", "protocol": 2}}'
+    engine = _fake_engine(tmp_path / "bin", f"read line; echo '{answer}'; sleep 5")
+    with EngineClient(engine, log_dir=tmp_path / "logs") as client:
+        with pytest.raises(EngineError, match="speaks protocol 2, this add-on protocol 1"):
+            client.initialize()
+        assert client.info is None
+
+
+def test_the_client_and_the_engine_speak_the_same_protocol():
+    assert client_protocol == engine_protocol
