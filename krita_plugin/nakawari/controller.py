@@ -269,17 +269,22 @@ class Controller(QtCore.QObject):
             source.check_still_open()
             frames = [(t, load_pixels(path, rect)) for t, path in placements(plan, manifest, folder / "out")]
             to_check = frames_to_check(placed_entries(plan, manifest))
-            if new_layer:
-                layer = source.add_layer_above(unique_name(f"{source.name} inbetweens", source.layer_names()))
-                layer.enableAnimation()
-            else:
-                layer = source.node
-            self._writing = True  # too late to cancel: Krita is adding the frames
-            writer = FrameWriter(source.document, layer, frames, rect,
-                                 lambda error: self._written(error, layer, new_layer, len(frames), to_check))
-            writer.start()
+            self._write_frames(source, f"{source.name} inbetweens", new_layer, frames, rect,
+                               lambda error, layer: self._written(error, layer, new_layer, len(frames), to_check))
 
         self._run("inbetween", params, f"Generating {describe(plan, source.document.framesPerSecond())}…", apply)
+
+    def _write_frames(self, target: LayerSource, new_name: str, new_layer: bool, frames: list, rect,
+                      done: Callable[[Exception | None, Any], None]) -> None:
+        """Add ``frames`` to ``target``'s layer, or to a new animated layer above it named like ``new_name``;
+        ``done(error, layer)`` when Krita has added them (keyframes come through asynchronous actions)."""
+        if new_layer:
+            layer = target.add_layer_above(unique_name(new_name, target.layer_names()))
+            layer.enableAnimation()
+        else:
+            layer = target.node
+        self._writing = True  # too late to cancel: Krita is adding the frames
+        FrameWriter(target.document, layer, frames, rect, lambda error: done(error, layer)).start()
 
     def _written(self, error: Exception | None, layer, new_layer: bool, count: int, to_check: str = "") -> None:
         self._clean_workdir()
@@ -325,15 +330,8 @@ class Controller(QtCore.QObject):
             colour.check_still_open()
             frames = [(t, load_pixels(path, rect)) for t, path in fill_files(plan, manifest, folder / "out")]
             note = " ".join(filter(None, (unmatched_note(plan, manifest), empty_note(plan, colour.name))))
-            if new_layer:
-                layer = colour.add_layer_above(unique_name(f"{colour.name} painted", colour.layer_names()))
-                layer.enableAnimation()
-            else:
-                layer = colour.node
-            self._writing = True  # too late to cancel: Krita is adding the frames
-            writer = FrameWriter(line.document, layer, frames, rect,
-                                 lambda error: self._painted(error, layer, new_layer, len(frames), note))
-            writer.start()
+            self._write_frames(colour, f"{colour.name} painted", new_layer, frames, rect,
+                               lambda error, layer: self._painted(error, layer, new_layer, len(frames), note))
 
         self._run("paint", params, f"Painting {len(plan.targets)} frames of '{line.name}' from "
                                    f"{len(plan.painted)} painted key(s) on '{colour.name}'…", apply)
