@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import cv2
 import numpy as np
 
 from . import schema as S
+from .score import distance_to
 
 TOLERANCE = 2.5       # px at a 1024-pixel short side
 MIN_TOLERANCE = 2.0   # px: never tighter (the douga draws lines 3 px wide)
@@ -46,12 +46,6 @@ def region_boundaries(labels: np.ndarray) -> np.ndarray:
     return edge
 
 
-def _distance_to(mask: np.ndarray) -> np.ndarray:
-    if not mask.any():
-        return np.full(mask.shape, np.float32(1e9))
-    return cv2.distanceTransform((~mask).astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
-
-
 @dataclass
 class BoundaryScore:
     true_hits: int = 0   # boundary pixels within tolerance of a predicted line
@@ -67,8 +61,8 @@ class BoundaryScore:
         tol = tolerance_for(lines.shape) if tolerance is None else tolerance
         self.true_total += int(boundary.sum())
         self.pred_total += int(lines.sum())
-        self.true_hits += int((_distance_to(lines) <= tol)[boundary].sum())
-        self.pred_hits += int((_distance_to(boundary) <= tol)[lines].sum())
+        self.true_hits += int((distance_to(lines) <= tol)[boundary].sum())
+        self.pred_hits += int((distance_to(boundary) <= tol)[lines].sum())
         return self
 
     @property

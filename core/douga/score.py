@@ -31,8 +31,8 @@ class DougaScore:
         pl, tl = S.IS_LINE[pred], S.IS_LINE[truth]
         self.pred_line += int(pl.sum())
         self.true_line += int(tl.sum())
-        self.tolerant_hits_pred += int((_distance_to(tl) <= TOLERANCE)[pl].sum())
-        self.tolerant_hits_true += int((_distance_to(pl) <= TOLERANCE)[tl].sum())
+        self.tolerant_hits_pred += int((distance_to(tl) <= TOLERANCE)[pl].sum())
+        self.tolerant_hits_true += int((distance_to(pl) <= TOLERANCE)[tl].sum())
         return self
 
     @property
@@ -78,7 +78,7 @@ class DougaScore:
                 "edges_vs_areas": eva}
 
 
-def _distance_to(mask: np.ndarray) -> np.ndarray:
+def distance_to(mask: np.ndarray) -> np.ndarray:
     """Euclidean distance of every pixel to the nearest pixel of ``mask`` (inf-like when it is empty)."""
     if not mask.any():
         return np.full(mask.shape, np.float32(1e9))
