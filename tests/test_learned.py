@@ -15,6 +15,7 @@ from nakawari.cli import main
 from nakawari.errors import BadInput
 from nakawari.image import write_image
 from nakawari.learned import model_files, runtime
+from nakawari.model_manifest import MODEL_DIR
 from nakawari.synth import articulated_motion, cel_motion
 
 SIZE = (240, 136)
@@ -29,7 +30,7 @@ def _pair(cels: bool = False) -> list[np.ndarray]:
 def model_copy(tmp_path: Path) -> Path:
     """The shipped model files in a folder of their own (to damage without touching the real ones)."""
     folder = tmp_path / "models"
-    shutil.copytree(model_files.MODEL_DIR, folder)
+    shutil.copytree(MODEL_DIR, folder)
     return folder
 
 

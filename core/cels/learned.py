@@ -8,8 +8,6 @@ file is missing, or the file does not match the sha256 its manifest records, the
 
 from __future__ import annotations
 
-import json
-import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -18,11 +16,11 @@ from typing import Any
 import cv2
 import numpy as np
 
-from ..files import sha256_file
+from ..errors import BadInput
+from ..model_manifest import checked_model_files, shipped_manifest
 from .features import prepare
 from .single import cel_mask as rule_mask
 
-MODEL_DIR = Path(__file__).resolve().parent.parent / "models"
 MANIFEST_NAME = "cels.json"
 THRESHOLD = 0.0   # logit above which a pixel is cel
 
@@ -42,24 +40,19 @@ class CelModel:
 
 def default_manifest() -> Path:
     """The shipped model's manifest, or the one in $NAKAWARI_MODELS (a folder) when set."""
-    return Path(os.environ.get("NAKAWARI_MODELS") or MODEL_DIR) / MANIFEST_NAME
+    return shipped_manifest(MANIFEST_NAME)
 
 
 def load_cel_model(manifest: Path | None = None) -> tuple[CelModel | None, str]:
     """(model, "learned") or (None, why the rule reader answers alone)."""
     manifest = default_manifest() if manifest is None else manifest
     try:
-        data = json.loads(manifest.read_text(encoding="utf-8"))
-        entry = data["files"]["onnx"]
-        path = manifest.parent / entry["file"]
-    except FileNotFoundError:
-        return None, f"no learned cel model ({manifest} missing)"
-    except (OSError, ValueError, KeyError, TypeError) as error:
+        data, files = checked_model_files(manifest, ("onnx",))
+    except BadInput as error:
+        return None, str(error)
+    except OSError as error:  # unreadable: the rule reader answers, as for any other broken manifest
         return None, f"{manifest}: not a valid model manifest ({error})"
-    if not path.is_file():
-        return None, f"{path}: model file named in {manifest.name} is missing"
-    if sha256_file(path) != str(entry.get("sha256", "")):
-        return None, f"{path}: does not match the sha256 in {manifest.name}; not loaded"
+    path = files["onnx"]
     try:
         import onnxruntime as ort
     except ImportError:
