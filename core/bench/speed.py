@@ -213,23 +213,6 @@ def time_batch(folder: Path, quick: bool) -> dict[str, float]:
     return seconds
 
 
-def vector_cpu_ms(repeats: int) -> float:
-    """CPU milliseconds (this process, all its threads) of the fastest of `repeats` runs of the vector speed
-    case, matching and all seven inbetweens: on a busy machine the wall clock stretches, this does not."""
-    from ..strokes.interpolate import StrokeInbetweener
-
-    keys = speed_keys(np.random.default_rng(3))
-    times = [k / 8 for k in range(1, 8)]
-    runs = []
-    for _ in range(repeats + 1):
-        started = time.process_time()
-        engine = StrokeInbetweener(keys, [0.0, 1.0])
-        for t in times:
-            engine.frame(t)
-        runs.append(time.process_time() - started)
-    return 1000 * min(runs[1:])
-
-
 def _verdict(ok: bool) -> str:
     return "met" if ok else "MISSED"
 
@@ -246,7 +229,7 @@ def bench_speed(*, quick: bool = False, device: str = "auto") -> int:
         cli = time_cli(root / "cli", repeats)
         engine = time_engine(root / "engine", repeats)
         vector = time_speed(repeats=3 if quick else 5)
-        vector_cpu = vector_cpu_ms(3 if quick else 5)
+        vector_cpu = 1000 * vector.cpu
         batch = time_batch(root / "batch", quick)
     print(format_table("the whole command, 1920x1080 line art, one inbetween (fresh processes)",
                        ["process", "wall s", "CPU s"],
