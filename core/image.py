@@ -154,20 +154,28 @@ def _read_with_pillow(path: Path) -> Raster:
                 gray = np.clip(np.asarray(image, dtype=np.float32), 0.0, 1.0)
                 return _raster(np.repeat(gray[..., None], 3, axis=2), None, 16, path)
             has_alpha = mode in ("RGBA", "LA", "PA", "La", "RGBa") or "transparency" in image.info
-            rgba = np.asarray(image.convert("RGBA"), dtype=np.float32) / 255.0
+            rgba = np.asarray(image.convert("RGBA")).astype(np.float32)
+            rgba /= np.float32(255.0)  # in place: the same numbers as `/ 255.0`, one buffer fewer
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
         raise BadInput(f"corrupt or unreadable image ({_short(error)})", path) from None
-    return _raster(rgba[..., :3], rgba[..., 3] if has_alpha else None, 8, path)
+    if not has_alpha:
+        rgba[..., 3] = 1.0  # a mode without alpha converts to opaque already; this only says so
+    return _raster_rgba(rgba, 8, path, transparent_possible=has_alpha)
 
 
 def _raster(rgb: np.ndarray, alpha: np.ndarray | None, bit_depth: int, path: Path) -> Raster:
     height, width = rgb.shape[:2]
-    if height == 0 or width == 0:
-        raise BadInput("image has no pixels", path)
     rgba = np.empty((height, width, 4), dtype=np.float32)
     rgba[..., :3] = rgb
     rgba[..., 3] = 1.0 if alpha is None else alpha
-    transparent = alpha is not None and float(alpha.min()) < 1.0
+    return _raster_rgba(rgba, bit_depth, path, transparent_possible=alpha is not None)
+
+
+def _raster_rgba(rgba: np.ndarray, bit_depth: int, path: Path, *, transparent_possible: bool) -> Raster:
+    """A Raster of a float32 (H, W, 4) array, taken as it is (no copy)."""
+    if rgba.shape[0] == 0 or rgba.shape[1] == 0:
+        raise BadInput("image has no pixels", path)
+    transparent = transparent_possible and float(rgba[..., 3].min()) < 1.0
     return Raster(rgba=rgba, transparent=transparent, bit_depth=bit_depth, path=str(path))
 
 
@@ -197,10 +205,15 @@ def encode(rgba: np.ndarray, transparent: bool, bit_depth: int, suffix: str) -> 
         pixels = rgba[..., [2, 1, 0, 3]]
     else:
         alpha = rgba[..., 3:4]
-        pixels = (rgba[..., :3] * alpha + (1.0 - alpha))[..., ::-1]
+        # Over white paper; an opaque image is its own composite (x·1 + 0 = x), so it skips two passes.
+        opaque = float(alpha.min()) == 1.0
+        pixels = rgba[..., 2::-1] if opaque else (rgba[..., :3] * alpha + (1.0 - alpha))[..., ::-1]
     top = 65535.0 if bit_depth == 16 else 255.0
     dtype = np.uint16 if bit_depth == 16 else np.uint8
-    return np.ascontiguousarray(np.clip(np.rint(pixels * top), 0, top).astype(dtype))
+    scaled = np.multiply(pixels, top)  # one buffer (of the input's float type), rounded and clipped in place
+    np.rint(scaled, out=scaled)
+    np.clip(scaled, 0, top, out=scaled)
+    return np.ascontiguousarray(scaled.astype(dtype))
 
 
 def write_image(path: str | Path, rgba: np.ndarray, *, transparent: bool = False, bit_depth: int = 8,
