@@ -2,7 +2,8 @@
 
   motion.py    DIS both ways on the colour frames, forward-backward occlusion, camera pan/zoom, flows at t
   cut.py       a cut between the keys → hold the nearer key
-  timing.py    the timing hedge: each key's warp averaged over the likely timings around t (real timing eases)
+  timing.py    the timing hedge: each key's warp averaged over the likely timings around t (real timing eases),
+               with a share of the keys' blend for the chance that the drawing holds a key (limited animation)
   fuse.py      warp both keys, blend by visibility, crisp where they disagree, copy held pixels,
                fall back to the cross-fade block by block where the warp did not help
   kind.py      whether keys are finished frames (auto mode's test)
@@ -16,6 +17,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from ...frame_check import FrameCheck
+from ...progress import Progress
 from ...timing import gap_of
 from ..each_frame import each_frame
 from .cut import CutCheck, check_cut
@@ -78,7 +80,7 @@ class FramesInbetweener:
 
 def inbetween_frames(keys: Sequence[np.ndarray], key_times: Sequence[float], times: Sequence[float], *,
                      settings: FramesSettings | None = None,
-                     progress: Callable[[int, int, str], None] | None = None,
+                     progress: Progress | None = None,
                      cancel: Callable[[], bool] | None = None) -> tuple[list[np.ndarray], list[FrameCheck]]:
     """Frames and self-checks at ``times`` between colour ``keys`` at ``key_times`` (validated by the caller)."""
     pairs: dict[int, FramesInbetweener] = {}

@@ -15,7 +15,7 @@ import numpy as np
 from ..boxes import boxes_of
 from .motion import FlowsAt, smooth
 from .settings import FramesSettings
-from .timing import path_velocity, spread_warp, timing_offsets
+from .timing import path_velocity, spread_warp, timing_offsets, with_holds
 
 
 @dataclass
@@ -97,11 +97,14 @@ def fuse(key0: np.ndarray, key1: np.ndarray, flows: FlowsAt, t: float, scale: fl
     weight = blend_weight(warped0, warped1, gap, flows, t, settings)
     frame = cv2.blendLinear(warped0, warped1, weight, 1.0 - weight)
     fade = cv2.addWeighted(key0, 1.0 - t, key1, t, 0.0)
+    apart = channel_gap(key0, key1)
+    # Limited animation may hold either key's picture at t (timing.py): part of the fade belongs in the frame.
+    frame = with_holds(frame, fade, apart, scale, settings)
     fallback = block_fallback(key0, key1, warped0, warped1, gap, flows, scale, settings)
     if fallback.any():
         frame = cv2.blendLinear(fade, frame, fallback, 1.0 - fallback)
     # Unchanged pixels (held cels, a still background) are copied, unless something moves across them by t.
-    same = channel_gap(key0, key1) <= settings.held_tolerance
+    same = apart <= settings.held_tolerance
     held = same & (channel_gap(frame, fade) <= settings.held_passing)
     exact = np.where(key0 == key1, key0, fade)
     np.copyto(frame, exact, where=held[..., None])

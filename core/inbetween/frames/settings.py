@@ -19,6 +19,8 @@ class FramesSettings:
     timing_spread: float = 0.15     # std. dev. of the true drawing's timing around t, halfway (fraction of the gap)
     timing_blur_max_px: float = 6.0  # the hedge blurs at most this far to each side (working px): faces stay readable
     timing_samples: int = 5         # timings averaged, evenly across ±2 std. dev. (0 or 1: draw exactly at t)
+    hold_share: float = 0.3         # chance the drawing between holds a key's picture (limited animation: a
+                                    # head held while the mouth changes): that share of the keys' blend, softened
     # Anime specifics ----------------------------------------------------------------------------------------
     held_tolerance: float = 2.5 / 255   # keys closer than this (every channel) count as an unchanged pixel…
     held_passing: float = 8.0 / 255     # …and are copied unless the frame at t differs more (something passes)

@@ -7,13 +7,19 @@ timings is the warped frame averaged over them: moving parts get a short blur al
 faster motion), still ones are untouched. The spread of the timing is largest halfway and vanishes at the keys
 (like a path pinned at both ends, its standard deviation grows as sqrt(t(1-t))). The blur is capped in length
 (``timing_blur_max_px``) so that fast action keeps a readable picture.
+
+Limited animation also holds: the drawing between may keep one key's head, body or whole picture and change
+only a mouth (on the development set 2 of 9 lip-sync inbetweens sit at a key's position, and no two keys tell
+which). The prior gives that a chance (``hold_share``), each key held with its time weight; the frame closest on
+average is then that share of the keys' blend, softened where something moves, mixed into the hedged warp
+(``with_holds``).
 """
 from __future__ import annotations
 
 import cv2
 import numpy as np
 
-from .motion import FlowsAt
+from .motion import FlowsAt, smooth
 from .settings import FramesSettings
 
 
@@ -60,3 +66,20 @@ def path_velocity(flows: FlowsAt, offsets: list[tuple[float, float]], scale: flo
     length = cv2.magnitude(np.ascontiguousarray(velocity[..., 0]), np.ascontiguousarray(velocity[..., 1]))
     shrink = np.minimum(1.0, limit / np.maximum(reach * length, 1e-6)).astype(np.float32)
     return velocity * shrink[..., None]
+
+
+def with_holds(frame: np.ndarray, fade: np.ndarray, moved: np.ndarray, scale: float,
+               settings: FramesSettings) -> np.ndarray:
+    """The least-squares frame when, with chance ``hold_share``, the drawing at t holds key 0's picture (chance
+    1 − t) or key 1's (chance t): that share of the keys' blend by time (``fade``) mixed into the hedged
+    ``frame``. A held picture is rarely put back exactly where the key had it (a head redrawn, re-registered):
+    where something moves (``moved``: HxW, how far the keys are apart) the held share is blurred over
+    the hedge's reach, ``timing_blur_max_px``, which also turns its faint ghosts into soft shading. Every
+    pixel stays a convex mix of key pixels; still pixels beyond that reach of anything moving are unchanged."""
+    share = settings.hold_share
+    if share <= 0.0:
+        return frame
+    reach = settings.timing_blur_max_px / scale
+    moving = np.clip(smooth(moved, reach) * (1.0 / settings.held_passing), 0.0, 1.0)
+    held = cv2.blendLinear(smooth(fade, reach), fade, moving, 1.0 - moving)
+    return cv2.addWeighted(frame, 1.0 - share, held, share, 0.0)
