@@ -5,7 +5,9 @@ Synthetic (core/synth/paintseq.py, exact truth): tuned families and seeds, held-
 families, each reported apart. A folder laid out as `line/<name>.####.png` and `colour/<name>.####.png`
 (matching numbers): the first colour frame is the only painted key, the other colour frames are truth;
 scored painted from that key and, frame by frame, each frame from the truth of the one before
-("consecutive"). A folder with a single colour frame reports painted share and unmatched share only.
+("consecutive"), with the ceiling from that key (paint pixels whose colour is in its palette at all) and the
+studio loop (frame by frame from the frame just painted, the artist painting what is left unpainted).
+A folder with a single colour frame reports painted share and unmatched share only.
 
 Metrics (docs/paint.md):
 * paint px: exact colour on truth paint pixels: fill pixels (a palette colour, not paper) where the line frame
@@ -292,6 +294,8 @@ def bench_real(folder: Path, quick: bool) -> list[str]:
             tallies[name].add(frame, outputs[name][i], palette, outputs["DIS warp of key"][i])
     out.append(_real_table(f"{folder.name}: frames {numbers[1]}-{numbers[-1]} painted from frame {key_number} only",
                            tallies))
+    out.append(_ceiling(lines, truths, numbers, paper, palette))
+    out.append(_artist_loop(lines, key, truths, numbers, paper, palette))
     # Consecutive: each frame from the truth of the one before (the next-frame case, as painters go).
     tallies = {name: Tally() for name in METHODS}
     for i, n in enumerate(numbers[1:]):
@@ -307,6 +311,42 @@ def bench_real(folder: Path, quick: bool) -> list[str]:
             tallies[name].add(frame, results[name], src_palette, results["DIS warp of key"])
     out.append(_real_table(f"{folder.name}: each frame painted from the truth of the frame before", tallies))
     return out
+
+
+def _ceiling(lines: list[np.ndarray], truths: dict[int, np.ndarray], numbers: list[int], paper: int,
+             palette: set[int]) -> str:
+    """The share of truth paint pixels whose colour is in the key's palette: no method that paints with the
+    key's colours only (and leaves what is new to the artist) can score more from that key."""
+    inside = total = 0
+    for i, n in enumerate(numbers[1:]):
+        if n in truths:
+            frame = _real_frame(lines[i + 1], truths[n], paper)
+            inside += int((frame.paint & np.isin(frame.truth, list(palette))).sum())
+            total += int(frame.paint.sum())
+    return (f"ceiling from the key alone: {inside / max(total, 1):.3f} of the paint pixels have a colour of the "
+            f"key's palette (the rest are things the key does not hold: left for the artist)")
+
+
+def _artist_loop(lines: list[np.ndarray], key: np.ndarray, truths: dict[int, np.ndarray], numbers: list[int],
+                 paper: int, palette: set[int]) -> str:
+    """Painting as a studio does it: frame by frame from the frame just painted, the artist painting the
+    areas left unpainted (here: their truth) before the next frame is painted from it. Scored before the
+    artist's fix: how right the automatic colours are, and how much the artist had to paint."""
+    tally, flagged, previous, known = Tally(), 0, key, set(palette)
+    for i, n in enumerate(numbers[1:]):
+        if n not in truths:
+            break
+        painted = paint_frames([lines[i], lines[i + 1]], {0: previous}, PaintSettings()).frames[1]
+        assert painted.image is not None
+        frame = _real_frame(lines[i + 1], truths[n], paper)
+        tally.add(frame, painted.image, known, None)
+        known |= key_palette(truths[n])  # the artist's colours join the palette for the frames after
+        flagged += len(painted.unmatched)
+        left = painted.image[..., 3] < 0.5
+        previous = np.where(left[..., None], truths[n], painted.image)
+    return format_table(f"frame by frame from frame {numbers[0]}, the artist painting what is left unpainted "
+                        f"({flagged} areas over {len(numbers) - 1} frames; scored before the artist's fix)",
+                        HEADER[:6], [tally.row("nakawari paint + artist")[:6]])
 
 
 def _real_table(title: str, tallies: dict[str, Tally]) -> str:

@@ -1,8 +1,9 @@
 """Painting: every line frame's closed areas filled with the exact palette colours of painted keys.
 
 areas.py splits a line frame into closed areas (closing small gaps), palette.py reads each painted key's
-area colours, match.py carries the keys' areas over to other frames by motion and checks the matches,
-fill.py fills and puts the lines back on top. `paint_frames` runs them over a sequence.
+area colours, match.py carries the keys' areas over to other frames by motion and regions.py matches them
+region to region (with a confidence per area), fill.py fills and puts the lines back on top. `paint_frames`
+runs them along a sequence, each frame from the frame just painted.
 """
 from __future__ import annotations
 
@@ -14,23 +15,25 @@ import numpy as np
 
 from ..errors import Cancelled
 from ..inbetween.represent import KeyStyle, analyse_keys
+from ..progress import Progress
 from .areas import Areas, find_areas
 from .fill import compose, fill_layer
 from .match import (
     AreaMatches,
     Reference,
     combine,
+    fill_unmatched,
     flow_to_reference,
     identity_matches,
     rescue,
     vote,
 )
 from .palette import KeyPalette, read_palette
+from .regions import key_mixes
 from .settings import PaintSettings
 
 __all__ = ["PaintResult", "PaintSettings", "PaintedFrame", "paint_frames"]
 
-Progress = Callable[[int, int, str], None]
 # Style (ink levels) is measured on at most this many line frames, spread over the sequence.
 STYLE_SAMPLE = 8
 # Areas found on the way back through a segment are kept for the forward pass only for the frames this near
@@ -85,6 +88,15 @@ def paint_frames(lines: Sequence[np.ndarray], painted: Mapping[int, np.ndarray],
         key_areas[index] = find_areas(lines[index], style, settings)
         palettes[index] = read_palette(painted[index], key_areas[index], settings)
         key_refs[index] = Reference.of_key(key_areas[index], palettes[index])
+    # Colours the keys put in one area without a line between them: no other pair may share one (drift).
+    mixes: set[tuple[int, int]] | None = None
+    if settings.key_mixes:
+        mixes = set()
+        for index in keys:
+            a = key_areas[index]
+            patch = settings.minor_patch * a.labels.size if settings.minor_patch > 0 else np.inf
+            mixes |= key_mixes(a.labels, a.line_distance, palettes[index].pixel_codes, a.count,
+                               settings.minor_vote, patch, settings.min_rescue, settings.edge_band / 3.0)
 
     frames: list[PaintedFrame] = []
     done = 0
@@ -126,12 +138,13 @@ def paint_frames(lines: Sequence[np.ndarray], painted: Mapping[int, np.ndarray],
                 check_cancel()
                 areas[index] = find_areas(lines[index], style, settings)
                 source = back_ref if settings.chain else key_refs[after]
-                match = _match(areas[index], source, settings)
-                back_ref = match.as_reference(areas[index])
+                match = _match(areas[index], source, settings, mixes)
+                back_ref = match.as_reference(areas[index], settings.min_rescue)
                 backward[index] = _Stored.of(match)
                 if index - start >= KEEP_AREAS:  # long segment: find these areas again going forward
                     del areas[index]
         ref = key_refs[key] if key is not None else None
+        before: Reference | None = None  # the chain's reference before the latest (see _recall)
         for index in segment:
             check_cancel()
             if index not in areas:
@@ -139,10 +152,14 @@ def paint_frames(lines: Sequence[np.ndarray], painted: Mapping[int, np.ndarray],
             candidates, used = [], []
             if key is not None and ref is not None:  # ref is None exactly where key is
                 source = ref if settings.chain else key_refs[key]
-                forward = _match(areas[index], source, settings)
+                forward = _match(areas[index], source, settings, mixes)
+                if settings.chain:
+                    if settings.recall and before is not None:
+                        forward = _recall(areas[index], forward, before, settings, mixes)
+                    before = source
                 candidates.append(forward)
                 used.append(key)
-                ref = forward.as_reference(areas[index])
+                ref = forward.as_reference(areas[index], settings.min_rescue)
             if after is not None and index in backward:  # backward holds frames only where after is a key
                 back = backward.pop(index).restore()
                 # The nearer key goes first: it wins ties.
@@ -158,10 +175,31 @@ def paint_frames(lines: Sequence[np.ndarray], painted: Mapping[int, np.ndarray],
     return PaintResult(frames=frames, palettes=palettes)  # in frame order: keys sit between their segments
 
 
-def _match(areas: Areas, ref: Reference, settings: PaintSettings) -> AreaMatches:
+def _match(areas: Areas, ref: Reference, settings: PaintSettings,
+           mixes: set[tuple[int, int]] | None = None) -> AreaMatches:
     """Motion votes, then a shape search for the areas they left unmatched."""
     flow = flow_to_reference(areas, ref.areas, settings)
-    return rescue(areas, ref, vote(areas, ref, flow, settings), flow, settings)
+    return rescue(areas, ref, vote(areas, ref, flow, settings, mixes), flow, settings)
+
+
+def _recall(areas: Areas, matches: AreaMatches, before: Reference, settings: PaintSettings,
+            mixes: set[tuple[int, int]] | None) -> AreaMatches:
+    """Areas the chain left unmatched, looked up in the frame before the latest.
+
+    One unsure frame (a hand blurred into the sleeve, a leg whose lines changed) would otherwise leave the
+    area unpainted for the rest of the shot, while the frame before it still holds the area painted. Its
+    motion is estimated afresh: chaining the two steps' flows would carry the noise that lost the area."""
+    if matches.from_lost is None:
+        return matches
+    # Worth a look: unmatched areas that landed in areas the latest frame lost although the frame before
+    # had them painted. A thing never painted (new in the shot) costs nothing.
+    worth = ~matches.matched & (areas.sizes >= settings.min_rescue) & (matches.from_lost >= 0.5)
+    worth[0] = False
+    if not worth.any():
+        return matches
+    found = _match(areas, before, settings, mixes)
+    found.matched &= worth
+    return fill_unmatched(matches, found, areas.labels)
 
 
 @dataclass

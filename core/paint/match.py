@@ -10,6 +10,9 @@ An area whose votes split between colours (a colour boundary the lines do not dr
 with the colours it holds, where its pixels land; so are the pixels next to lines, where the painter's
 colour boundary may sit on either side of the line's centre.
 
+With `settings.regions` an area is first matched to its partner area in the reference (regions.py) and may
+hold only that partner's colours, so a wrong motion cannot paint a neighbour's colour in patches.
+
 A reference is a painted key, or (further from the keys) a frame already painted from one: unpainted
 pixels carry UNKNOWN and lower confidences pass on, so doubt grows along the chain instead of guesses.
 """
@@ -24,6 +27,7 @@ from scipy import sparse
 from ..inbetween.flow import estimate_flow
 from .areas import Areas
 from .palette import UNKNOWN, KeyPalette, code_colour
+from .regions import match_regions, mix_table, reference_colours
 from .settings import PaintSettings
 
 # Key areas touching the frame edge and larger than this share of it are the outside (paper, background).
@@ -40,6 +44,12 @@ class Reference:
     index: np.ndarray        # HxW int32 into `table`
     table: np.ndarray        # (n,) int64 colour codes; UNKNOWN where not painted
     confidence: np.ndarray   # HxW float32: how sure that colour is (1 on a key)
+    lost: np.ndarray | None = None  # (areas+1,) bool: areas left unpainted though painted in the frame before
+
+    def packed(self) -> np.ndarray:
+        """HxWx4 float32: colour index, area label, confidence, line distance (gathered in one remap)."""
+        return cv2.merge([self.index.astype(np.float32), self.areas.labels.astype(np.float32),
+                          self.confidence.astype(np.float32), self.areas.line_distance])
 
     @staticmethod
     def of_key(areas: Areas, palette: KeyPalette) -> Reference:
@@ -59,10 +69,18 @@ class AreaMatches:
     pixel_index: np.ndarray  # HxW int32 (or uint16) into `table`: the colour of every pixel
     table: np.ndarray        # (n,) int64 colour codes
 
-    def as_reference(self, areas: Areas) -> Reference:
+    seen: np.ndarray | None = None       # (count+1,) share of the votes that landed on painted pixels
+    from_lost: np.ndarray | None = None  # (count+1,) share of the votes that landed in the reference's lost areas
+
+    def as_reference(self, areas: Areas, min_size: int = 0) -> Reference:
         table = np.append(self.table, UNKNOWN)
         index = np.where(self.matched[areas.labels], self.pixel_index, len(table) - 1).astype(np.int32)
-        return Reference(areas, index, table, self.confidence[areas.labels].astype(np.float32))
+        lost = None
+        if self.seen is not None:
+            # Unsure here although the frame before had it painted (not a new thing): worth another look.
+            lost = ~self.matched & (self.seen >= 0.5) & (areas.sizes >= min_size)
+            lost[0] = False
+        return Reference(areas, index, table, self.confidence[areas.labels].astype(np.float32), lost)
 
     def pixel_codes(self) -> np.ndarray:
         return self.table[self.pixel_index]
@@ -119,7 +137,8 @@ def flow_to_reference(target: Areas, reference: Areas, settings: PaintSettings) 
     return flow
 
 
-def vote(target: Areas, ref: Reference, flow: np.ndarray, settings: PaintSettings) -> AreaMatches:
+def vote(target: Areas, ref: Reference, flow: np.ndarray, settings: PaintSettings,
+         mixes: set[tuple[int, int]] | None = None) -> AreaMatches:
     """Colours of every target area from where its pixels land in the reference (see the module note)."""
     h, w = target.labels.shape
     key = ref.areas
@@ -132,32 +151,57 @@ def vote(target: Areas, ref: Reference, flow: np.ndarray, settings: PaintSetting
     def gather(image: np.ndarray) -> np.ndarray:
         return cv2.remap(image, map_x, map_y, cv2.INTER_NEAREST, borderMode=cv2.BORDER_REPLICATE)
 
-    colour_index = gather(ref.index.astype(np.float32)).astype(np.int32)  # each pixel's colour in the reference
+    # One gather of the reference's colour index, area labels, confidence and line distance (4 channels).
+    landed = gather(ref.packed())
+    colour_index = landed[..., 0].astype(np.int32)  # each pixel's colour in the reference
+    landed_d = landed[..., 3]                       # distance to the reference's lines (0 on a line)
     unique_codes = ref.table
     n_col = len(unique_codes)
     n_t = target.count + 1
     known = unique_codes != UNKNOWN
 
     # Votes: interior target pixels landing inside the frame and off the reference's lines.
-    cast = ~target.line & inside & (gather(key.line.view(np.uint8)) == 0)
+    cast = ~target.line & inside & (landed_d > 0)
     t_lab = target.labels[cast].astype(np.int64)
     by_colour = np.bincount(t_lab * n_col + colour_index[cast], minlength=n_t * n_col).reshape(n_t, n_col)
-    landed_area = gather(key.labels.astype(np.float32))[cast].astype(np.int64)
+    landed_area = landed[..., 1][cast].astype(np.int64)
     best_key = _votes_by_key(t_lab, landed_area, n_t, key.count + 1)
-    ref_conf = np.bincount(t_lab, weights=gather(ref.confidence)[cast], minlength=n_t)
+    ref_conf = np.bincount(t_lab, weights=landed[..., 2][cast], minlength=n_t)
 
     total = by_colour.sum(axis=1)
-    best_colour = by_colour.argmax(axis=1)
-    share = by_colour[np.arange(n_t), best_colour] / np.maximum(total, 1)
     # Mixed areas: the colours with a real part of the votes are painted where they land.
     # A colour also counts where it holds a patch of real size, however big the area: a shadow painted
     # without a line is a small share of a big area (scattered specks of wrong motion are removed below).
     patch = settings.minor_patch * h * w if settings.minor_patch > 0 else np.inf
     minor = (by_colour >= settings.minor_vote * np.maximum(total, 1)[:, None]) | (by_colour >= max(patch, 1.0))
     allowed = minor & known[None, :]
+    if settings.regions:
+        # ... but only colours of the reference area(s) this area is (region match, regions.py).
+        holds, ref_main = reference_colours(key.labels, ref.index, ~key.line, key.count + 1, n_col,
+                                            settings.minor_vote, patch)
+        holds &= known[None, :]
+        region = match_regions(t_lab, landed_area, n_t, key.count + 1, holds, ref_main, settings.swallow,
+                               settings.minor_vote)
+        matched_region = region.best > 0
+        allowed[matched_region] &= region.allowed[matched_region]
+        # The main colour is the region's colour most pixels landed on (its own main colour if none did).
+        ranked = np.where(region.allowed, by_colour, -1)
+        best_colour = np.where(matched_region & (ranked.max(axis=1) > 0), ranked.argmax(axis=1),
+                               by_colour.argmax(axis=1))
+    else:
+        best_colour = by_colour.argmax(axis=1)
+    share = by_colour[np.arange(n_t), best_colour] / np.maximum(total, 1)
     covered = (by_colour * allowed).sum(axis=1) / np.maximum(total, 1)
+    if mixes is not None:
+        # Only colours the key puts next to the main colour without a line may share its area (a colour
+        # creeping in from a neighbour along the chain is drift); how sure the area is stays as voted.
+        allowed &= mix_table(unique_codes, mixes)[best_colour]
     flat = (share >= settings.flat_share) & (allowed.sum(axis=1) <= 1)
     confidence = np.where(flat, share, covered).astype(np.float64)
+    if settings.regions:
+        # A region matched both ways with no rival of another colour is sure even where noisy motion
+        # scattered its pixels (the checks below still apply).
+        confidence = np.maximum(confidence, region.sure)
     confidence[~known[best_colour]] = 0.0            # most of it lands where the reference is unpainted
     # Doubt in the reference carries over (the weakest link), without compounding at every step.
     confidence = np.minimum(confidence, np.clip(ref_conf / np.maximum(total, 1), 0.0, 1.0))
@@ -171,7 +215,7 @@ def vote(target: Areas, ref: Reference, flow: np.ndarray, settings: PaintSetting
     # lands as close to the reference's lines as it lies to its own; a new shape lands out in the open.
     ratio = target.sizes / np.maximum(key.sizes[best_key], 1)
     own = np.bincount(t_lab, weights=target.line_distance[cast], minlength=n_t) / np.maximum(total, 1)
-    land_d = gather(key.line_distance)[cast]
+    land_d = landed_d[cast]
     away = np.bincount(t_lab, weights=land_d, minlength=n_t) / np.maximum(total, 1)
     new_inside = (ratio < settings.min_size_ratio) & ~target.border & (away > 2.0 * own + 2.0)
     confidence[new_inside] *= 0.5
@@ -194,6 +238,10 @@ def vote(target: Areas, ref: Reference, flow: np.ndarray, settings: PaintSetting
     # line's centre (the fill runs under the line from one side).
     labels = target.labels
     near_line = target.line_distance <= settings.edge_band
+    if settings.regions:
+        # ... when it lands next to a line there too: a pixel thrown across the open by a wrong motion
+        # does not carry the neighbour's colour in.
+        near_line &= landed_d <= settings.edge_band
     neighbour_allowed = _spread(allowed, target.adjacency)
     choice = best_colour[labels]
     differ = colour_index != choice  # only where the landing colour is not the area's own is there a choice
@@ -209,9 +257,13 @@ def vote(target: Areas, ref: Reference, flow: np.ndarray, settings: PaintSetting
             own = best_colour[labels]
             keep = (smooth == choice) | (smooth == own)
             choice = np.where(keep, smooth, choice)
+    seen = by_colour[:, known].sum(axis=1) / np.maximum(total, 1)
+    from_lost = None
+    if ref.lost is not None:
+        from_lost = np.bincount(t_lab, weights=ref.lost[landed_area], minlength=n_t) / np.maximum(total, 1)
     return AreaMatches(codes=unique_codes[best_colour], confidence=confidence,
                        matched=confidence >= settings.min_confidence, flat=flat,
-                       pixel_index=choice.astype(np.int32), table=unique_codes)
+                       pixel_index=choice.astype(np.int32), table=unique_codes, seen=seen, from_lost=from_lost)
 
 
 def rescue(target: Areas, ref: Reference, matches: AreaMatches, flow: np.ndarray,
@@ -342,3 +394,19 @@ def combine(candidates: list[AreaMatches], labels: np.ndarray) -> tuple[AreaMatc
         pixel[use] = inverse[offsets[index] + match.pixel_index[use]]
     return AreaMatches(codes=take("codes"), confidence=conf[chosen, pick], matched=take("matched"),
                        flat=take("flat"), pixel_index=pixel, table=table), chosen
+
+
+def fill_unmatched(primary: AreaMatches, other: AreaMatches, labels: np.ndarray) -> AreaMatches:
+    """``primary`` with its unmatched areas taken from ``other`` where that one is sure of them."""
+    take = ~primary.matched & other.matched
+    take[0] = False
+    if not take.any():
+        return primary
+    table, inverse = np.unique(np.concatenate([primary.table, other.table]), return_inverse=True)
+    pixel = inverse[primary.pixel_index].astype(np.int32)
+    use = take[labels]
+    pixel[use] = inverse[len(primary.table) + other.pixel_index[use]]
+    return AreaMatches(codes=np.where(take, other.codes, primary.codes),
+                       confidence=np.where(take, other.confidence, primary.confidence),
+                       matched=primary.matched | take, flat=np.where(take, other.flat, primary.flat),
+                       pixel_index=pixel, table=table, seen=primary.seen, from_lost=primary.from_lost)

@@ -39,6 +39,10 @@ class PaintSettings:
     min_overlap: float = 0.6       # the overlap (IoU at the centroids) a shape match needs
     smooth: bool = True           # remove specks from per-pixel colours (5x5 median within the allowed colours)
     min_size_ratio: float = 0.03   # an enclosed area this much smaller than the key area it landed in is new
+    regions: bool = True           # an area holds only the colours of the reference area(s) it is (regions.py)
+    swallow: float = 0.6           # a reference area this much of whose landings come from one area merged into it
+    key_mixes: bool = True         # colours share an area (no line between them) only where a key has them so
+    recall: bool = True            # areas a chain step loses are looked up in the frame before (once)
     chain: bool = True             # carry colours frame by frame from each key (else match every frame to the keys)
     # Filling ----------------------------------------------------------------------------------------
     unmatched: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)  # marker colour, RGBA (transparent)
