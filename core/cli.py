@@ -3,18 +3,30 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from . import __version__
+from .bench import SUITES, run_bench
 from .client import frames_to_check
 from .errors import BadInput
+from .jobs import registry
 from .logs import write_failure_log
+from .progress import TerminalProgress
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_CANCELLED = 0, 1, 2, 130
+# What only one command needs (OpenCV, pyblish, the training code, the engine's loop): imported by name when that
+# command runs, as the job registry imports jobs, so `nakawari --help` and the other commands never wait for it.
+COMMAND_MODULES = {"batch": "nakawari.batch", "package": "nakawari.package", "train": "nakawari.learned.train",
+                   "export": "nakawari.learned.export", "serve": "nakawari.server"}
+
+
+def _module(name: str) -> Any:
+    return importlib.import_module(COMMAND_MODULES[name])
 
 
 class _Parser(argparse.ArgumentParser):
@@ -31,10 +43,10 @@ def _float_list(text: str) -> list[float]:
         raise argparse.ArgumentTypeError(f"expected numbers separated by commas, got '{text}'") from None
 
 
-def _ease(text: str):  # -> timing.Ease
-    from .timing import parse_ease
+def _ease(text: str) -> Any:  # -> timing.Ease
+    """--ease, read by the inbetween job's parser (`timing.parse_ease`): given only to a command that runs it."""
     try:
-        return parse_ease(text)
+        return registry.job("inbetween").load().parse_ease(text)
     except ValueError as error:
         raise argparse.ArgumentTypeError(str(error)) from None
 
@@ -52,7 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     timing.add_argument("--times", type=_float_list, help="explicit times, e.g. 0.25,0.5,1.5 (keys at 0,1,2,…)")
     run.add_argument("--key-times", type=_float_list, help="times of the keys (default 0,1,2,…)")
     run.add_argument("--mode", default="auto", help="auto | flow | vector | learned | frames (default auto)")
-    run.add_argument("--ease", type=_ease, default="linear",
+    run.add_argument("--ease", type=_ease,  # default: linear (the job's)
                      help="linear, ease-in, ease-out, ease-in-out (optionally :STRENGTH, e.g. ease-in:3), "
                           "favour-first, favour-last, favour-both (timing-chart halves)")
     run.add_argument("--line-width", type=float, help="output line width in px (default: measured on the keys)")
@@ -134,7 +146,6 @@ def build_parser() -> argparse.ArgumentParser:
     strokes.add_argument("--overwrite", action="store_true", help="replace an existing output file")
 
     bench = commands.add_parser("bench", help="measure quality and speed against baselines")
-    from .bench import SUITES
     bench.add_argument("suite", nargs="?", default="inbetween", choices=tuple(SUITES))
     bench.add_argument("--quick", action="store_true", help="fewer, smaller cases (about a minute)")
     bench.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
@@ -178,15 +189,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _cmd_inbetween(args: argparse.Namespace) -> int:
-    from .jobs.inbetween import InbetweenJob, run_inbetween
-    from .progress import TerminalProgress
-
-    job = InbetweenJob(keys=args.keys, out=args.out, count=args.count, times=args.times,
-                       key_times=args.key_times, mode=args.mode, ease=args.ease, line_width=args.line_width,
-                       device=args.device, resize=args.resize, overwrite=args.overwrite, name=args.name)
+    spec = registry.job("inbetween")
+    job = spec.make(keys=args.keys, out=args.out, count=args.count, times=args.times,
+                    key_times=args.key_times, mode=args.mode, line_width=args.line_width, device=args.device,
+                    resize=args.resize, overwrite=args.overwrite, name=args.name,
+                    **({} if args.ease is None else {"ease": args.ease}))
     bar = TerminalProgress("inbetween", enabled=False if args.quiet else None)
     try:
-        manifest = run_inbetween(job, progress=bar)
+        manifest = spec.run(job, progress=bar)
     finally:
         bar.close()
     made = [frame for frame in manifest["frames"] if not frame["key"]]
@@ -197,12 +207,10 @@ def _cmd_inbetween(args: argparse.Namespace) -> int:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from .jobs.demo import run_demo
-    from .progress import TerminalProgress
-
+    spec = registry.job("demo")
     bar = TerminalProgress("demo", enabled=False if args.quiet else None)
     try:
-        written = run_demo(Path(args.out), device=args.device, overwrite=args.overwrite, progress=bar)
+        written = spec.run(spec.make(out=Path(args.out), device=args.device, overwrite=args.overwrite), progress=bar)
     finally:
         bar.close()
     for path in written:
@@ -211,39 +219,34 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _cmd_batch(args: argparse.Namespace) -> int:
-    from .batch import exit_status, run_batch, summary_table
-    from .progress import TerminalProgress
-
+    batch = _module("batch")
     bar = TerminalProgress("batch", enabled=False if args.quiet else None)
     try:
-        results = run_batch(args.shots, args.publish_root, jobs=args.jobs, workers=args.workers,
-                            ray_address=args.ray, device=args.device, progress=bar)
+        results = batch.run_batch(args.shots, args.publish_root, jobs=args.jobs, workers=args.workers,
+                                  ray_address=args.ray, device=args.device, progress=bar)
     except KeyboardInterrupt:
         print("nakawari: cancelled; shots already published stay published, no other version was written",
               file=sys.stderr)
         return EXIT_CANCELLED
     finally:
         bar.close()
-    print(summary_table(results))
-    return exit_status(results)
+    print(batch.summary_table(results))
+    return int(batch.exit_status(results))
 
 
 def _cmd_douga(args: argparse.Namespace) -> int:
+    spec = registry.job("douga")
     if args.list_classes:
-        from .douga.schema import CLASSES
-        for c in CLASSES:
-            print(f"{c.index}  {c.name:<15} {'line' if c.is_line else 'fill'}  rgb {c.rgb[0]},{c.rgb[1]},{c.rgb[2]}")
+        for line in spec.load().class_lines():
+            print(line)
         return EXIT_OK
     if not args.frames or not args.out:
         raise BadInput("douga needs FRAME… and --out DIR (or --list-classes)")
-    from .jobs.douga import DougaJob, run_douga
-    from .progress import TerminalProgress
-
     bar = TerminalProgress("douga", enabled=False if args.quiet else None)
     try:
-        manifest = run_douga(DougaJob(frames=args.frames, out=args.out, line_width=args.line_width, raw=args.raw,
+        manifest = spec.run(spec.make(frames=args.frames, out=args.out, line_width=args.line_width, raw=args.raw,
                                       overwrite=args.overwrite, book=args.book, strokes=args.strokes),
-                             progress=bar)
+                            progress=bar)
     finally:
         bar.close()
     print(f"wrote douga of {len(manifest['frames'])} frames to {args.out}")
@@ -251,12 +254,10 @@ def _cmd_douga(args: argparse.Namespace) -> int:
 
 
 def _cmd_cels(args: argparse.Namespace) -> int:
-    from .jobs.cels import CelsJob, run_cels
-    from .progress import TerminalProgress
-
+    spec = registry.job("cels")
     bar = TerminalProgress("cels", enabled=False if args.quiet else None)
     try:
-        manifest = run_cels(CelsJob(frames=args.frames, out=args.out, overwrite=args.overwrite, mode=args.mode),
+        manifest = spec.run(spec.make(frames=args.frames, out=args.out, overwrite=args.overwrite, mode=args.mode),
                             progress=bar)
     finally:
         bar.close()
@@ -269,14 +270,12 @@ def _cmd_cels(args: argparse.Namespace) -> int:
 
 
 def _cmd_paint(args: argparse.Namespace) -> int:
-    from .jobs.paint import PaintJob, run_paint
-    from .progress import TerminalProgress
-
-    job = PaintJob(lines=args.lines, painted=args.painted, out=args.out, gap=args.gap, unmatched=args.unmatched,
-                   layer=args.layer, overwrite=args.overwrite)
+    spec = registry.job("paint")
+    job = spec.make(lines=args.lines, painted=args.painted, out=args.out, gap=args.gap, unmatched=args.unmatched,
+                    layer=args.layer, overwrite=args.overwrite)
     bar = TerminalProgress("paint", enabled=False if args.quiet else None)
     try:
-        manifest = run_paint(job, progress=bar)
+        manifest = spec.run(job, progress=bar)
     finally:
         bar.close()
     frames = manifest["frames"]
@@ -297,9 +296,9 @@ def _say_warnings_and_checks(manifest: dict, placed: list[tuple[int | str, dict]
 
 
 def _cmd_strokes(args: argparse.Namespace) -> int:
-    from .jobs.strokes import read_request, run_strokes, write_response
-
-    request = read_request(args.request)
+    spec = registry.job("strokes.inbetween")
+    strokes = spec.load()  # its request reader and response writer too
+    request = strokes.read_request(args.request)
     if args.count is not None or args.times is not None:
         request.pop("count", None)
         request.pop("times", None)
@@ -311,8 +310,8 @@ def _cmd_strokes(args: argparse.Namespace) -> int:
         request["order_hint"] = True
     if args.keep_pieces:
         request["join_pieces"] = False
-    response = run_strokes(request)
-    write_response(response, args.out, overwrite=args.overwrite, source=args.request)
+    response = spec.run(request)
+    strokes.write_response(response, args.out, overwrite=args.overwrite, source=args.request)
     if args.out != "-":
         made = sum(not frame["key"] for frame in response["frames"])
         print(f"wrote {made} inbetweens of {len(response['key_times'])} keys to {args.out}")
@@ -320,7 +319,6 @@ def _cmd_strokes(args: argparse.Namespace) -> int:
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:
-    from .bench import run_bench
     if args.suite == "real":
         return run_bench("real", quick=args.quick, device=args.device, folder=args.folder, out=args.out,
                          modes=args.modes.split(","), overwrite=args.overwrite)
@@ -342,15 +340,12 @@ def _cmd_train(args: argparse.Namespace) -> int:
     except ImportError:
         raise BadInput("nakawari train needs torch: pip install 'nakawari[train]'") from None
     if args.target == "export":
-        from .learned.export import export
-
         checkpoint = Path(args.checkpoint)
         if not checkpoint.is_file():
             raise BadInput("no such checkpoint", checkpoint)
-        print(export(checkpoint, Path(args.out)))
+        print(_module("export").export(checkpoint, Path(args.out)))
         return EXIT_OK
-    from .learned.train import Recipe, train
-
+    training = _module("train")
     try:
         width, height = (int(v) for v in args.render_size.lower().split("x"))
     except ValueError:
@@ -358,12 +353,12 @@ def _cmd_train(args: argparse.Namespace) -> int:
     if min(args.steps, args.batch_size, args.long_side, width, height, args.threads, args.pool) < 1 or args.workers < 0:
         raise BadInput("--steps, --batch-size, --long-side, --render-size, --threads and --pool must be positive, "
                        "--workers zero or more")
-    recipe = Recipe(steps=args.steps, batch_size=args.batch_size, seed=args.seed, long_side=args.long_side,
-                    render_size=(width, height), lr=args.lr, threads=args.threads, device=args.device,
-                    pool=args.pool, workers=args.workers, seconds=max(0.0, args.seconds),
-                    log_every=max(1, args.log_every))
+    recipe = training.Recipe(steps=args.steps, batch_size=args.batch_size, seed=args.seed, long_side=args.long_side,
+                             render_size=(width, height), lr=args.lr, threads=args.threads, device=args.device,
+                             pool=args.pool, workers=args.workers, seconds=max(0.0, args.seconds),
+                             log_every=max(1, args.log_every))
     try:
-        record = train(Path(args.out), recipe)
+        record = training.train(Path(args.out), recipe)
     except ValueError as error:
         raise BadInput(str(error)) from None
     print(f"trained to step {record.get('step')}: loss {record.get('loss', float('nan')):.4f}, "
@@ -372,13 +367,11 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
-    from .server import serve
-    return serve()
+    return int(_module("serve").serve())
 
 
 def _cmd_package(args: argparse.Namespace) -> int:
-    from .package import build_packages
-    for path in build_packages(Path(args.out), overwrite=args.overwrite):
+    for path in _module("package").build_packages(Path(args.out), overwrite=args.overwrite):
         print(path)
     return EXIT_OK
 
@@ -419,6 +412,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.error(f"unrecognized arguments: {' '.join(extra)}")
     except SystemExit as stop:  # usage errors, --help, --version: return the code instead of exiting
         return stop.code if isinstance(stop.code, int) else EXIT_BAD_INPUT
+    except Exception as error:  # noqa: BLE001 - reading --ease loads the inbetween job: a broken install
+        return _unexpected(error)
     if args.command is None:
         parser.print_help()
         return EXIT_BAD_INPUT
@@ -441,9 +436,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"nakawari: ran out of memory; nothing was written (details in {log})", file=sys.stderr)
         return EXIT_FAILED
     except Exception as error:  # noqa: BLE001 - the last line of defence: log it, say where
-        log = _log_failure()
-        print(f"nakawari: unexpected error: {error} (details in {log})", file=sys.stderr)
-        return EXIT_FAILED
+        return _unexpected(error)
+
+
+def _unexpected(error: Exception) -> int:
+    log = _log_failure()
+    print(f"nakawari: unexpected error: {error} (details in {log})", file=sys.stderr)
+    return EXIT_FAILED
 
 
 if __name__ == "__main__":

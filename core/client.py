@@ -1,7 +1,8 @@
 """Talk to the nakawari engine (`nakawari serve`) from a host application: Krita, Blender, a script.
 
-Standard library only (Python ≥ 3.10): `nakawari package` copies this file into the add-on zips, where
-neither numpy nor the engine is importable. The engine runs in its own process, so a crash or an
+Standard library only (Python ≥ 3.10): `nakawari package` copies this file into the add-on zips, with the
+rest of the host kit (`host_kit.py`: protocol version, method names, log folder; `engine_job.py`: calls on
+a thread), where neither numpy nor the engine is importable. The engine runs in its own process, so a crash or an
 out-of-memory there leaves the host and the artist's document alone; the next call starts a fresh one.
 
     client = EngineClient(engine_setting)              # path from the add-on's settings, or ""
@@ -17,17 +18,17 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
+
+from .host_kit import CANCEL, INITIALIZE, PROGRESS, SHUTDOWN, log_folder, protocol_problem
 
 ENV_VAR = "NAKAWARI_ENGINE"
 EXECUTABLE = "nakawari"
 CANCELLED = -32800  # the engine's error code for a cancelled request (see core/server.py)
-PROTOCOL_VERSION = 1  # the engine protocol this client speaks (core/server.py answers its own in `initialize`)
 
 ProgressCallback = Callable[[int, int, str], None]
 
@@ -101,7 +102,7 @@ class EngineClient:
         # `nakawari`; Blender's bundled Python) would shadow the engine's modules.
         for variable in ("PYTHONPATH", "PYTHONHOME"):
             self.environ.pop(variable, None)
-        self.log_dir = Path(log_dir) if log_dir else Path(tempfile.gettempdir()) / "nakawari-logs"
+        self.log_dir = Path(log_dir) if log_dir else log_folder()
         self.start_timeout = start_timeout
         self.log_path: Path | None = None
         self.info: dict[str, Any] | None = None
@@ -163,7 +164,7 @@ class EngineClient:
                 message = json.loads(raw)
             except ValueError:
                 continue  # not protocol; the engine keeps stdout clean, so this is noise from a wrapper
-            if message.get("method") == "progress":
+            if message.get("method") == PROGRESS:
                 params: dict[str, Any] = message.get("params") or {}
                 call_id = params.get("id")
                 call = self._calls.get(call_id) if call_id is not None else None
@@ -245,12 +246,11 @@ class EngineClient:
         """The engine's version, capabilities (job methods it has) and devices; cached per engine process."""
         if self.info is None or not self.running:
             self._ensure_started()
-            info = self.call("initialize", {"client": "nakawari.client", "python": sys.version.split()[0]},
+            info = self.call(INITIALIZE, {"client": "nakawari.client", "python": sys.version.split()[0]},
                              timeout=self.start_timeout)
-            if info.get("protocol") != PROTOCOL_VERSION:  # an engine from another release: say so, use nothing
-                raise EngineError(f"The nakawari engine {info.get('version', '?')} speaks protocol "
-                                  f"{info.get('protocol', '?')}, this add-on protocol {PROTOCOL_VERSION}: update "
-                                  "the add-on or the engine to the same release.", log=str(self.log_path))
+            problem = protocol_problem(info)
+            if problem is not None:  # an engine from another release: say so, use nothing
+                raise EngineError(problem, log=str(self.log_path))
             self.info = info
         return self.info
 
@@ -282,7 +282,7 @@ class EngineClient:
             return
         for request_id in ids:
             try:  # a notification: the answer that matters is the cancelled call's own error
-                self._send(process, {"method": "cancel", "params": {"id": request_id}})
+                self._send(process, {"method": CANCEL, "params": {"id": request_id}})
             except EngineError:
                 return
 
@@ -292,7 +292,7 @@ class EngineClient:
             process = self._process if self.running else None
         if process is not None:
             try:
-                self._send(process, {"id": next(self._ids), "method": "shutdown", "params": {}})
+                self._send(process, {"id": next(self._ids), "method": SHUTDOWN, "params": {}})
                 process.wait(timeout)
             except (EngineError, subprocess.TimeoutExpired):
                 pass
@@ -315,7 +315,7 @@ def _exit_status(process: subprocess.Popen[bytes]) -> int | None:
         return None
 
 
-def frames_to_check(placed: list[tuple[int | str, dict[str, Any]]]) -> str:
+def frames_to_check(placed: Sequence[tuple[int | str, Mapping[str, Any]]]) -> str:
     """One line for the artist naming the generated frames whose self-check asks for a look, from
     (frame number or file name, the engine's frame entry) pairs; "" when every frame passed. Entries carry `check`
     (bool), `confidence` and an optional `note` (the engine's manifest and responses)."""

@@ -6,10 +6,7 @@ import os
 import tempfile
 from pathlib import Path
 
-
-def log_folder() -> Path:
-    """$NAKAWARI_LOG_DIR, else `nakawari-logs` in the temporary folder (the add-ons' clients log there too)."""
-    return Path(os.environ.get("NAKAWARI_LOG_DIR") or Path(tempfile.gettempdir()) / "nakawari-logs")
+from .host_kit import log_folder  # one folder for the engine, its client and the add-ons
 
 
 def write_failure_log(prefix: str, text: str) -> Path:

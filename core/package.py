@@ -15,14 +15,15 @@ a legacy add-on: Blender ≤ 4.1's and 4.2+'s "Install legacy Add-on" unpack the
 folder, `pkg_zipfile_detect_subdir_or_none`, and install that folder's contents as the extension). A zip with
 the manifest at its root would not do as a legacy add-on (the add-on's modules would land loose in
 scripts/addons/), so the folder layout is the one that serves both; the tests install this same file both
-ways in real Blender. The engine client is copied in as `nakawari_gp/client.py`. When
+ways in real Blender. The host kit (`HOST_KIT`: the client and its companions) is copied into
+`nakawari_gp/`. When
 `core/blender_extension.py` defines `release_files(engine_wheel, work)`, its answer (artefact name → bytes)
 replaces that zip: the Blender add-on's own hook (bundled wheels, manifest, platforms).
 
 The Krita zip is what Krita's "Tools ▸ Scripts ▸ Import Python Plugin from File…" accepts: the .desktop file
 (X-KDE-Library=nakawari) and the .action file at the top, the `nakawari/` package folder WITH explicit
-directory entries (Krita's importer finds the package by its `nakawari/` entry), the engine client
-(`core/client.py`) and installer (`core/engine_install.py`) copied in, and the engine wheel in
+directory entries (Krita's importer finds the package by its `nakawari/` entry), the host kit (`HOST_KIT`:
+the engine client, its companions and the installer) copied in, and the engine wheel in
 `nakawari/engine/` for the docker's Install engine.
 """
 from __future__ import annotations
@@ -33,6 +34,7 @@ import hashlib
 import importlib
 import io
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -50,7 +52,9 @@ PLUGIN_NAME = "nakawari"
 ADDON_NAME = "nakawari_gp"   # the add-on's package folder and its extension id
 MANIFEST_NAME = "blender_manifest.toml"
 DIST_NAME = "nakawari"
-HOST_KIT = ("client.py", "engine_install.py")  # engine-free modules every add-on carries
+# The engine-free modules every add-on carries (standard library, Python ≥ 3.10): the protocol and planner
+# (host_kit), the client, engine calls on a thread (engine_job) and the engine installer.
+HOST_KIT = ("host_kit.py", "client.py", "engine_job.py", "engine_install.py")
 ENGINE_FOLDER = "engine"   # <plugin package>/engine/<wheel>: what Install engine installs
 _FIXED_TIME = (2024, 1, 1, 0, 0, 0)  # reproducible archives: same sources, same bytes
 
@@ -79,7 +83,7 @@ def krita_plugin_files(plugin_dir: Path = KRITA_PLUGIN, engine_wheel: Path | Non
 
 
 def host_kit_files(package: str) -> dict[str, Path]:
-    """Archive name → file for the engine-free modules an add-on package carries (client, installer)."""
+    """Archive name → file for the engine-free modules an add-on package carries (`HOST_KIT`)."""
     return {f"{package}/{name}": HERE / name for name in HOST_KIT}
 
 
@@ -195,6 +199,9 @@ def _is_checkout() -> bool:
 
 def _checkout_wheel_entries() -> dict[str, bytes]:
     """`pip wheel` of the checkout (no dependencies, this environment's setuptools), read back."""
+    # setuptools builds in the checkout's build/ and keeps what it copied there: a module deleted from the
+    # sources would still ship. build/ is its scratch folder (ignored by git), so it starts empty.
+    shutil.rmtree(CHECKOUT / "build" / "lib", ignore_errors=True)
     with tempfile.TemporaryDirectory(prefix="nakawari-wheel-") as folder:
         done = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
                                "--quiet", "--wheel-dir", folder, str(CHECKOUT)], capture_output=True, text=True)

@@ -3,7 +3,11 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from typing import TextIO
+
+Progress = Callable[[int, int, str], None]  # progress(done, total, message): every engine entry point takes one
+Cancel = Callable[[], bool]                 # True once the artist asked to stop
 
 
 class TerminalProgress:

@@ -8,8 +8,6 @@ Nothing but protocol lines is written to stdout; logs go to stderr.
 from __future__ import annotations
 
 import functools
-import importlib
-import importlib.util
 import json
 import os
 import queue
@@ -24,10 +22,14 @@ from typing import IO, Any
 
 from . import __version__
 from .errors import BadInput, Cancelled
+from .gpu import torch_cuda_available  # not .inbetween.device: that package loads the whole engine
+from .host_kit import PROTOCOL_VERSION
+from .jobs import registry
+from .jobs.params import BadParams
 from .logs import write_failure_log
-from .server_params import id_problem, param_problem
+from .progress import Cancel, Progress
+from .server_params import id_problem
 
-PROTOCOL_VERSION = 1
 # A request line this long is refused unread: requests name files (pixels never travel inline); the largest
 # legitimate line is a strokes request at the stroke limits (2 keys of 2 million points ≈ 100 MB).
 MAX_LINE_BYTES = 256 << 20
@@ -36,16 +38,6 @@ MAX_LINE_BYTES = 256 << 20
 PARSE_ERROR, INVALID_REQUEST, METHOD_NOT_FOUND, INVALID_PARAMS, INTERNAL_ERROR = -32700, -32600, -32601, -32602, -32603
 BAD_INPUT, NOT_AVAILABLE, CANCELLED = -32001, -32002, -32800
 
-# Job method → (module, function) of its job API; `initialize` lists the methods whose API imports.
-JOB_APIS = {
-    "inbetween": ("nakawari.jobs.inbetween", "run_inbetween"),
-    "strokes.inbetween": ("nakawari.jobs.strokes", "run_strokes"),
-    "douga": ("nakawari.jobs.douga", "run_douga"),
-    "douga.strokes": ("nakawari.jobs.douga", "run_douga_strokes"),
-    "cels": ("nakawari.jobs.cels", "run_cels"),
-    "paint": ("nakawari.jobs.paint", "run_paint"),
-}
-
 
 class RpcError(Exception):
     def __init__(self, code: int, message: str, data: dict[str, Any] | None = None) -> None:
@@ -53,126 +45,21 @@ class RpcError(Exception):
         self.code, self.message, self.data = code, message, data
 
 
-Progress = Callable[[int, int, str], None]
-Cancel = Callable[[], bool]
 
 
-def _params(params: dict[str, Any], required: tuple[str, ...], optional: tuple[str, ...]) -> dict[str, Any]:
-    """Check the parameter names a job takes and their types; unknown, missing or mistyped ones are the
-    client's mistake (invalid params, naming the field)."""
-    unknown = sorted(set(params) - set(required) - set(optional))
-    missing = [name for name in required if name not in params]
-    if unknown or missing:
-        problems = ([f"unknown parameter(s) {', '.join(unknown)}"] if unknown else []) + \
-                   ([f"missing parameter(s) {', '.join(missing)}"] if missing else [])
-        raise RpcError(INVALID_PARAMS, "; ".join(problems))
-    for name, value in params.items():
-        problem = param_problem(name, value)
-        if problem is not None:
-            raise RpcError(INVALID_PARAMS, f"'{name}' {problem}", {"field": name})
-    return params
-
-
-def _width(line_width: float | None) -> float:
-    """douga's line width: 3 px unless the request names one (null means the default too)."""
-    return 3.0 if line_width is None else float(line_width)
-
-
-def _inbetween(params: dict[str, Any], progress: Progress, cancel: Cancel) -> dict[str, Any]:
-    from .jobs.inbetween import InbetweenJob, run_inbetween
-    from .timing import parse_ease
-
-    p = _params(params, ("keys", "out"), ("count", "times", "key_times", "mode", "ease", "line_width",
-                                          "device", "resize", "overwrite", "name"))
-    try:
-        ease = parse_ease(str(p.get("ease", "linear")))
-    except ValueError as error:
-        raise BadInput(str(error)) from None
-    job = InbetweenJob(keys=list(p["keys"]), out=p["out"], count=p.get("count"), times=p.get("times"),
-                       key_times=p.get("key_times"), mode=p.get("mode", "auto"), ease=ease,
-                       line_width=p.get("line_width"), device=p.get("device", "auto"),
-                       resize=p.get("resize", "none"), overwrite=bool(p.get("overwrite", False)),
-                       name=p.get("name"))
-    return run_inbetween(job, progress=progress, cancel=cancel)
-
-
-def _douga(params: dict[str, Any], progress: Progress, cancel: Cancel) -> dict[str, Any]:
-    from .jobs.douga import DougaJob, run_douga
-
-    p = _params(params, ("frames", "out"), ("line_width", "raw", "book", "overwrite"))
-    job = DougaJob(frames=list(p["frames"]), out=p["out"], line_width=_width(p.get("line_width")),
-                   raw=bool(p.get("raw", False)), book=p.get("book"), overwrite=bool(p.get("overwrite", False)))
-    return run_douga(job, progress=progress, cancel=cancel)
-
-
-def _douga_strokes(params: dict[str, Any], progress: Progress, cancel: Cancel) -> dict[str, Any]:
-    """One frame → its douga as strokes, returned inline (vectors, not pixels): see douga/strokes.py."""
-    from .jobs.douga import run_douga_strokes
-
-    p = _params(params, ("frame",), ("line_width", "raw", "fills", "book", "input"))
-    return run_douga_strokes(p["frame"], line_width=_width(p.get("line_width")), raw=bool(p.get("raw", False)),
-                             fills=bool(p.get("fills", True)), book=p.get("book"),
-                             input_kind=str(p.get("input", "frame")), progress=progress, cancel=cancel)
-
-
-def _cels(params: dict[str, Any], progress: Progress, cancel: Cancel) -> dict[str, Any]:
-    from .jobs.cels import CelsJob, run_cels
-
-    p = _params(params, ("frames", "out"), ("mode", "overwrite"))
-    job = CelsJob(frames=list(p["frames"]), out=p["out"], mode=p.get("mode", "auto"),
-                  overwrite=bool(p.get("overwrite", False)))
-    return run_cels(job, progress=progress, cancel=cancel)
-
-
-def _paint(params: dict[str, Any], progress: Progress, cancel: Cancel) -> dict[str, Any]:
-    from .jobs.paint import PaintJob, run_paint
-
-    p = _params(params, ("lines", "painted", "out"), ("gap", "unmatched", "layer", "overwrite", "name"))
-    for key in ("lines", "painted"):
-        if not isinstance(p[key], list) or not all(isinstance(v, str) for v in p[key]):
-            raise RpcError(INVALID_PARAMS, f"'{key}' must be a list of file paths or frame patterns", {"field": key})
-    gap = p.get("gap", 4.0)
-    if isinstance(gap, bool) or not isinstance(gap, (int, float)):
-        raise RpcError(INVALID_PARAMS, "'gap' must be a number of pixels", {"field": "gap"})
-    job = PaintJob(lines=p["lines"], painted=p["painted"], out=p["out"], gap=float(gap),
-                   unmatched=str(p.get("unmatched", "transparent")), layer=str(p.get("layer", "full")),
-                   overwrite=bool(p.get("overwrite", False)), name=p.get("name"))
-    return run_paint(job, progress=progress, cancel=cancel)
-
-
-def _strokes(params: dict[str, Any], progress: Progress, cancel: Cancel) -> dict[str, Any]:
-    from .jobs.strokes import run_strokes
-
-    return run_strokes(params, progress=progress, cancel=cancel)
-
-
-JOBS: dict[str, Callable[[dict[str, Any], Progress, Cancel], dict[str, Any]]] = {
-    "inbetween": _inbetween,
-    "strokes.inbetween": _strokes,
-    "douga": _douga,
-    "douga.strokes": _douga_strokes,
-    "cels": _cels,
-    "paint": _paint,
-}
+# Job method → (params, progress, cancel) → result: the registry's jobs, each imported when first run (a table
+# of callables, so a test or an embedding can put its own in).
+JOBS: dict[str, Callable[[dict[str, Any], Progress, Cancel], Any]] = {
+    name: registry.job(name).run_params for name in registry.SERVED}
 
 
 @functools.cache
 def available_jobs() -> tuple[str, ...]:
     """Job methods whose engine module is installed: found, not yet run, so `initialize` answers at once
     (importing them all took seconds); `warm_up` imports them next, in the background."""
-    found = []
-    for method, (module, _) in JOB_APIS.items():
-        try:
-            if importlib.util.find_spec(module) is not None:
-                found.append(method)
-        except (ImportError, ValueError):
-            continue
-    return tuple(found)
+    return tuple(name for name in registry.SERVED if registry.job(name).installed())
 
 
-# Tiny keys the warm-up inbetweens: the first real job then finds every library loaded and every lazy
-# import done (a ring moved sideways: auto mode decides, flow runs, the frame checks itself).
-_WARM_SIZE = (96, 64)
 WARM_LINE = "nakawari serve: warmed up"  # in the log when done (`bench speed` waits for it)
 
 
@@ -180,13 +67,10 @@ def warm_up(log: IO[str], busy: Callable[[], bool] = lambda: False) -> None:
     """Import every job's module (a broken one is named in the log, as its job will fail) and inbetween two
     tiny keys in memory, so that the artist's first job pays for neither. Runs once, on its own thread;
     the tiny inbetween is left out when ``busy()`` says a job came first (it warms what it needs itself)."""
-    import numpy as np  # here, not at the top: `initialize` must not wait for it
-
     started = time.perf_counter()
     for method in available_jobs():
-        module = JOB_APIS[method][0]
         try:
-            importlib.import_module(module)
+            registry.job(method).load()
         except Exception as error:  # noqa: BLE001 - logged; the job reports it when asked for
             print(f"nakawari serve: '{method}' unavailable: {error}", file=log, flush=True)
     if busy():
@@ -194,17 +78,7 @@ def warm_up(log: IO[str], busy: Callable[[], bool] = lambda: False) -> None:
               file=log, flush=True)
         return
     try:
-        from .jobs.inbetween import inbetween_in_mode
-
-        width, height = _WARM_SIZE
-        yy, xx = np.mgrid[0:height, 0:width]
-        keys = []
-        for cx in (width * 0.35, width * 0.65):
-            ring = np.abs(np.hypot(xx - cx, yy - height / 2) - height / 4) < 1.5
-            key = np.ones((height, width, 4), np.float32)
-            key[ring, :3] = 0.0
-            keys.append(key)
-        inbetween_in_mode("auto", keys, [0.0, 1.0], [0.5], device="auto")  # "auto": what jobs ask for
+        registry.warm_up()  # tiny keys inbetweened (`jobs.warm`)
     except Exception as error:  # noqa: BLE001 - warming is an optimisation: never a failure
         print(f"nakawari serve: warm-up skipped: {error}", file=log, flush=True)
         return
@@ -212,7 +86,6 @@ def warm_up(log: IO[str], busy: Callable[[], bool] = lambda: False) -> None:
 
 
 def available_devices() -> list[str]:
-    from .gpu import torch_cuda_available  # not .inbetween.device: that package loads the whole engine
     return ["cpu", "cuda"] if torch_cuda_available() else ["cpu"]
 
 
@@ -408,6 +281,9 @@ class Server:
             result = JOBS[job.method](job.params, self._progress(job.id), job.cancelled.is_set)
         except RpcError as error:
             self._error(job.id, error)
+        except BadParams as error:  # the client's mistake: invalid params, naming the field to blame
+            self._error(job.id, RpcError(INVALID_PARAMS, error.message,
+                                         {"field": error.field} if error.field is not None else None))
         except Cancelled:
             self._error(job.id, RpcError(CANCELLED, "cancelled; nothing was written"))
         except BadInput as error:

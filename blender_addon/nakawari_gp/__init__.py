@@ -1,11 +1,17 @@
 """nakawari for Blender Grease Pencil: Generate Inbetweens (arcs, any stroke order, one undo) and Douga to
 strokes, with the nakawari engine running in its own process.
 
-Modules: `plan` (what to generate, no bpy), `task` (engine calls on a thread), `engine` (finding it; `client`
-is the engine's copy), `gp_data` with `gp_legacy` / `gp_v3` (the two Grease Pencil data models), and the
-Blender parts `op_generate`, `op_douga`, `ui`, `prefs`. Registration only here; submodules load on register
-so the package imports outside Blender (unit tests).
+Modules: `plan` (what to generate, no bpy), `engine` (finding it), `gp_data` with `gp_legacy` / `gp_v3` (the
+two Grease Pencil data models), and the Blender parts `op_generate`, `op_douga`, `op_install`, `modal`, `ui`,
+`prefs`. The host kit shared with Krita (`host_kit`: protocol, message shapes, planner, log folder; `client`;
+`engine_job`: engine calls on a thread; `engine_install`) is copied in by `nakawari package`; run from the
+source tree, it is loaded from core/ here. Registration only here; submodules load on register so the
+package imports outside Blender (unit tests).
 """
+import importlib.util
+import sys
+from pathlib import Path
+
 bl_info = {
     "name": "nakawari (Grease Pencil inbetweens)",
     "author": "nakawari",
@@ -15,6 +21,27 @@ bl_info = {
     "description": "Inbetweens on arcs that survive redrawn stroke order; douga as strokes",
     "category": "Animation",
 }
+
+HOST_KIT = ("host_kit", "client", "engine_job", "engine_install")  # in import order (package.HOST_KIT)
+
+
+def _host_kit_from_source_tree() -> None:
+    """Run from the source tree (tests, development) the package has no copy of the host kit: load core/'s
+    modules under this package's name, so `from .client import …` works as in the zips. The extension carries
+    no `engine_install`; where core/ is not beside the add-on, a missing one stays missing."""
+    here, core = Path(__file__).resolve().parent, Path(__file__).resolve().parents[2] / "core"
+    for name in HOST_KIT:
+        full_name, source = f"{__name__}.{name}", core / f"{name}.py"
+        if full_name in sys.modules or (here / f"{name}.py").is_file() or not source.is_file():
+            continue
+        spec = importlib.util.spec_from_file_location(full_name, source)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[full_name] = module
+        spec.loader.exec_module(module)
+
+
+_host_kit_from_source_tree()
 
 
 def _classes() -> tuple:

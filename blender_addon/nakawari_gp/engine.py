@@ -2,55 +2,29 @@
 engine the extension carries as wheels, run by Blender's own Python, then `nakawari` on PATH) and the one
 client kept while Blender runs. No bpy here (`locate` asks Blender where things are).
 
-`client.py` is the engine's standard-library client (`core/client.py`), copied into the add-on zip by
-`nakawari package`. Run from the source tree there is no copy: it is loaded from `core/client.py`.
+`client` and `engine_install` are the host kit's (`core/client.py`, `core/engine_install.py`), copied into the
+add-on zip by `nakawari package`; run from the source tree, the package's `__init__` loads them from core/.
 """
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import os
-import sys
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from . import client
+from .host_kit import log_folder
 
-def _source_tree_module(name: str) -> ModuleType | None:
-    """A host-kit module (`client`, `engine_install`) from core/ beside the add-on in the source tree; None
-    when it is not there."""
-    path = Path(__file__).resolve().parents[2] / "core" / f"{name}.py"
-    if not path.is_file():
-        return None
-    full_name = f"{__package__}.{name}"
-    spec = importlib.util.spec_from_file_location(full_name, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[full_name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-def _host_kit(name: str) -> ModuleType | None:
-    """The copy `nakawari package` put in the zip, else core/'s (source tree), else None."""
-    try:
-        return importlib.import_module(f"{__package__}.{name}")
-    except ImportError:
-        return _source_tree_module(name)
-
-
-client = _host_kit("client")
-if client is None:
-    raise ImportError("nakawari_gp: client.py is missing (install the add-on zip made by `nakawari package`)")
-# The engine installer (legacy add-on's Install engine); the self-contained extension carries none.
-installer = _host_kit("engine_install")
+installer: ModuleType | None
+try:  # the engine installer (legacy add-on's Install engine); the self-contained extension carries none
+    from . import engine_install as installer
+except ImportError:
+    installer = None
 
 EngineCancelled = client.EngineCancelled
 EngineClient = client.EngineClient
 EngineError = client.EngineError
-LOG_DIR = Path(tempfile.gettempdir()) / "nakawari-logs"
 # Run by the host's Python with -I (no PYTHONPATH, user site or working folder): the carried site-packages
 # first, then that Python's own (Blender's numpy). `main` reads the arguments after the folder.
 _SERVE = "import sys; sys.path.insert(0, sys.argv.pop(1)); from nakawari.cli import main; sys.exit(main())"
@@ -82,7 +56,7 @@ def chosen_command(setting: str, carried: list[str] | None, environ: Mapping[str
     return carried
 
 
-def get_client(setting: str, carried: list[str] | None = None, log_dir: Path = LOG_DIR,
+def get_client(setting: str, carried: list[str] | None = None, log_dir: Path | None = None,
                environ: Mapping[str, str] | None = None) -> Any:
     """The running client, or a new one when there is none or the engine choice changed."""
     global _client, _client_key
@@ -92,7 +66,7 @@ def get_client(setting: str, carried: list[str] | None = None, log_dir: Path = L
         _client.close()
         _client = None
     if _client is None:
-        _client = EngineClient(setting or None, log_dir=log_dir, command=command)
+        _client = EngineClient(setting or None, log_dir=log_dir or log_folder(), command=command)
         _client_key = key
     return _client
 

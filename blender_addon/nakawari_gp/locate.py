@@ -12,6 +12,7 @@ from typing import Any
 import bpy
 
 from . import engine
+from .host_kit import log_folder
 
 PACKAGE = __package__  # "nakawari_gp", or "bl_ext.<repository>.nakawari_gp" as an extension
 
@@ -31,7 +32,8 @@ def user_folder() -> Path:
 
 
 def logs_folder() -> Path:
-    return user_folder() / "logs"
+    """$NAKAWARI_LOG_DIR, else the add-on's own `logs` folder (the host kit's rule)."""
+    return log_folder(user_folder() / "logs")
 
 
 def work_folder() -> Path:

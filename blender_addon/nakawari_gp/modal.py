@@ -3,14 +3,17 @@ progress shows in the status bar and the cursor, Esc cancels, and Blender stays 
 operator (`class Op(EngineModal, bpy.types.Operator)`) starts its `EngineJob` as `self._job`, then returns
 `self.go_modal(context)`; it provides `finish(context)`, called once the job has ended."""
 # No `from __future__ import annotations`: Blender registers the operators that mix this in.
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from .engine_job import EngineJob
 
 TIMER_S = 0.1
 
 
 class EngineModal:
     _running = False  # one run at a time per operator (class-wide: Blender makes a new instance per call)
-    # `self._job` is not annotated: Blender would read the annotation as an operator property
+    if TYPE_CHECKING:  # for the type checker only: Blender would read a class annotation as an operator property
+        _job: EngineJob
 
     def finish(self, context: Any) -> set:
         raise NotImplementedError

@@ -23,11 +23,11 @@ import bpy
 import numpy as np
 
 from . import engine, locate
+from .engine_job import EngineCall, EngineJob
 from .gp_data import NotGreasePencil, adapter_for
+from .host_kit import DOUGA_STROKES, DougaClass, DougaStrokesParams, DougaStrokesResult
 from .modal import EngineModal
-from .task import EngineCall, EngineJob
 
-METHOD = "douga.strokes"
 WIDTH_PER_UNIT = 1000.0  # a stroke width of 1000 is one unit wide (GPv3 radius = width / 2000: gp_data)
 
 
@@ -83,7 +83,7 @@ def png_bytes(pixels: Any) -> bytes:
             + chunk(b"IEND", b""))
 
 
-def host_strokes(result: dict[str, Any], height: float, line_width: float) -> list[dict[str, Any]]:
+def host_strokes(result: DougaStrokesResult, height: float, line_width: float) -> list[dict[str, Any]]:
     """The engine's strokes (image pixels, y down) → stroke dicts in object space (X right, Z up, image
     centred on the origin, `height` units tall); material = class index, mapped to slots by `write_douga`."""
     scale = height / float(result["height"])
@@ -107,7 +107,7 @@ def linear(srgb_byte: int) -> float:
     return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
 
 
-def class_material(gp: Any, douga_class: dict[str, Any]) -> int:
+def class_material(gp: Any, douga_class: DougaClass) -> int:
     """The slot of the class's material (made if missing): its name and colour; fill classes fill, lines
     draw lines."""
     rgba = [linear(c) for c in douga_class["rgb"]] + [1.0]
@@ -121,7 +121,7 @@ def class_material(gp: Any, douga_class: dict[str, Any]) -> int:
     return index
 
 
-def write_douga(obj: Any, result: dict[str, Any], frame: int, name: str, height: float,
+def write_douga(obj: Any, result: DougaStrokesResult, frame: int, name: str, height: float,
                 line_width: float) -> tuple[str, int]:
     """A new layer on `obj` holding the douga's strokes at `frame`; (layer name, strokes written)."""
     gp = adapter_for(obj)
@@ -196,8 +196,9 @@ class NAKAWARI_OT_douga_to_strokes(EngineModal, bpy.types.Operator):
         except (DougaError, NotGreasePencil, engine.EngineError) as error:
             self.report({"ERROR"}, str(error))
             return False
-        params = {"frame": path, "line_width": self.line_width, "fills": self.fills, "input": self.source.lower()}
-        self._job = EngineJob(client, [EngineCall(METHOD, params, "turn douga into strokes")]).start()
+        params: DougaStrokesParams = {"frame": path, "line_width": self.line_width, "fills": self.fills,
+                                      "input": self.source.lower()}
+        self._job = EngineJob(client, [EngineCall(DOUGA_STROKES, params, "turn douga into strokes")]).start()
         return True
 
     def execute(self, context: Any) -> set[str]:

@@ -1,6 +1,7 @@
 """Generate Inbetweens: the active Grease Pencil object's keys → the engine → new BREAKDOWN frames.
 
-The scene is read and written on Blender's main thread only; the engine works on a thread (`task.py`)
+The scene is read and written on Blender's main thread only; the engine works on a thread (the host kit's
+`engine_job`)
 while a modal timer shows progress and Esc cancels. Everything is written at the end, in one go, so the
 operator's one undo step (`UNDO` option) removes the whole generation. In background mode (scripts, tests)
 modal timers never fire, so `invoke` there runs the same steps synchronously (`execute`).
@@ -13,9 +14,10 @@ from typing import Any
 import bpy
 
 from . import engine, locate, plan
+from .engine_job import EngineJob
 from .gp_data import FrameExists, NotGreasePencil, adapter_for
+from .host_kit import StrokesFrame, StrokesResult
 from .modal import EngineModal
-from .task import EngineJob, inbetween_calls
 
 # Seconds of the last generation's steps (reading the scene, the engine, writing frames): shown in the
 # report and read by the host tests.
@@ -70,7 +72,7 @@ def prepare(context: Any, options: plan.Options, which: str) -> Prepared:
     return prepared
 
 
-def apply(prepared: Prepared, responses: list[dict[str, Any]]) -> tuple[int, list[str], str]:
+def apply(prepared: Prepared, responses: list[StrokesResult]) -> tuple[int, list[str], str]:
     """Write the engine's frames into empty frames (BREAKDOWN); (frames written, frames left alone, the line
     naming frames whose self-check asks for a look). Everything is checked before the first frame is written,
     so a refusal leaves the scene as it was."""
@@ -79,7 +81,7 @@ def apply(prepared: Prepared, responses: list[dict[str, Any]]) -> tuple[int, lis
         raise plan.UserError(f"The object '{prepared.object_name}' is gone; nothing was written")
     gp = adapter_for(obj)
     frames = []
-    placed: list[tuple[int, dict[str, Any]]] = []
+    placed: list[tuple[int, StrokesFrame]] = []
     for request, response in zip(prepared.requests, responses):
         if request.layer not in gp.layer_names():
             raise plan.UserError(f"Layer '{request.layer}' is gone; nothing was written")
@@ -130,7 +132,7 @@ class NAKAWARI_OT_generate_inbetweens(EngineModal, bpy.types.Operator):
         except (plan.UserError, engine.EngineError) as error:
             self.report({"ERROR"}, str(error))
             return False
-        self._job = EngineJob(client, inbetween_calls(self._prepared.requests)).start()
+        self._job = EngineJob(client, plan.engine_calls(self._prepared.requests)).start()
         return True
 
     def execute(self, context: Any) -> set[str]:

@@ -5,6 +5,7 @@ thread. Progress in the status bar and the panels, Esc cancels; a failed or canc
 engine in use as it was. The 4.2+ extension carries its engine and has no such button (no downloads)."""
 # No `from __future__ import annotations`: Blender registers the operators here.
 import os
+from types import ModuleType
 from typing import Any
 
 import bpy
@@ -15,6 +16,12 @@ PROGRESS: dict = {}  # the running install for the panels: message, fraction (ma
 LAST: dict = {}      # the last install's end: message, log
 
 
+def _installer() -> ModuleType:
+    """The host kit's installer; reached only where `available()` says this add-on carries it."""
+    assert engine.installer is not None
+    return engine.installer
+
+
 def available() -> bool:
     """This add-on carries an engine to install (the legacy zip), and is not the extension."""
     return engine.installer is not None and locate.engine_wheel() is not None and not locate.is_extension()
@@ -23,7 +30,7 @@ def available() -> bool:
 def status() -> Any:
     """The installer's view of the installed engine (state, version, message) against the carried wheel."""
     wheel = locate.engine_wheel()
-    return engine.installer.engine_status(locate.engine_root(), engine.installer.wheel_version(wheel))
+    return _installer().engine_status(locate.engine_root(), _installer().wheel_version(wheel))
 
 
 def refusal() -> str:
@@ -70,10 +77,10 @@ class NAKAWARI_OT_install_engine(bpy.types.Operator):
         if problem:
             self.report({"ERROR"}, problem)
             return False
-        settings = engine.installer.InstallSettings(root=locate.engine_root(), wheel=locate.engine_wheel(),
+        settings = _installer().InstallSettings(root=locate.engine_root(), wheel=locate.engine_wheel(),
                                                     python=python_setting(context))
         engine.shutdown()  # the next call starts whichever engine is in use once this ends
-        self._job = engine.installer.Install(settings).start()
+        self._job = _installer().Install(settings).start()
         return True
 
     def execute(self, context: Any) -> set:
@@ -139,7 +146,7 @@ class NAKAWARI_OT_remove_engine(bpy.types.Operator):
 
     def execute(self, context: Any) -> set:
         engine.shutdown()  # a running engine holds its folder (Windows)
-        engine.installer.remove_engine(locate.engine_root())
+        _installer().remove_engine(locate.engine_root())
         self.report({"INFO"}, "nakawari engine removed")
         return {"FINISHED"}
 
@@ -154,14 +161,14 @@ def draw_install(layout: Any) -> None:
                        "Esc cancels", icon="TIME")
         return
     current = status()
-    box.label(text=current.message, icon="CHECKMARK" if current.state == engine.installer.READY else "INFO")
-    labels = {engine.installer.NOT_INSTALLED: "Install Engine", engine.installer.INCOMPLETE: "Repair Engine",
-              engine.installer.UPDATE_NEEDED: "Update Engine", engine.installer.NEWER: "Repair Engine",
-              engine.installer.READY: "Reinstall Engine"}
+    box.label(text=current.message, icon="CHECKMARK" if current.state == _installer().READY else "INFO")
+    labels = {_installer().NOT_INSTALLED: "Install Engine", _installer().INCOMPLETE: "Repair Engine",
+              _installer().UPDATE_NEEDED: "Update Engine", _installer().NEWER: "Repair Engine",
+              _installer().READY: "Reinstall Engine"}
     row = box.row()
     row.operator(NAKAWARI_OT_install_engine.bl_idname, text=labels.get(current.state, "Install Engine"),
                  icon="IMPORT")
-    if current.state != engine.installer.NOT_INSTALLED:
+    if current.state != _installer().NOT_INSTALLED:
         row.operator(NAKAWARI_OT_remove_engine.bl_idname, icon="TRASH")
     if LAST.get("message"):
         box.label(text=LAST["message"])

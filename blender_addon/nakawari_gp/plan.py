@@ -2,7 +2,8 @@
 
 Reading the scene gives, per layer, its frames (number → keyframe type) and the strokes of its keys as
 stroke dicts (`gp_data`); this module picks the gaps and frames to fill, builds the engine's
-`strokes.inbetween` requests, and turns the engine's answers back into stroke dicts for the empty frames,
+`strokes.inbetween` requests (the host kit's planner and message shapes), and turns the engine's answers
+back into stroke dicts for the empty frames,
 keeping what the engine does not carry (line width, vertex colours, fill colour) through the answer's
 `source` (which key stroke each generated stroke came from and went to).
 """
@@ -11,9 +12,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
-from typing import Any
+from typing import Any, cast
 
+from .engine_job import EngineCall
 from .gp_data import DEFAULT_WIDTH, per_point
+from .host_kit import (
+    STROKES_INBETWEEN,
+    Stroke,
+    StrokesFrame,
+    StrokesParams,
+    StrokesResult,
+    UserError,
+    gap_frames,
+)
 
 # Blender enum items: (identifier, label, description)
 SCOPES = (("GAP", "Gap around current frame", "Fill the gap between the keys around the current frame"),
@@ -31,13 +42,9 @@ EASES = (("linear", "Even", "Even spacing"),
          ("favour-first", "Favour first key", "Halves towards the first key"),
          ("favour-last", "Favour next key", "Halves towards the next key"),
          ("favour-both", "Favour both keys", "Halves towards both keys"))
-STEPS = {"ONES": 1, "TWOS": 2, "THREES": 3}
+SPACINGS = {"ONES": "ones", "TWOS": "twos", "THREES": "threes", "COUNT": "count"}  # FILLS → the kit's planner
 GENERATED = "BREAKDOWN"        # keyframe type of the frames we make; such frames are not keys
 ENGINE_FIELDS = ("points", "width", "opacity", "closed", "material")  # what the engine reads of a stroke
-
-
-class UserError(Exception):
-    """A problem the artist can fix (no keys, nothing to fill, …): reported as it is."""
 
 
 @dataclass(frozen=True)
@@ -72,20 +79,15 @@ class LayerPlan:
 class Request:
     """One engine call of a layer: the request and the gaps whose frames it fills."""
     layer: str
-    params: dict[str, Any]
+    params: StrokesParams
     gaps: tuple[Gap, ...]
 
 
-def slot_frames(first: int, last: int, fill: str, count: int) -> tuple[int, ...]:
-    """The frames a gap gets by the spacing: on ones / twos / threes, or `count` evenly timed drawings."""
-    if fill in STEPS:
-        return tuple(range(first + STEPS[fill], last, STEPS[fill]))
-    if fill == "COUNT":
-        if count < 1:
-            raise UserError(f"The number of inbetweens per gap must be at least 1 (got {count})")
-        span = last - first
-        return tuple(sorted({round(first + span * i / (count + 1)) for i in range(1, count + 1)} - {first, last}))
-    raise UserError(f"Unknown spacing '{fill}'; choose one of {', '.join(name for name, _, _ in FILLS)}")
+def spacing(fill: str) -> str:
+    """The host kit's name of a Spacing choice (`gap_frames`)."""
+    if fill not in SPACINGS:
+        raise UserError(f"Unknown spacing '{fill}'; choose one of {', '.join(name for name, _, _ in FILLS)}")
+    return SPACINGS[fill]
 
 
 def key_frames(frame_types: dict[int, str]) -> list[int]:
@@ -115,7 +117,7 @@ def plan_layer(layer: str, frame_types: dict[int, str], options: Options, curren
         raise UserError(f"Unknown scope '{options.scope}'")
     gaps = []
     for a, b in chosen:
-        slots = slot_frames(a, b, options.fill, options.count)
+        slots = gap_frames(a, b, spacing(options.fill), options.count)
         gaps.append(Gap(a, b, slots, tuple(t for t in slots if t not in frame_types)))
     if not any(gap.frames for gap in gaps):
         raise UserError(f"Layer '{layer}' has no empty frame to fill between its keys "
@@ -128,16 +130,17 @@ def plan_layer(layer: str, frame_types: dict[int, str], options: Options, curren
     return LayerPlan(layer, tuple(keys[lo:hi + 1]), tuple(gaps))
 
 
-def engine_stroke(stroke: dict[str, Any]) -> dict[str, Any]:
+def engine_stroke(stroke: dict[str, Any]) -> Stroke:
     """The fields the engine reads (the host's extras stay home and come back through `source`)."""
-    return {name: stroke[name] for name in ENGINE_FIELDS if name in stroke}
+    return cast(Stroke, {name: stroke[name] for name in ENGINE_FIELDS if name in stroke})
 
 
 def requests(plan: LayerPlan, key_strokes: dict[int, list[dict[str, Any]]], options: Options) -> list[Request]:
     """The engine calls for one layer. Even spacing asks for the exact frames (`times`); an ease is defined per
     drawing count, so eased gaps are asked for by `count`, one call per distinct count."""
-    base = {"format": "nakawari.strokes", "version": 1, "arcs": options.arcs,
-            "keys": [{"time": float(k), "strokes": [engine_stroke(s) for s in key_strokes[k]]} for k in plan.keys]}
+    base: StrokesParams = {
+        "format": "nakawari.strokes", "version": 1, "arcs": options.arcs,
+        "keys": [{"time": float(k), "strokes": [engine_stroke(s) for s in key_strokes[k]]} for k in plan.keys]}
     if options.ease == "linear":
         return [Request(plan.layer, {**base, "times": [float(t) for t in plan.frames]}, plan.gaps)]
     by_count: dict[int, list[Gap]] = {}
@@ -147,7 +150,12 @@ def requests(plan: LayerPlan, key_strokes: dict[int, list[dict[str, Any]]], opti
             for count, gaps in sorted(by_count.items())]
 
 
-def placements(request: Request, response: dict[str, Any]) -> list[tuple[int, dict[str, Any]]]:
+def engine_calls(requests: Sequence[Request]) -> list[EngineCall]:
+    """The requests as the host kit's engine calls, their progress named after the layer."""
+    return [EngineCall(STROKES_INBETWEEN, r.params, "inbetween strokes", f"layer '{r.layer}'") for r in requests]
+
+
+def placements(request: Request, response: StrokesResult) -> list[tuple[int, StrokesFrame]]:
     """(frame number, engine frame) for every empty frame of the request's gaps. Asked by `times`, the engine
     made exactly the empty frames; asked by `count`, it made every slot of the gap, and its inbetweens in time
     order go to the slots in order (with an ease their times are fractions of the gap; the order is what
@@ -177,13 +185,13 @@ def _mix(a: Sequence[float], b: Sequence[float], u: float) -> list[float]:
     return [(1.0 - u) * x + u * y for x, y in zip(a, b)]
 
 
-def reversed_pairs(response: dict[str, Any]) -> set[tuple[int, int, int]]:
+def reversed_pairs(response: StrokesResult) -> set[tuple[int, int, int]]:
     """(gap, from stroke, to stroke) of the pairs the engine found drawn the other way."""
     return {(m["gap"], p["from"], p["to"]) for m in response.get("matches", []) for p in m.get("pairs", [])
             if p.get("reversed")}
 
 
-def host_strokes(frame: dict[str, Any], keys: Sequence[int], key_strokes: dict[int, list[dict[str, Any]]],
+def host_strokes(frame: StrokesFrame, keys: Sequence[int], key_strokes: dict[int, list[dict[str, Any]]],
                  flipped: set[tuple[int, int, int]]) -> list[dict[str, Any]]:
     """The engine's strokes of one frame as stroke dicts for the host: points, width (pressure or radius),
     opacity, closed and material from the engine; line width, vertex colours and fill colour from the key
@@ -192,7 +200,7 @@ def host_strokes(frame: dict[str, Any], keys: Sequence[int], key_strokes: dict[i
     for stroke in frame["strokes"]:
         source = stroke.get("source") or {}
         ends = [(k, i) for k, i in (source.get("from") or (None, None), source.get("to") or (None, None))
-                if k is not None]
+                if k is not None and i is not None]
         n = len(stroke["points"])
         made: dict[str, Any] = {"points": stroke["points"], "width": per_point(stroke.get("width"), n, DEFAULT_WIDTH),
                                 "opacity": per_point(stroke.get("opacity"), n, 1.0),

@@ -4,17 +4,18 @@ from __future__ import annotations
 import logging
 import socket
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from ..errors import BadInput
+from ..progress import Progress
 from .result import ShotResult, unexpected
 from .worker import limit_threads, publish_in_worker
 
 
 def run_on_ray(address: str, folders: Sequence[Path], publish_root: str | Path, jobs: Sequence[str], device: str,
-               workers: int | None, progress: Callable[[int, int, str], None] | None) -> list[ShotResult]:
+               workers: int | None, progress: Progress | None) -> list[ShotResult]:
     """`address`: "local" starts a Ray on this machine (`workers` CPUs, default all); anything else is a
     running cluster's address ("auto", "ray://head:10001", …), where nakawari must be installed too."""
     try:

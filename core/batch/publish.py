@@ -14,6 +14,7 @@ from pathlib import Path
 import pyblish.api
 import pyblish.util
 
+from .. import pyblish_plugins  # type: ignore[attr-defined]  # plugins/, installed as nakawari.pyblish_plugins
 from ..errors import BadInput
 from .lock import shot_lock
 from .result import FAILED, PUBLISHED, UP_TO_DATE, ShotResult, unexpected
@@ -39,7 +40,6 @@ NOISY_LOGGERS = ("PIL", "matplotlib", "numba", "urllib3", "filelock", "asyncio",
 
 
 def plugin_dir() -> Path:
-    from .. import pyblish_plugins  # type: ignore[attr-defined]  # plugins/, installed as nakawari.pyblish_plugins
     return Path(pyblish_plugins.__file__).parent
 
 

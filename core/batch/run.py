@@ -10,23 +10,22 @@ from __future__ import annotations
 import multiprocessing
 import os
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 from ..errors import BadInput
+from ..jobs.registry import SHOT_JOBS
+from ..progress import Progress
 from .farm import run_on_ray
 from .result import ShotResult, unexpected
-from .shot import JOBS
 from .worker import inherited_thread_limits, publish_in_worker, start_worker
-
-Progress = Callable[[int, int, str], None]
 
 
 def check_batch(shot_dirs: Sequence[str | Path], publish_root: str | Path, jobs: Sequence[str]) -> list[Path]:
     """Refuse, before any work, what would fail every shot or mix two shots up."""
-    if not jobs or any(job not in JOBS for job in jobs):
-        raise BadInput(f"--jobs takes names from {', '.join(JOBS)}, separated by commas; got {','.join(jobs)}")
+    if not jobs or any(job not in SHOT_JOBS for job in jobs):
+        raise BadInput(f"--jobs takes names from {', '.join(SHOT_JOBS)}, separated by commas; got {','.join(jobs)}")
     root = Path(publish_root)
     if root.exists() and not root.is_dir():
         raise BadInput("publish root exists and is not a folder", root)

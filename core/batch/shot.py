@@ -20,10 +20,10 @@ from typing import Any
 from ..errors import BadInput
 from ..image import parse_frame_name
 from ..jobs.paint import parse_colour
+from ..jobs.registry import SHOT_JOBS as JOBS  # in run order: inbetweens feed douga, cels and paint
 from ..timing import parse_ease
 
 SHOT_FILE = "shot.json"
-JOBS = ("inbetween", "douga", "cels", "paint")
 _TOP_KEYS = {"keys", "timing", "line_width", "jobs", "douga", "paint"}
 _TIMING_KEYS = {"count", "step", "ease"}
 _DOUGA_KEYS = {"line_width", "raw"}

@@ -9,6 +9,7 @@ exact masks and, given a folder (`nakawari bench cels DIR --out SHEETS`), contac
 """
 from __future__ import annotations
 
+import functools
 import os
 import time
 from collections.abc import Callable, Sequence
@@ -21,6 +22,7 @@ from ..cels import cel_mask, separate_shot
 from ..cels.baseline import colour_key_mask
 from ..cels.learned import load_cel_model
 from ..cels.score import Confusion, plate_error
+from ..cels.settings import DEFAULT_CELS, CelSettings
 from ..synth.celframes import CelFrame, cel_frame_suite
 from ..synth.shots import Shot, make_shot, shot_suite
 from ..table import format_table
@@ -40,11 +42,16 @@ def all_background(rgb: np.ndarray) -> np.ndarray:
     return np.zeros(rgb.shape[:2], bool)
 
 
-FRAME_METHODS: dict[str, FrameMethod] = {
-    "all-background": all_background,
-    "colour threshold (border colours)": colour_key_mask,
-    "nakawari single-frame": cel_mask,
-}
+def frame_methods(settings: CelSettings = DEFAULT_CELS) -> dict[str, FrameMethod]:
+    """The single-frame rows; nakawari's with ``settings`` (`bench_cels(settings=…)` measures other settings)."""
+    return {
+        "all-background": all_background,
+        "colour threshold (border colours)": colour_key_mask,
+        "nakawari single-frame": functools.partial(cel_mask, settings=settings),
+    }
+
+
+FRAME_METHODS: dict[str, FrameMethod] = frame_methods()
 
 
 @dataclass
@@ -73,10 +80,10 @@ def score_shot_frames(shots: Sequence[Shot], method: FrameMethod) -> Tally:
     return tally
 
 
-def score_shots(shots: Sequence[Shot]) -> Tally:
+def score_shots(shots: Sequence[Shot], settings: CelSettings = DEFAULT_CELS) -> Tally:
     tally = Tally()
     for shot in shots:
-        result = separate_shot(shot.frames)
+        result = separate_shot(shot.frames, settings=settings)
         for i, mask in enumerate(shot.masks):
             tally.confusion += Confusion.of(result.masks[i], mask)
             plate, seen = result.plate_crop(i)
@@ -100,9 +107,10 @@ def _fmt(value: float | None, percent: bool = True) -> str:
 
 
 def bench_cels(*, quick: bool = False, device: str = "auto", real: str | None = None,
-               out: str | None = None) -> int:
+               out: str | None = None, settings: CelSettings = DEFAULT_CELS) -> int:
     """Print the tables; ``device`` is accepted for the common bench signature (all of this runs on the CPU).
-    ``real``: a folder of real frame sequences to write contact sheets of, into ``out``."""
+    ``real``: a folder of real frame sequences to write contact sheets of, into ``out``. ``settings``: the
+    cel separation's (the defaults unless a caller measures others)."""
     if real is not None:
         check_real_folder(Path(real))  # before minutes of suites, not after
     size = (960, 540)
@@ -111,21 +119,23 @@ def bench_cels(*, quick: bool = False, device: str = "auto", real: str | None = 
     frames = {kind: cel_frame_suite(size, n_frames, seed=21, degradation=kind) for kind in (None, "jpeg75")}
     shots = {kind: shot_suite(size, n_shots if kind is None else n_shots // 2, shot_length, seed=22,
                               degradation=kind) for kind in (None, "jpeg75")}
+    methods = frame_methods(settings)
     results: dict[str, dict[str, Tally]] = {}
-    for name, method in FRAME_METHODS.items():
+    for name, method in methods.items():
         results[name] = {"frames": score_frames(frames[None], method),
                          "frames jpeg": score_frames(frames["jpeg75"], method),
                          "shots": score_shot_frames(shots[None], method),
                          "shots jpeg": score_shot_frames(shots["jpeg75"], method)}
-    results[SHOT] = {"shots": score_shots(shots[None]), "shots jpeg": score_shots(shots["jpeg75"])}
+    results[SHOT] = {"shots": score_shots(shots[None], settings), "shots jpeg": score_shots(shots["jpeg75"], settings)}
 
     # Speed at 1080p: one frame for the single-frame methods, a whole 8-frame panning shot per frame for shots.
     big_shot = make_shot(23, 1, (1920, 1080), n_frames=8, pan=True, held=True)
     def one_frame(method: FrameMethod) -> Callable[[], object]:
         return lambda: method(big_shot.frames[0])
 
-    seconds = {name: _best_seconds(one_frame(method)) for name, method in FRAME_METHODS.items()}
-    seconds[SHOT] = _best_seconds(lambda: separate_shot(big_shot.frames), repeats=1) / len(big_shot.frames)
+    seconds = {name: _best_seconds(one_frame(method)) for name, method in methods.items()}
+    seconds[SHOT] = _best_seconds(lambda: separate_shot(big_shot.frames, settings=settings),
+                                  repeats=1) / len(big_shot.frames)
 
     header = ["method", "frames acc", "frames IoU", "frames JPEG75 acc", "shots acc", "shots IoU",
               "shots JPEG75 acc", "plate err /255", "JPEG75 plate err", "1080p s/frame"]
@@ -165,13 +175,13 @@ def bench_cels(*, quick: bool = False, device: str = "auto", real: str | None = 
              slowest <= TARGET_SECONDS)):
         print(f"  {label}: {value} (target {target}): {'met' if met else 'MISSED'}")
     print()
-    composite_methods = dict(FRAME_METHODS)
+    composite_methods = dict(methods)
     model, why = load_cel_model()
     if model is not None:  # none ships (it lost on real frames); $NAKAWARI_MODELS may name a trained one
         composite_methods["nakawari learned"] = model.mask
-    bench_composites(composite_methods, SHOT, quick)
+    bench_composites(composite_methods, SHOT, quick, settings)
     print(f"learned cel reader: {why}")
     if real is not None:
         print()
-        bench_real_folder(Path(real), Path(out or "nakawari-bench-cels"))
+        bench_real_folder(Path(real), Path(out or "nakawari-bench-cels"), settings=settings)
     return 0

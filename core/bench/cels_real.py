@@ -16,6 +16,7 @@ import numpy as np
 
 from ..cels import cel_mask, separate_shot
 from ..cels.score import Confusion
+from ..cels.settings import DEFAULT_CELS, CelSettings
 from ..errors import BadInput
 from ..image import parse_frame_name, read_image
 from ..synth.celframes import CelFrame, to_u8
@@ -39,10 +40,10 @@ def score_cases(cases: Sequence[CelFrame], method: FrameMethod) -> Confusion:
     return total
 
 
-def score_composite_shots(shots: Sequence[CompositeShot]) -> Confusion:
+def score_composite_shots(shots: Sequence[CompositeShot], settings: CelSettings = DEFAULT_CELS) -> Confusion:
     total = Confusion.empty()
     for shot in shots:
-        result = separate_shot(shot.frames)
+        result = separate_shot(shot.frames, settings=settings)
         for mask, truth in zip(result.masks, shot.masks):
             total += Confusion.of(mask, truth)
     return total
@@ -56,7 +57,8 @@ def score_shot_frames(shots: Sequence[CompositeShot], method: FrameMethod) -> Co
     return total
 
 
-def bench_composites(methods: dict[str, FrameMethod], shot_name: str, quick: bool) -> None:
+def bench_composites(methods: dict[str, FrameMethod], shot_name: str, quick: bool,
+                     settings: CelSettings = DEFAULT_CELS) -> None:
     """Print the real-composite table and its targets."""
     size = (960, 540)
     n_frames, n_shots, length = (8, 4, 6) if quick else (24, 8, 10)
@@ -70,7 +72,7 @@ def bench_composites(methods: dict[str, FrameMethod], shot_name: str, quick: boo
                      f"{100 * s.iou:.1f}%"])
         if name == "nakawari single-frame":
             single = f
-    shot = score_composite_shots(shots)
+    shot = score_composite_shots(shots, settings)
     rows.append([shot_name, "—", "—", f"{100 * shot.accuracy:.1f}%", f"{100 * shot.iou:.1f}%"])
     print(format_table(f"real composites (held-out seeds), 960x540: {n_frames} frames (scenes: day, dusk, night, "
                        f"interior; grade, glow, JPEG 60-95); {n_shots} shots x {length} frames (static, pan, zoom, "
@@ -128,7 +130,7 @@ def check_real_folder(folder: Path) -> list[tuple[str, list[Path]]]:
     return found
 
 
-def bench_real_folder(folder: Path, out: Path, max_frames: int = 4) -> None:
+def bench_real_folder(folder: Path, out: Path, max_frames: int = 4, settings: CelSettings = DEFAULT_CELS) -> None:
     """Contact sheets and cel shares for every sequence under ``folder``; at most ``max_frames`` per sequence
     (evenly spread)."""
     found = check_real_folder(folder)
@@ -140,8 +142,8 @@ def bench_real_folder(folder: Path, out: Path, max_frames: int = 4) -> None:
         if len({f.shape for f in frames}) > 1:
             rows.append([name, len(frames), "frames differ in size", "", ""])
             continue
-        singles = [cel_mask(f) for f in frames]
-        shot = separate_shot(frames) if len(frames) > 1 else None
+        singles = [cel_mask(f, settings) for f in frames]
+        shot = separate_shot(frames, settings=settings) if len(frames) > 1 else None
         sheet = contact_sheet(frames, singles, shot.masks if shot else None)
         target = out / (name.replace("/", "_") + ".png")
         cv2.imwrite(str(target), to_u8(sheet)[..., ::-1])

@@ -5,6 +5,7 @@ illustrations with region maps (``douga_regions``). Everything runs in one proce
 between rows are the numbers that count."""
 from __future__ import annotations
 
+import functools
 import os
 import time
 from collections.abc import Callable, Sequence
@@ -17,6 +18,7 @@ from ..douga import schema as S
 from ..douga.extract import extract
 from ..douga.postprocess import postprocess
 from ..douga.score import DougaScore
+from ..douga.settings import DEFAULT_DOUGA, DougaSettings
 from ..synth.douga import DougaCase, douga_suite
 from ..table import format_table
 from .douga_regions import bench_generated_regions, bench_real_regions, real_region_cases
@@ -43,20 +45,25 @@ def canny_lines(case: DougaCase) -> np.ndarray:
     return np.where(cv2.Canny(gray, 50, 150) > 0, S.VISIBLE_LINE, S.FLAT).astype(np.uint8)
 
 
-def nakawari_raw(case: DougaCase) -> np.ndarray:
-    return extract(case.rgba(), case.book)
+def nakawari_raw(case: DougaCase, settings: DougaSettings = DEFAULT_DOUGA) -> np.ndarray:
+    return extract(case.rgba(), case.book, settings=settings)
 
 
-def nakawari_post(case: DougaCase) -> np.ndarray:
-    return postprocess(extract(case.rgba(), case.book), 3.0)
+def nakawari_post(case: DougaCase, settings: DougaSettings = DEFAULT_DOUGA) -> np.ndarray:
+    return postprocess(extract(case.rgba(), case.book, settings=settings), 3.0, settings)
 
 
-METHODS: dict[str, Method] = {
-    "all flat": all_flat,
-    "Canny edges as visible lines": canny_lines,
-    "nakawari raw": nakawari_raw,
-    "nakawari post-processed (3 px)": nakawari_post,
-}
+def methods(settings: DougaSettings = DEFAULT_DOUGA) -> dict[str, Method]:
+    """The rows; nakawari's read with ``settings`` (`bench_douga(settings=…)` measures other settings)."""
+    return {
+        "all flat": all_flat,
+        "Canny edges as visible lines": canny_lines,
+        "nakawari raw": functools.partial(nakawari_raw, settings=settings),
+        "nakawari post-processed (3 px)": functools.partial(nakawari_post, settings=settings),
+    }
+
+
+METHODS: dict[str, Method] = methods()
 
 
 def score_suite(cases: Sequence[DougaCase], method: Method) -> DougaScore:
@@ -66,14 +73,14 @@ def score_suite(cases: Sequence[DougaCase], method: Method) -> DougaScore:
     return total
 
 
-def seconds_per_frame(case: DougaCase, repeats: int = 5) -> dict[str, float]:
+def seconds_per_frame(case: DougaCase, rows: dict[str, Method] = METHODS, repeats: int = 5) -> dict[str, float]:
     """Per method, the best of ``repeats`` runs on one frame; the methods take turns, so a busy moment
     of the machine does not fall on one method only."""
-    for method in METHODS.values():
+    for method in rows.values():
         method(case)  # warm caches and imports
-    best = {name: float("inf") for name in METHODS}
+    best = {name: float("inf") for name in rows}
     for _ in range(repeats):
-        for name, method in METHODS.items():
+        for name, method in rows.items():
             started = time.perf_counter()
             method(case)
             best[name] = min(best[name], time.perf_counter() - started)
@@ -89,9 +96,11 @@ def _mark(value: float, target: float) -> str:
     return "met" if value >= target else "MISSED"
 
 
-def bench_douga(*, quick: bool = False, device: str = "auto", real: str | None = None) -> int:
+def bench_douga(*, quick: bool = False, device: str = "auto", real: str | None = None,
+                settings: DougaSettings = DEFAULT_DOUGA) -> int:
     """Print the tables; ``device`` is accepted for the common bench interface (douga runs on the CPU).
-    ``real``: a folder of illustrations with region maps (``<case>/image.png`` + ``regions.png``)."""
+    ``real``: a folder of illustrations with region maps (``<case>/image.png`` + ``regions.png``).
+    ``settings``: the douga reader's (the defaults unless a caller measures others)."""
     real_cases = real_region_cases(Path(real)) if real is not None else None  # bad folder: say so before the work
     n = 4 if quick else 10
     clean = douga_suite((960, 540), n_cases=n, seed=21)
@@ -103,10 +112,11 @@ def bench_douga(*, quick: bool = False, device: str = "auto", real: str | None =
     timing_case = douga_suite((1920, 1080), n_cases=1, seed=23)[0]
     print(f"nakawari bench douga{' --quick' if quick else ''}: {os.cpu_count()} CPU cores, CPU only\n")
     header = ["method", "accuracy", "mean IoU", "line recall ≤2px", "line precision ≤2px", "1080p s/frame"]
-    seconds = seconds_per_frame(timing_case)
+    rows = methods(settings)
+    seconds = seconds_per_frame(timing_case, rows)
     results: dict[str, dict[str, DougaScore]] = {}
     for title, cases in (("clean", clean), ("degraded (JPEG 60/75/90, blur, noise)", degraded)):
-        results[title] = {name: score_suite(cases, method) for name, method in METHODS.items()}
+        results[title] = {name: score_suite(cases, method) for name, method in rows.items()}
         sizes = sorted({f"{c.rgb.shape[0]}p" for c in cases})
         print(format_table(f"{title}: {len(cases)} frames ({', '.join(sizes)}), painted backgrounds, books in half",
                            header, [_row(name, score, seconds[name]) for name, score in results[title].items()]))
@@ -114,9 +124,9 @@ def bench_douga(*, quick: bool = False, device: str = "auto", real: str | None =
     _print_details(results)
     _print_targets(results, seconds["nakawari post-processed (3 px)"], seconds["nakawari raw"])
     print()
-    bench_generated_regions(quick)
+    bench_generated_regions(quick, settings)
     if real_cases is not None:
-        bench_real_regions(real_cases, str(real))
+        bench_real_regions(real_cases, str(real), settings)
     return 0
 
 

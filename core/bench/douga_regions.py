@@ -8,6 +8,7 @@ Canny edges, in one process.
 """
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from ..douga.boundary import (
 from ..douga.extract import extract
 from ..douga.postprocess import postprocess
 from ..douga.score import DougaScore
+from ..douga.settings import DEFAULT_DOUGA, DougaSettings
 from ..errors import BadInput
 from ..image import read_image
 from ..synth.regions import FAMILIES, region_suite
@@ -43,11 +45,15 @@ def canny_edges(rgba: np.ndarray) -> np.ndarray:
     return cv2.Canny(gray, 50, 150) > 0
 
 
-def nakawari_lines(rgba: np.ndarray) -> np.ndarray:
-    return line_mask(postprocess(extract(rgba), 3.0))
+def nakawari_lines(rgba: np.ndarray, settings: DougaSettings = DEFAULT_DOUGA) -> np.ndarray:
+    return line_mask(postprocess(extract(rgba, settings=settings), 3.0, settings))
 
 
-METHODS: dict[str, Lines] = {"Canny edges": canny_edges, "nakawari (3 px lines)": nakawari_lines}
+def methods(settings: DougaSettings = DEFAULT_DOUGA) -> dict[str, Lines]:
+    return {"Canny edges": canny_edges, "nakawari (3 px lines)": functools.partial(nakawari_lines, settings=settings)}
+
+
+METHODS: dict[str, Lines] = methods()
 
 
 @dataclass(frozen=True)
@@ -82,13 +88,15 @@ def real_region_cases(folder: Path) -> list[RealCase]:
     return cases
 
 
-def bench_real_regions(cases: list[RealCase], folder: str) -> dict[str, BoundaryScore]:
+def bench_real_regions(cases: list[RealCase], folder: str,
+                       settings: DougaSettings = DEFAULT_DOUGA) -> dict[str, BoundaryScore]:
     """Print recall / precision per real case and in total; returns the totals per method."""
-    totals = {name: BoundaryScore() for name in METHODS}
+    lines_of = methods(settings)
+    totals = {name: BoundaryScore() for name in lines_of}
     rows = []
     for case in cases:
         boundary = region_boundaries(case.labels)
-        for name, method in METHODS.items():
+        for name, method in lines_of.items():
             started = time.perf_counter()
             lines = method(case.rgba)
             seconds = time.perf_counter() - started
@@ -109,7 +117,7 @@ def bench_real_regions(cases: list[RealCase], folder: str) -> dict[str, Boundary
     return totals
 
 
-def bench_generated_regions(quick: bool) -> None:
+def bench_generated_regions(quick: bool, settings: DougaSettings = DEFAULT_DOUGA) -> None:
     """Region-boundary recall / precision and class scores on each generated family."""
     n = 3 if quick else 8
     rows, class_rows = [], []
@@ -121,7 +129,7 @@ def bench_generated_regions(quick: bool) -> None:
             rgba = case.rgba()
             for name, method in METHODS.items():
                 if name.startswith("nakawari"):
-                    predicted = postprocess(extract(rgba), 3.0)
+                    predicted = postprocess(extract(rgba, settings=settings), 3.0, settings)
                     classes.add(predicted, case.classes)
                     lines = line_mask(predicted)
                 else:

@@ -28,13 +28,17 @@ from pathlib import Path
 
 import numpy as np
 
+from ..batch import run_batch
 from ..client import EngineClient
 from ..gpu import torch_cuda_available
 from ..image import write_image
 from ..server import WARM_LINE
+from ..strokes.io import drawing_to_json
 from ..synth import articulated_suite
 from ..synth.strokes import speed_keys
 from ..table import format_table
+from .batch import write_bench_shots
+from .strokes import time_speed
 
 try:
     import resource
@@ -127,8 +131,6 @@ class EngineTimes:
 
 def _strokes_request() -> dict:
     """A Blender-style request: two keys of 40 strokes × 50 points, three inbetweens."""
-    from ..strokes.io import drawing_to_json
-
     first, second = speed_keys(np.random.default_rng(5), n_strokes=40, n_points=50)
     return {"keys": [{"time": 0, "strokes": drawing_to_json(first)}, {"time": 4, "strokes": drawing_to_json(second)}],
             "count": 3}
@@ -189,9 +191,6 @@ def time_engine(folder: Path, repeats: int) -> list[EngineTimes]:
 def time_batch(folder: Path, quick: bool) -> dict[str, float]:
     """Seconds for the same shots with 1 and with 2 pool workers, and (not --quick, where Ray is installed)
     on a local Ray with 2 CPUs, started beforehand as a farm's cluster is."""
-    from ..batch import run_batch
-    from .batch import write_bench_shots
-
     shots = write_bench_shots(folder / "shots", shots=4 if quick else 6, size=(480, 270), count=3)
     seconds = {}
     for workers in (1, 2):
@@ -218,8 +217,6 @@ def _verdict(ok: bool) -> str:
 
 
 def bench_speed(*, quick: bool = False, device: str = "auto") -> int:
-    from .strokes import time_speed
-
     repeats = 2 if quick else 3
     load = os.getloadavg()[0]
     print(f"nakawari bench speed{' --quick' if quick else ''}: {os.cpu_count()} CPU cores, load average {load:.1f} "

@@ -2,8 +2,8 @@
 
 1. Camera: the motion between consecutive frames is fitted to the optical flow over the pixels the
    single-frame detector calls background (cels move on their own, so they are left out): a RANSAC
-   similarity first; when its zoom and turn move no frame corner by TURN px over the shot, the median
-   flow (a pan). Motions chain into each frame's placement (2x3, frame → plate), then each frame is
+   similarity first; when its zoom and turn move no frame corner by `CelSettings.turn` px over the shot,
+   the median flow (a pan). Motions chain into each frame's placement (2x3, frame → plate), then each frame is
    re-aligned to a first plate (chained estimates drift). No offset larger than half a pixel: a static
    camera. A zoom or turn resamples the frames into the plate; a pan by whole pixels slices them.
 2. Plate, first pass, at the working height: per plate pixel, the median over the frames that see it
@@ -31,22 +31,9 @@ import numpy as np
 
 from ..errors import Cancelled
 from ..image import LUMA
-from .single import WORK_HEIGHT, cel_mask, fill_enclosed
-
-Progress = Callable[[int, int, str], None]
-
-STATIC = 0.5          # px: offsets all below this are a static camera
-TURN = 2.0             # px: a zoom or turn moving a frame corner less than this over the shot is none
-SAMPLE = 8            # px: the grid of background pixels a camera similarity is fitted to
-SNAP = 0.2            # px: offsets this close to a whole pixel are taken as whole (no resampling blur)
-DIFFERENCE = 0.1      # colour difference from the plate (largest channel) that marks a cel pixel
-RIM = 2               # px of cel rim kept out of the plate
-SUPPORT = 3           # px: a cel-looking pixel this close to motion (or a held cel) is cel
-BACKED_SHARE = 0.5    # a look-cel piece this much backed by motion is cel whole (a figure that partly stops)
-MARGIN = 2            # px: a difference mask spills this far past the cel (blur, anti-aliasing)
-MOSTLY = 0.75         # share of frames whose look must call a plate pixel cel before it may be a held cel
-MIN_HELD_SHARE = 0.002  # of a frame: smaller mostly-cel spots are not reported as held cels
-HELD_MOTION = 0.1     # a held cel's pixels differ from the plate in at most this share of frames
+from ..progress import Progress
+from .settings import DEFAULT_CELS, CelSettings
+from .single import cel_mask, fill_enclosed
 
 
 @dataclass
@@ -116,12 +103,12 @@ def _background_flow(flow: cv2.DISOpticalFlow, source: np.ndarray, target: np.nd
     return field_, background if background.sum() > 100 else np.ones(background.shape, bool)
 
 
-def _camera_step(field_: np.ndarray, use: np.ndarray, similarity: bool) -> np.ndarray:
+def _camera_step(field_: np.ndarray, use: np.ndarray, similarity: bool, sample: int) -> np.ndarray:
     """How the background moved (2x3, source → target coordinates): the median flow over its pixels, or
     with ``similarity`` a RANSAC similarity (pan, zoom, rotation) fitted to it."""
     if similarity:
-        ys, xs = np.nonzero(use[::SAMPLE, ::SAMPLE])
-        ys, xs = ys * SAMPLE, xs * SAMPLE
+        ys, xs = np.nonzero(use[::sample, ::sample])
+        ys, xs = ys * sample, xs * sample
         points = np.stack([xs, ys], axis=1).astype(np.float32)
         fitted, _ = cv2.estimateAffinePartial2D(points, points + field_[ys, xs], method=cv2.RANSAC,
                                                 ransacReprojThreshold=1.0)
@@ -131,62 +118,66 @@ def _camera_step(field_: np.ndarray, use: np.ndarray, similarity: bool) -> np.nd
     return translation(float(dx), float(dy))
 
 
-def _snap(places: Sequence[Place]) -> list[Place]:
+def _snap(places: Sequence[Place], snap: float) -> list[Place]:
     """Pure translations close to whole pixels snap to them."""
     snapped = []
     for place in places:
         place = place.copy()
         if np.allclose(place[:, :2], np.eye(2)):
-            near = np.abs(place[:, 2] - np.rint(place[:, 2])) < SNAP
+            near = np.abs(place[:, 2] - np.rint(place[:, 2])) < snap
             place[near, 2] = np.rint(place[near, 2])
         snapped.append(place)
     return snapped
 
 
-def _origin(places: Sequence[Place], w: int, h: int) -> list[Place]:
+def _origin(places: Sequence[Place], w: int, h: int, snap: float) -> list[Place]:
     """Move every placement so the union of the placed frames starts at the plate's 0, 0."""
     if all(np.allclose(p[:, :2], np.eye(2)) for p in places):  # a pan: the top-left corners
         low = np.min([p[:, 2] for p in places], axis=0)
     else:
         corners = np.array([[0, 0, 1], [w, 0, 1], [0, h, 1], [w, h, 1]], np.float64).T
         low = np.min([(p @ corners).min(axis=1) for p in places], axis=0)
-    return _snap([np.hstack([p[:, :2], (p[:, 2] - low)[:, None]]) for p in places])
+    return _snap([np.hstack([p[:, :2], (p[:, 2] - low)[:, None]]) for p in places], snap)
 
 
-def _needs_similarity(steps: Sequence[np.ndarray], w: int, h: int) -> bool:
+def _needs_similarity(steps: Sequence[np.ndarray], w: int, h: int, turn: float) -> bool:
     """Whether the camera zooms or turns: the linear part of the frame-to-frame motions moves a frame
-    corner by more than TURN px over the shot."""
+    corner by more than ``turn`` px over the shot."""
     total = np.eye(2)
     for step in steps:
         total = step[:, :2] @ total
-    return float(np.abs(total - np.eye(2)).sum()) * max(w, h) / 2 > TURN
+    return float(np.abs(total - np.eye(2)).sum()) * max(w, h) / 2 > turn
 
 
-def estimate_places(frames: Sequence[np.ndarray], backgrounds: Sequence[np.ndarray]) -> tuple[list[Place], bool]:
+def estimate_places(frames: Sequence[np.ndarray], backgrounds: Sequence[np.ndarray],
+                    settings: CelSettings = DEFAULT_CELS) -> tuple[list[Place], bool]:
     """Each frame's placement in the plate, chaining the background's motion frame to frame; and whether the
     camera needed a similarity (zoom, rotation) rather than a translation."""
     flow = cv2.DISOpticalFlow.create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
     h, w = frames[0].shape[:2]
     fields = [_background_flow(flow, frames[i - 1], frames[i], backgrounds[i - 1]) for i in range(1, len(frames))]
-    similarity = _needs_similarity([_camera_step(f, use, True) for f, use in fields], w, h)
+    similarity = _needs_similarity([_camera_step(f, use, True, settings.sample) for f, use in fields], w, h,
+                                   settings.turn)
     # A pan or a still camera: the median flow is the steadier estimate.
-    steps = [_camera_step(f, use, similarity) for f, use in fields]
+    steps = [_camera_step(f, use, similarity, settings.sample) for f, use in fields]
     places = [translation(0.0, 0.0)]
     for step in steps:
         # The background moved by ``step`` in the image: frame i sees frame i-1's point p at step(p).
         places.append(_compose(places[-1], _inverse(step)))
-    return _origin(places, w, h), similarity
+    return _origin(places, w, h, settings.snap), similarity
 
 
 def refine_places(frames: Sequence[np.ndarray], places: Sequence[Place], plate: np.ndarray,
-                  backgrounds: Sequence[np.ndarray], similarity: bool) -> list[Place]:
+                  backgrounds: Sequence[np.ndarray], similarity: bool,
+                  settings: CelSettings = DEFAULT_CELS) -> list[Place]:
     """Correct each placement by the frame's residual motion against the plate: chained estimates drift."""
     flow = cv2.DISOpticalFlow.create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
     h, w = frames[0].shape[:2]
     refined = [_compose(place, _inverse(_camera_step(*_background_flow(flow, _crop(plate, place, w, h), frame,
-                                                                        background), similarity)))
+                                                                        background), similarity,
+                                                      settings.sample)))
                for frame, place, background in zip(frames, places, backgrounds)]
-    return _origin(refined, w, h)
+    return _origin(refined, w, h, settings.snap)
 
 
 def _plate_size(places: Sequence[Place], w: int, h: int) -> tuple[int, int]:
@@ -221,30 +212,31 @@ def _median_plate(frames: Sequence[np.ndarray], offsets: Sequence[Place],
     return plate.astype(np.float32)
 
 
-def _differs(frame: np.ndarray, plate_under: np.ndarray) -> np.ndarray:
+def _differs(frame: np.ndarray, plate_under: np.ndarray, settings: CelSettings) -> np.ndarray:
     difference = np.abs(cv2.GaussianBlur(frame, (3, 3), 0) - cv2.GaussianBlur(plate_under, (3, 3), 0)).max(axis=2)
-    return difference > DIFFERENCE
+    return difference > settings.difference
 
 
-def _moving(frame: np.ndarray, plate_under: np.ndarray) -> np.ndarray:
+def _moving(frame: np.ndarray, plate_under: np.ndarray, settings: CelSettings) -> np.ndarray:
     """Pixels that differ from the plate under them: the cels, with enclosed flat gaps filled."""
-    moving = _differs(frame, plate_under)
+    moving = _differs(frame, plate_under, settings)
     moving = cv2.morphologyEx(moving.astype(np.uint8), cv2.MORPH_OPEN, np.ones((2, 2), np.uint8)) > 0
-    return fill_enclosed(moving, frame)
+    return fill_enclosed(moving, frame, settings=settings)
 
 
 def _mostly_cel(cels: Sequence[np.ndarray], offsets: Sequence[Place],
-                size: tuple[int, int]) -> np.ndarray:
+                size: tuple[int, int], mostly: float) -> np.ndarray:
     """Plate pixels that most frames seeing them show covered by a cel (by its look)."""
     covered = np.zeros((size[1], size[0]), np.float32)
     shown = np.zeros_like(covered)
     for cel, place in zip(cels, offsets):
         covered += _to_plate(cel.astype(np.float32), place, size)
         shown += _to_plate(np.ones(cel.shape, np.float32), place, size)
-    return (shown > 0.5) & (covered > MOSTLY * shown)
+    return (shown > 0.5) & (covered > mostly * shown)
 
 
-def _held_cels(always: np.ndarray, moving_share: np.ndarray, frame_area: int) -> list[dict]:
+def _held_cels(always: np.ndarray, moving_share: np.ndarray, frame_area: int,
+               settings: CelSettings) -> list[dict]:
     """Mostly-cel regions that barely change: cels that never move. (Regions a moving cel never leaves
     are cel too, but not held.)"""
     count, labels, stats, _ = cv2.connectedComponentsWithStats(always.astype(np.uint8), connectivity=8)
@@ -252,13 +244,13 @@ def _held_cels(always: np.ndarray, moving_share: np.ndarray, frame_area: int) ->
     reports = []
     for k in range(1, count):
         x, y, w, h, area = (int(v) for v in stats[k])
-        if area >= MIN_HELD_SHARE * frame_area and motion[k] < HELD_MOTION:
+        if area >= settings.min_held_share * frame_area and motion[k] < settings.held_motion:
             reports.append({"bbox": [x, y, w, h], "area": area})
     return reports
 
 
 def separate_shot(frames: Sequence[np.ndarray], progress: Progress | None = None,
-                  cancel: Callable[[], bool] | None = None) -> ShotSeparation:
+                  cancel: Callable[[], bool] | None = None, settings: CelSettings = DEFAULT_CELS) -> ShotSeparation:
     """Frames of one cut (float RGB, same size) → masks, background plate, held cels."""
     if len(frames) < 2:
         raise ValueError("a shot needs at least two frames")
@@ -273,41 +265,41 @@ def separate_shot(frames: Sequence[np.ndarray], progress: Progress | None = None
             progress(done, total, message)
 
     # Everything up to the cel masks runs at the working height; it only needs to be roughly right.
-    scale = min(1.0, WORK_HEIGHT / h)
+    scale = min(1.0, settings.work_height / h)
     work = [cv2.resize(f, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA) if scale < 1 else f
             for f in frames]
     looks = []
     for i, f in enumerate(work):
         step(i, "finding cels by their look")
-        looks.append(cel_mask(f))
+        looks.append(cel_mask(f, settings))
     # Background by its look, with a margin: the camera is measured on it and the first plate made of it.
     backgrounds = [~(cv2.dilate(c.astype(np.uint8), np.ones((9, 9), np.uint8)) > 0) for c in looks]
-    small_offsets, similarity = estimate_places(work, backgrounds)
+    small_offsets, similarity = estimate_places(work, backgrounds, settings)
     step(len(frames), "median plate")
     work_size = _plate_size(small_offsets, work[0].shape[1], work[0].shape[0])
     rough = _median_plate(work, small_offsets, work_size, backgrounds)
     if similarity or any(p[:, 2].any() for p in small_offsets):  # a move: align to the plate, rebuild it
-        small_offsets = refine_places(work, small_offsets, rough, backgrounds, similarity)
+        small_offsets = refine_places(work, small_offsets, rough, backgrounds, similarity, settings)
         work_size = _plate_size(small_offsets, work[0].shape[1], work[0].shape[0])
         rough = _median_plate(work, small_offsets, work_size, backgrounds)
     # Where most frames show a cel by its look, the median of those frames is that cel's colour; a frame
     # showing that colour there shows the cel (held cels, and cels a moving one never leaves).
-    always = _mostly_cel(looks, small_offsets, work_size)
+    always = _mostly_cel(looks, small_offsets, work_size, settings.mostly)
     cel_colour = _median_plate(work, small_offsets, work_size, looks)
     small_masks = []
     moving_share = np.zeros(always.shape, np.float32)
     for i, (frame, look, place) in enumerate(zip(work, looks, small_offsets)):
         step(len(frames) + 1 + i, "cels against the plate")
         fh, fw = frame.shape[:2]
-        moving = _moving(frame, _crop(rough, place, fw, fh))
+        moving = _moving(frame, _crop(rough, place, fw, fh), settings)
         moving_share += _to_plate(moving.astype(np.float32), place, work_size) / len(frames)
         held = ((_crop(always.astype(np.float32), place, fw, fh) > 0.5)
-                & ~_differs(frame, _crop(cel_colour, place, fw, fh)))
-        small_masks.append(_combine(look, moving, held))
-    reports = _held_cels(always, moving_share, work[0].shape[0] * work[0].shape[1])
+                & ~_differs(frame, _crop(cel_colour, place, fw, fh), settings))
+        small_masks.append(_combine(look, moving, held, settings))
+    reports = _held_cels(always, moving_share, work[0].shape[0] * work[0].shape[1], settings)
 
     # Full size: masks scaled back like the single-frame ones, the plate from every uncovered pixel.
-    offsets = _snap([np.hstack([p[:, :2], p[:, 2:] / scale]) for p in small_offsets])
+    offsets = _snap([np.hstack([p[:, :2], p[:, 2:] / scale]) for p in small_offsets], settings.snap)
     size = _plate_size(offsets, w, h)
     corners = [(float(p[0, 2]), float(p[1, 2])) for p in offsets]
     masks = [cv2.resize(m.astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR) > 0.5 if scale < 1 else m
@@ -315,7 +307,8 @@ def separate_shot(frames: Sequence[np.ndarray], progress: Progress | None = None
     total_colour = np.zeros((size[1], size[0], 3), np.float32)
     count = np.zeros((size[1], size[0]), np.float32)
     for frame, mask, place in zip(frames, masks, offsets):
-        clear = ~(cv2.dilate(mask.astype(np.uint8), np.ones((2 * RIM + 1, 2 * RIM + 1), np.uint8)) > 0)
+        rim = 2 * settings.rim + 1
+        clear = ~(cv2.dilate(mask.astype(np.uint8), np.ones((rim, rim), np.uint8)) > 0)
         weight = _to_plate(clear.astype(np.float32), place, size)
         total_colour += _to_plate(frame, place, size) * weight[..., None]
         count += weight
@@ -329,35 +322,35 @@ def separate_shot(frames: Sequence[np.ndarray], progress: Progress | None = None
         bx, by, bw, bh = report["bbox"]
         report["frames"] = [i for i, (x, y) in enumerate(corners)
                             if bx < x + w and x < bx + bw and by < y + h and y < by + bh]
-    plate = _inpaint(plate, ~seen)
-    camera = "zoom/rotate" if similarity else "static" if max(max(abs(x), abs(y)) for x, y in corners) < STATIC \
-        else "pan"
+    plate = _inpaint(plate, ~seen, settings.work_height)
+    moved = max(max(abs(x), abs(y)) for x, y in corners)
+    camera = "zoom/rotate" if similarity else "static" if moved < settings.static else "pan"
     step(total, "done")
     return ShotSeparation(masks, plate.astype(np.float32), seen, corners, camera, reports, offsets)
 
 
-def _combine(look: np.ndarray, moving: np.ndarray, held: np.ndarray) -> np.ndarray:
+def _combine(look: np.ndarray, moving: np.ndarray, held: np.ndarray, settings: CelSettings) -> np.ndarray:
     """The cel: what looks like cel where motion (or a held cel) backs it, for the look's crisp outline;
     plus held cels; plus the core of whatever moves (cels that do not look like cels)."""
-    backed = cv2.dilate((moving | held).astype(np.uint8), np.ones((2 * SUPPORT + 1,) * 2, np.uint8)) > 0
-    core = cv2.erode(moving.astype(np.uint8), np.ones((2 * MARGIN + 1,) * 2, np.uint8)) > 0
+    backed = cv2.dilate((moving | held).astype(np.uint8), np.ones((2 * settings.support + 1,) * 2, np.uint8)) > 0
+    core = cv2.erode(moving.astype(np.uint8), np.ones((2 * settings.margin + 1,) * 2, np.uint8)) > 0
     # A figure whose body moves while its head holds still is one cel: a look-cel piece that motion
     # backs in good part is cel whole.
     count, pieces = cv2.connectedComponents(look.astype(np.uint8), connectivity=8)
     area = np.maximum(np.bincount(pieces.ravel(), minlength=count), 1)
     share = np.bincount(pieces.ravel(), backed.ravel(), count) / area
-    whole = share >= BACKED_SHARE
+    whole = share >= settings.backed_share
     whole[0] = False
     return (look & backed) | whole[pieces] | held | core
 
 
-def _inpaint(plate: np.ndarray, missing: np.ndarray) -> np.ndarray:
+def _inpaint(plate: np.ndarray, missing: np.ndarray, work_height: int) -> np.ndarray:
     """Fill never-seen plate pixels from their surroundings, at most at the working height (a guess
     either way; full size would only cost time)."""
     if not missing.any():
         return plate
     height, width = missing.shape
-    scale = min(1.0, WORK_HEIGHT / height)
+    scale = min(1.0, work_height / height)
     small = (max(1, round(width * scale)), max(1, round(height * scale)))
     u8 = np.clip(np.rint(cv2.resize(plate, small, interpolation=cv2.INTER_AREA) * 255), 0, 255).astype(np.uint8)
     holes = cv2.resize(missing.astype(np.uint8), small, interpolation=cv2.INTER_NEAREST)

@@ -12,7 +12,7 @@ what the cel encloses fills in when it is small, or flat and either smoother tha
 one of the cel's fill colours (a fill split by JPEG blocks, a pupil), but not painted background seen
 between limbs.
 
-Thresholds are for frames about 540 px high; bigger frames are analysed at that height and the mask
+Thresholds (`CelSettings`) are for frames about 540 px high; bigger frames are analysed at that height and the mask
 is scaled back, which also keeps a 1080p frame well under a second.
 """
 
@@ -23,56 +23,33 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from ..image import LUMA
-
-WORK_HEIGHT = 540
-EDGE = 0.03          # colour gradient (per px, after a 1 px blur) that separates regions; shading steps exceed it
-INK_CONTRAST = 0.15  # how much darker than its surroundings a line must be
-INK_DARK = 0.2       # luminance below which a thin pixel run is ink whatever surrounds it
-WIDE_DARK = 9        # px: dark areas this wide are dark paint, not lines
-FLAT_TOLERANCE = 0.04
-FLAT_SHARE = 0.85    # share of a region's pixels within FLAT_TOLERANCE of its mean colour
-INKED_SHARE = 0.3    # share of a region's border lying within INK_REACH px of ink
-INK_REACH = 3.5
-MIN_AREA = 12        # px at the working height: smaller regions are noise, not fills
-DARK_RIM = 3         # px a fill may grow into dark paint next to it (its outline, merged with the dark)
-RIM_GROWTH = 8       # px a fill may grow through its own outline and anti-aliased rim
-HOLE_TOLERANCE = 0.06
-SMALL_HOLE = 0.0005  # of the frame: enclosed gaps this small join the cel whatever they look like
-PALETTE_TOLERANCE = 0.04  # an enclosed gap of one of the cel's fill colours is cel
-SMOOTHER = 0.6      # an enclosed gap with less than this share of the background's grain is cel
-GRADIENT = 0.25     # a region whose colour plane changes more than this across it is painted, not filled
-                    # (less: a cel's soft shading does, real characters' shirts and faces 0.1-0.2)
-TONES = 3            # a cel fill's tones: base, shadow, highlight
-TONED_SHARE = 0.9    # share of a region's pixels near one of its TONES tones for it to count as flat
-TONE_FLIPS = 0.13    # neighbour pairs per pixel of a few-toned region that change tone: more is texture
-TONED_TEXTURE = 2.5 / 255  # inner brush texture below which a few-toned region may be a fill
-INNER = 4            # px from any boundary: where a region's inner texture is read
-GRADIENT_AREA = 0.003  # of the frame: regions this large are tested for a gradient
-BACKDROP_BORDER = 0.5  # a region lining this share of the frame's edge is paper or a flat backdrop, not a cel
+from .settings import DEFAULT_CELS, CelSettings
 
 
-def cel_mask(rgb: np.ndarray) -> np.ndarray:
+def cel_mask(rgb: np.ndarray, settings: CelSettings = DEFAULT_CELS) -> np.ndarray:
     """HxWx3 float RGB in [0, 1] → HxW bool, True where a cel covers the pixel."""
     image = np.asarray(rgb, dtype=np.float32)[..., :3]
     height, width = image.shape[:2]
-    scale = WORK_HEIGHT / height if height > WORK_HEIGHT * 1.25 else 1.0
+    work_height = settings.work_height
+    scale = work_height / height if height > work_height * 1.25 else 1.0
     if scale != 1.0:
-        small = cv2.resize(image, (max(1, round(width * scale)), WORK_HEIGHT), interpolation=cv2.INTER_AREA)
-        mask = _cel_mask_at_work_size(small)
+        small = cv2.resize(image, (max(1, round(width * scale)), work_height), interpolation=cv2.INTER_AREA)
+        mask = _cel_mask_at_work_size(small, settings)
         up = cv2.resize(mask.astype(np.float32), (width, height), interpolation=cv2.INTER_LINEAR)
         return up > 0.5
-    return _cel_mask_at_work_size(image)
+    return _cel_mask_at_work_size(image, settings)
 
 
-def ink_lines(image: np.ndarray) -> np.ndarray:
+def ink_lines(image: np.ndarray, settings: CelSettings = DEFAULT_CELS) -> np.ndarray:
     """Dark, thin strokes: clearly darker than a closing of their surroundings, or near black and thin
     (a dark wall or a night sky is dark but no line)."""
     lum = image @ LUMA
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (11, 11))
     contrast = cv2.morphologyEx(lum, cv2.MORPH_BLACKHAT, kernel)
-    dark = (lum < INK_DARK).astype(np.uint8)
-    wide = cv2.morphologyEx(dark, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (WIDE_DARK,) * 2))
-    return ((contrast > INK_CONTRAST) & (lum < 0.5)) | ((dark > 0) & (wide == 0))
+    dark = (lum < settings.ink_dark).astype(np.uint8)
+    wide = cv2.morphologyEx(dark, cv2.MORPH_OPEN,
+                            cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (settings.wide_dark,) * 2))
+    return ((contrast > settings.ink_contrast) & (lum < 0.5)) | ((dark > 0) & (wide == 0))
 
 
 def edges(image: np.ndarray) -> np.ndarray:
@@ -98,11 +75,11 @@ def flat_share(image: np.ndarray, labels: np.ndarray, count: int, tolerance: flo
     return np.bincount(labels.ravel(), close.ravel(), count) / area
 
 
-def _inked_share(labels: np.ndarray, count: int, ink: np.ndarray) -> np.ndarray:
+def _inked_share(labels: np.ndarray, count: int, ink: np.ndarray, reach: float) -> np.ndarray:
     """Per label: the share of the 2 px ring around it that lies near ink."""
     ring_labels = cv2.dilate(labels.astype(np.float32), np.ones((5, 5), np.uint8)).astype(np.int32)
     ring = (labels == 0) & (ring_labels > 0)
-    near_ink = cv2.distanceTransform((~ink).astype(np.uint8), cv2.DIST_L2, 3) <= INK_REACH
+    near_ink = cv2.distanceTransform((~ink).astype(np.uint8), cv2.DIST_L2, 3) <= reach
     owners = ring_labels[ring]
     total = np.bincount(owners, minlength=count)
     inked = np.bincount(owners, near_ink[ring], minlength=count)
@@ -134,7 +111,8 @@ def _fine_texture(image: np.ndarray) -> np.ndarray:
     return np.abs(image - cv2.GaussianBlur(image, (0, 0), 1.5)).max(axis=2)
 
 
-def fill_enclosed(mask: np.ndarray, image: np.ndarray, palette: np.ndarray | None = None) -> np.ndarray:
+def fill_enclosed(mask: np.ndarray, image: np.ndarray, palette: np.ndarray | None = None,
+                  settings: CelSettings = DEFAULT_CELS) -> np.ndarray:
     """Add the gaps the mask encloses that are small, or flat and either smoother than the background
     outside or of a colour in ``palette`` (the cel's fills): a fill split by JPEG blocks, a pupil; not
     painted background seen between a figure's limbs."""
@@ -145,31 +123,31 @@ def fill_enclosed(mask: np.ndarray, image: np.ndarray, palette: np.ndarray | Non
     count, labels, stats, _ = cv2.connectedComponentsWithStats(holes.astype(np.uint8), connectivity=4)
     if count <= 1:
         return mask
-    share = flat_share(image, labels, count, HOLE_TOLERANCE)
+    share = flat_share(image, labels, count, settings.hole_tolerance)
     # Texture away from edges (edges and their blur are not texture), compared with the background's.
     texture = _fine_texture(image)
-    interior = cv2.dilate((edges(image) > EDGE).astype(np.uint8), np.ones((5, 5), np.uint8)) == 0
+    interior = cv2.dilate((edges(image) > settings.edge).astype(np.uint8), np.ones((5, 5), np.uint8)) == 0
     background = interior & (outside[1:-1, 1:-1] == 2)
     reference = float(np.median(texture[background])) if background.any() else np.inf
     inner_labels = np.where(interior, labels, 0).ravel()
     inner = np.bincount(inner_labels, minlength=count)
     hole_texture = np.bincount(inner_labels, texture.ravel(), count) / np.maximum(inner, 1)
-    smooth = (inner == 0) | (hole_texture < SMOOTHER * reference)
+    smooth = (inner == 0) | (hole_texture < settings.smoother * reference)
     if palette is not None and len(palette):
         means = _label_means(image, labels, count)
         # Nearest fill colour by the largest channel difference (a tree: a real frame has thousands of fills).
-        distance, _ = cKDTree(palette).query(means, p=np.inf, distance_upper_bound=PALETTE_TOLERANCE)
-        smooth |= distance < PALETTE_TOLERANCE
-    keep = (stats[:, cv2.CC_STAT_AREA] < SMALL_HOLE * mask.size) | ((share >= 0.8) & smooth)
+        distance, _ = cKDTree(palette).query(means, p=np.inf, distance_upper_bound=settings.palette_tolerance)
+        smooth |= distance < settings.palette_tolerance
+    keep = (stats[:, cv2.CC_STAT_AREA] < settings.small_hole * mask.size) | ((share >= 0.8) & smooth)
     keep[0] = False
     return mask | keep[labels]
 
 
 def planar_fit(image: np.ndarray, labels: np.ndarray, count: int, stats: np.ndarray,
-               which: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+               which: np.ndarray, tolerance: float = DEFAULT_CELS.flat_tolerance) -> tuple[np.ndarray, np.ndarray]:
     """Per label (only those ``which`` marks; the others get zeros), a least-squares colour plane
     (a + b x + c y per channel) fitted to it: how much the plane changes across the label's bounding box
-    (largest channel), and the share of its pixels within FLAT_TOLERANCE of the plane. A cel fill is one
+    (largest channel), and the share of its pixels within ``tolerance`` of the plane. A cel fill is one
     colour (no change); a sky or a painted wall is a gradient the plane explains; a fill with a hard-edged
     shadow changes too, but the plane does not explain it."""
     h, w = labels.shape
@@ -203,17 +181,17 @@ def planar_fit(image: np.ndarray, labels: np.ndarray, count: int, stats: np.ndar
         change = np.maximum(change, np.abs(b) * span_x + np.abs(g) * span_y)
         predicted = mv[flat] + b[flat] * (x - mx[flat]) + g[flat] * (y - my[flat])
         worst = np.maximum(worst, np.abs(v - predicted))
-    return change, total((worst < FLAT_TOLERANCE).astype(np.float64)) / n
+    return change, total((worst < tolerance).astype(np.float64)) / n
 
 
-def tone_share(image: np.ndarray, labels: np.ndarray, count: int,
-               tones: int = TONES) -> tuple[np.ndarray, np.ndarray]:
-    """Per label: the share of its pixels within about FLAT_TOLERANCE (in luminance) of one of its
+def tone_share(image: np.ndarray, labels: np.ndarray, count: int, tones: int = DEFAULT_CELS.tones,
+               tolerance: float = DEFAULT_CELS.flat_tolerance) -> tuple[np.ndarray, np.ndarray]:
+    """Per label: the share of its pixels within about ``tolerance`` (in luminance) of one of its
     ``tones`` commonest tones, and how often neighbouring pixels of it take different tones. A fill with
     its shadow and highlight scores high on the first and low on the second (its tones meet along a
     few lines); a gradient or brush texture low on the first or high on the second (the tone flips
     everywhere)."""
-    bins = round(1 / FLAT_TOLERANCE) * 2
+    bins = round(1 / tolerance) * 2
     lum = np.clip(((image @ LUMA) * bins).astype(np.int64), 0, bins - 1)
     hist = np.bincount(labels.ravel() * bins + lum.ravel(), minlength=count * bins).reshape(count, bins)
     window = hist.astype(np.float64)
@@ -239,12 +217,13 @@ def tone_share(image: np.ndarray, labels: np.ndarray, count: int,
     return covered / area, np.bincount(labels.ravel(), flips.ravel(), count) / area
 
 
-def inner_texture(image: np.ndarray, labels: np.ndarray, count: int, boundary: np.ndarray) -> np.ndarray:
+def inner_texture(image: np.ndarray, labels: np.ndarray, count: int, boundary: np.ndarray,
+                  inner_px: int = DEFAULT_CELS.inner) -> np.ndarray:
     """Per label: the mean brush texture (difference of two blurs, 1 and 3 px) over its pixels at least
-    INNER px from any boundary, where JPEG ringing along lines does not reach. 0 for labels without such
+    ``inner_px`` from any boundary, where JPEG ringing along lines does not reach. 0 for labels without such
     pixels."""
     texture = np.abs(cv2.GaussianBlur(image, (0, 0), 1.0) - cv2.GaussianBlur(image, (0, 0), 3.0)).max(axis=2)
-    inner = cv2.distanceTransform((~boundary).astype(np.uint8), cv2.DIST_L2, 3) >= INNER
+    inner = cv2.distanceTransform((~boundary).astype(np.uint8), cv2.DIST_L2, 3) >= inner_px
     inner_labels = np.where(inner, labels, 0).ravel()
     total = np.bincount(inner_labels, minlength=count)
     return np.bincount(inner_labels, texture.ravel(), count) / np.maximum(total, 1)
@@ -260,30 +239,31 @@ def _spans_frame(stats: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     return across | down
 
 
-def _lines_frame_edge(labels: np.ndarray, count: int) -> np.ndarray:
+def _lines_frame_edge(labels: np.ndarray, count: int, share: float) -> np.ndarray:
     """Per label: whether it lines most of the frame's edge, as paper or a flat sky does and a cel does not."""
     edge = np.concatenate([labels[0], labels[-1], labels[1:-1, 0], labels[1:-1, -1]])
-    return np.bincount(edge, minlength=count) >= BACKDROP_BORDER * edge.size
+    return np.bincount(edge, minlength=count) >= share * edge.size
 
 
-def _cel_mask_at_work_size(image: np.ndarray) -> np.ndarray:
-    ink = ink_lines(image)
-    boundary = (edges(image) > EDGE) | ink
+def _cel_mask_at_work_size(image: np.ndarray, settings: CelSettings) -> np.ndarray:
+    s = settings
+    ink = ink_lines(image, s)
+    boundary = (edges(image) > s.edge) | ink
     count, labels, stats, _ = cv2.connectedComponentsWithStats((~boundary).astype(np.uint8), connectivity=4)
     # Flat: one colour, or (a fill with hard-edged shadow tones) a few tones.
-    single = flat_share(image, labels, count, FLAT_TOLERANCE) >= FLAT_SHARE
-    share, flips = tone_share(image, labels, count)
-    toned = (share >= TONED_SHARE) & (flips < TONE_FLIPS)
+    single = flat_share(image, labels, count, s.flat_tolerance) >= s.flat_share
+    share, flips = tone_share(image, labels, count, s.tones, s.flat_tolerance)
+    toned = (share >= s.toned_share) & (flips < s.tone_flips)
     # A few tones in brush-textured paint are paint: a fill's tones are smooth away from its lines.
-    toned &= inner_texture(image, labels, count, boundary) < TONED_TEXTURE
-    fills = ((stats[:, cv2.CC_STAT_AREA] >= MIN_AREA) & (single | toned)
-             & (_inked_share(labels, count, ink) >= INKED_SHARE))
-    fills &= ~_lines_frame_edge(labels, count)
+    toned &= inner_texture(image, labels, count, boundary, s.inner) < s.toned_texture
+    fills = ((stats[:, cv2.CC_STAT_AREA] >= s.min_area) & (single | toned)
+             & (_inked_share(labels, count, ink, s.ink_reach) >= s.inked_share))
+    fills &= ~_lines_frame_edge(labels, count, s.backdrop_border)
     # A gradient the colour plane explains is paint. Only large regions tell: in a small one JPEG noise
     # tilts the fitted plane as much.
-    large = stats[:, cv2.CC_STAT_AREA] >= GRADIENT_AREA * labels.size
-    change, explained = planar_fit(image, labels, count, stats, large & fills)
-    fills &= ~(large & (change >= GRADIENT) & (explained >= FLAT_SHARE))
+    large = stats[:, cv2.CC_STAT_AREA] >= s.gradient_area * labels.size
+    change, explained = planar_fit(image, labels, count, stats, large & fills, s.flat_tolerance)
+    fills &= ~(large & (change >= s.gradient) & (explained >= s.flat_share))
     fills &= ~_spans_frame(stats, labels.shape)
     fills[0] = False  # label 0 is the boundary itself
     accepted = fills[labels]
@@ -293,11 +273,11 @@ def _cel_mask_at_work_size(image: np.ndarray) -> np.ndarray:
     reach = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (7, 7))
     inner_rim = (cv2.dilate(accepted.astype(np.uint8), reach) > 0) & boundary
     thick_ink = cv2.dilate(ink.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
-    mask = _grow_through(accepted, inner_rim | thick_ink, RIM_GROWTH)
+    mask = _grow_through(accepted, inner_rim | thick_ink, s.rim_growth)
     # An outline against dark paint merges with it (no longer thin ink): take a line's width of the dark.
-    mask = _grow_through(mask, (image @ LUMA) < INK_DARK, DARK_RIM)
+    mask = _grow_through(mask, (image @ LUMA) < s.ink_dark, s.dark_rim)
     # Whole outlines that touch the cel are the cel's, even where JPEG broke up the fill they enclose.
-    mask = fill_enclosed(mask | _components_touching(thick_ink, mask), image, palette)
+    mask = fill_enclosed(mask | _components_touching(thick_ink, mask), image, palette, s)
     # The thickening's outer pixel lies beyond the drawn line: give it back to the background.
     outer = cv2.dilate((~mask).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
     return mask & ~(outer & thick_ink & ~ink & ~inner_rim & ~accepted)

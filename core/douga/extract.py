@@ -13,50 +13,24 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
+from scipy import sparse
 
+from ..cels import cel_mask
 from ..image import LUMA
 from . import schema as S
-from .edges import DEFAULT_EDGES, EdgeSettings, joined_to, paint_edges
-
-BOUNDARY_WIDTH = 3          # px: width the raw prediction draws undrawn boundaries at
-INK_LEVEL = 0.07            # typical luma of ink
-INK_CONTRAST = 0.18         # ink is at least this much darker than its surroundings
-EDGE_DELTA = 5.0            # Lab ΔE across two pixels that separates two flat regions
-MIN_EDGE = 16               # px: shorter connected colour jumps are noise, not boundaries
-MIN_REGION = 12             # px: smaller pieces are transition pixels, not regions
-FLAT_STD = 4.5              # Lab std inside a region above which it is paint texture, not a cel fill
-SHADE_MISFIT = 0.06         # RGB distance of a shade from the nearest multiple of its base colour
-HIGHLIGHT_MISFIT = 0.02     # the same for (1 − RGB) of a highlight and its base (a mix towards white)
-BILATERAL_SIGMA = 12.0      # colour sigma (8-bit levels) of the edge-preserving smoothing
-SAME_PAINT = 3.0            # Lab ΔE within which two regions' mean colours are one paint
-TONE_STEP = 0.02            # luma step between a base paint and a shade or highlight tone
-INK_GATE = 12               # px (at 540 rows) around the cel mask where ink counts as a line
-GROW_STEPS = 4              # px a region grows over unassigned transition pixels
-PAPER_L = 95.0              # Lab lightness above which a region of low chroma is white paper
-PAPER_CHROMA = 4.0
+from .edges import joined_to, paint_edges
+from .settings import DEFAULT_DOUGA, DougaSettings
 
 
-def _lazy_cel_mask(rgb: np.ndarray) -> np.ndarray | None:
-    """The cel separation's mask (``nakawari.cels.cel_mask``), or None where that module is missing.
-
-    Imported lazily so douga works without (and was built before) the cel separation.
-    """
-    try:
-        from ..cels import cel_mask
-    except ImportError:
-        return None
-    return np.asarray(cel_mask(rgb), dtype=bool)
-
-
-def cel_region(rgba: np.ndarray, book: np.ndarray | None = None,
-               cel: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def cel_region(rgba: np.ndarray, book: np.ndarray | None = None, cel: np.ndarray | None = None,
+               settings: DougaSettings = DEFAULT_DOUGA) -> tuple[np.ndarray, np.ndarray]:
     """(pixels analysed as cel paint, pixels where dark strokes count as lines); never the book.
 
     A frame with alpha: the layer's coverage for both. An opaque frame: everything is analysed (painted
     backgrounds fail the flatness test on regions by themselves, and the cel mask tends to drop whole
     parts of a figure from compressed frames), but ink must lie near the cel mask, which keeps dark
-    brush strokes of the background from becoming lines. Without the cels module, or where it finds no
-    cel, ink anywhere counts. ``cel``: the frame's cel mask when the caller has one (HxW bool); it
+    brush strokes of the background from becoming lines. Where the cel separation finds no cel, ink
+    anywhere counts. ``cel``: the frame's cel mask when the caller has one (HxW bool); it
     replaces the cels module's guess.
     """
     alpha = rgba[..., 3]
@@ -65,11 +39,11 @@ def cel_region(rgba: np.ndarray, book: np.ndarray | None = None,
         gate = analysed.copy()
     else:
         analysed = np.ones(alpha.shape, bool)
-        mask = _lazy_cel_mask(np.ascontiguousarray(rgba[..., :3])) if cel is None else np.asarray(cel, bool)
-        if mask is None or (cel is None and not mask.any()):  # no cels module, or it found no cel: no gate
+        mask = np.asarray(cel_mask(np.ascontiguousarray(rgba[..., :3])) if cel is None else cel, bool)
+        if cel is None and not mask.any():  # the cel separation found no cel: no gate
             gate = analysed.copy()
         else:
-            reach = INK_GATE * alpha.shape[0] / 540
+            reach = settings.ink_gate * alpha.shape[0] / 540
             gate = cv2.distanceTransform((~mask).astype(np.uint8), cv2.DIST_L2, 3) <= reach
     if book is not None:
         analysed &= book[..., 3] < 0.5
@@ -77,35 +51,35 @@ def cel_region(rgba: np.ndarray, book: np.ndarray | None = None,
     return analysed, gate
 
 
-def detect_ink(gray: np.ndarray, allowed: np.ndarray) -> np.ndarray:
+def detect_ink(gray: np.ndarray, allowed: np.ndarray, settings: DougaSettings = DEFAULT_DOUGA) -> np.ndarray:
     """Dark, thin strokes and small solid ink blobs: darker than midway between ink and the paint around
     them; only in (or one pixel around) the ``allowed`` pixels. The paint around is a closing, which fills
     only marks narrower than its window: the inner rim of a large dark paint region is not ink."""
     around = cv2.morphologyEx(gray, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (13, 13)))
-    ink = (gray < 0.5 * (around + INK_LEVEL)) & (around - gray > INK_CONTRAST) & (gray < 0.55)
+    ink = (gray < 0.5 * (around + settings.ink_level)) & (around - gray > settings.ink_contrast) & (gray < 0.55)
     # Lines on the edge of a transparent cel are half-covered: look just outside it too.
     return ink & cv2.dilate(allowed.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
 
 
-def _regions(lab: np.ndarray, free: np.ndarray) -> tuple[np.ndarray, int]:
+def _regions(lab: np.ndarray, free: np.ndarray, settings: DougaSettings) -> tuple[np.ndarray, int]:
     """Connected flat-colour cores of the ``free`` pixels, split where the colour jumps (labels, count);
-    transition pixels between cores and pieces under MIN_REGION are 0."""
+    transition pixels between cores and pieces under ``min_region`` are 0."""
     jump = np.zeros(free.shape, bool)
     for step, at in (((slice(None), slice(2, None)), (slice(None), slice(1, -1))),
                      ((slice(2, None), slice(None)), (slice(1, -1), slice(None)))):
         back = tuple(slice(None, -2) if s.start == 2 else s for s in step)
         d = lab[step] - lab[back]
-        jump[at] |= np.einsum("ijk,ijk->ij", d, d) > EDGE_DELTA ** 2
+        jump[at] |= np.einsum("ijk,ijk->ij", d, d) > settings.edge_delta ** 2
     jump &= free
-    if MIN_EDGE > 1:
+    if settings.min_edge > 1:
         # Compression speckles make short isolated jumps; real boundaries are long connected curves.
         _, pieces, stats, _ = cv2.connectedComponentsWithStats(jump.astype(np.uint8), connectivity=8)
-        long_piece = stats[:, cv2.CC_STAT_AREA] >= MIN_EDGE
+        long_piece = stats[:, cv2.CC_STAT_AREA] >= settings.min_edge
         long_piece[0] = False
         jump = long_piece[pieces]
     count, labels = cv2.connectedComponents((free & ~jump).astype(np.uint8), connectivity=4)
     area = np.bincount(labels.ravel(), minlength=count)
-    keep = area >= MIN_REGION
+    keep = area >= settings.min_region
     keep[0] = False
     labels[~keep[labels]] = 0
     return labels, count
@@ -114,12 +88,12 @@ def _regions(lab: np.ndarray, free: np.ndarray) -> tuple[np.ndarray, int]:
 _CROSS = cv2.getStructuringElement(cv2.MORPH_CROSS, (3, 3))
 
 
-def _grow(cores: np.ndarray, free: np.ndarray, lab: np.ndarray, mean_lab: np.ndarray) -> np.ndarray:
+def _grow(cores: np.ndarray, free: np.ndarray, lab: np.ndarray, mean_lab: np.ndarray, steps: int) -> np.ndarray:
     """Hand each transition pixel to the neighbouring region whose colour it is closest to, a ring at a
     time, so two regions meet where the anti-aliased edge is half one and half the other."""
     labels = cores.copy()
     h, w = labels.shape
-    for _ in range(GROW_STEPS):
+    for _ in range(steps):
         todo = free & (labels == 0) & (cv2.dilate((labels > 0).astype(np.uint8), _CROSS) > 0)
         if not todo.any():
             break
@@ -187,33 +161,33 @@ class _Groups:
             self.parent[max(ra, rb)] = min(ra, rb)
 
 
-def _same_paint(mean_lab: np.ndarray, a_idx: np.ndarray, b_idx: np.ndarray, valid: np.ndarray) -> np.ndarray:
-    """Per label, a representative label of its paint: regions within SAME_PAINT ΔE of each other that
+def _same_paint(mean_lab: np.ndarray, a_idx: np.ndarray, b_idx: np.ndarray, valid: np.ndarray,
+                same_paint: float) -> np.ndarray:
+    """Per label, a representative label of its paint: regions within ``same_paint`` ΔE of each other that
     touch or share a neighbour (one fill cut in two by an unoutlined band) are one paint."""
-    from scipy import sparse
-
     count = len(mean_lab)
     groups = _Groups(count)
     if a_idx.size:
         touch = sparse.coo_matrix((np.ones(a_idx.size, bool), (a_idx, b_idx)), shape=(count, count)).tocsr()
         touch = touch + touch.T
         near = sparse.triu(touch + touch @ touch, 1).tocoo()
-        close = np.linalg.norm(mean_lab[near.row] - mean_lab[near.col], axis=1) < SAME_PAINT
+        close = np.linalg.norm(mean_lab[near.row] - mean_lab[near.col], axis=1) < same_paint
         close &= valid[near.row] & valid[near.col]
         for i, j in zip(near.row[close], near.col[close]):
             groups.union(int(i), int(j))
     return np.array([groups.find(i) for i in range(count)])
 
 
-def classify_regions(cores: np.ndarray, count: int, free: np.ndarray, lab: np.ndarray) -> np.ndarray:
-    """Douga classes of the cel's fills and undrawn boundaries (line classes drawn BOUNDARY_WIDTH wide).
+def classify_regions(cores: np.ndarray, count: int, free: np.ndarray, lab: np.ndarray,
+                     settings: DougaSettings = DEFAULT_DOUGA) -> np.ndarray:
+    """Douga classes of the cel's fills and undrawn boundaries (line classes drawn ``boundary_width`` wide).
 
     Colours and flatness are measured on the region cores (no anti-aliased transition pixels)."""
     area, std, mean_lab, mean_rgb = _region_stats(cores, count, lab)
-    cel_paint = (std <= FLAT_STD) & (area > 0)
+    cel_paint = (std <= settings.flat_std) & (area > 0)
     cel_paint[0] = False
     cores = np.where(cel_paint[cores], cores, 0)
-    labels = _grow(cores, free, lab, mean_lab)
+    labels = _grow(cores, free, lab, mean_lab, settings.grow_steps)
     keys, sites = _pairs(labels)
     a_idx = (keys >> 31).astype(np.intp)
     b_idx = (keys & ((1 << 31) - 1)).astype(np.intp)
@@ -225,14 +199,15 @@ def classify_regions(cores: np.ndarray, count: int, free: np.ndarray, lab: np.nd
     shade_misfit = _misfit(dark, light)                # dark ≈ k · light
     highlight_misfit = _misfit(1.0 - light, 1.0 - dark)  # light ≈ dark mixed towards white
     ratio = (dark @ luma) / np.maximum(light @ luma, 1e-6)
-    family = ((shade_misfit < SHADE_MISFIT) & (ratio > 0.45)) | (highlight_misfit < HIGHLIGHT_MISFIT)
+    family = (((shade_misfit < settings.shade_misfit) & (ratio > 0.45))
+              | (highlight_misfit < settings.highlight_misfit))
     # A pale colour and its shade can pass both tests: the closer fit (relative to its tolerance) decides.
-    highlight_pair = family & (highlight_misfit / HIGHLIGHT_MISFIT < shade_misfit / SHADE_MISFIT)
+    highlight_pair = family & (highlight_misfit / settings.highlight_misfit < shade_misfit / settings.shade_misfit)
     shade_pair = family & ~highlight_pair
 
     # Pieces of one paint (a fill cut in two by a band) belong together, and tones of one colour join
     # across their shading and highlight boundaries.
-    paint = _same_paint(mean_lab, a_idx, b_idx, cel_paint)
+    paint = _same_paint(mean_lab, a_idx, b_idx, cel_paint, settings.same_paint)
     groups = _Groups(count)
     for a, b in zip(np.arange(count), paint):
         groups.union(int(a), int(b))
@@ -258,8 +233,8 @@ def classify_regions(cores: np.ndarray, count: int, free: np.ndarray, lab: np.nd
     paint_luma = np.bincount(paint, area * (mean_rgb @ luma), minlength=count) / np.maximum(paint_area, 1e-9)
     step = paint_luma[paint] - paint_luma[base[root]]
     fill = np.full(count, S.FLAT, np.uint8)
-    fill[step < -TONE_STEP] = S.SHADING_FILL
-    fill[step > TONE_STEP] = S.HIGHLIGHT_FILL
+    fill[step < -settings.tone_step] = S.SHADING_FILL
+    fill[step > settings.tone_step] = S.HIGHLIGHT_FILL
     # A colour group bordered by a larger colour group across a colour edge is a colour fill.
     colour = ~family
     ra, rb = root[a_idx[colour]], root[b_idx[colour]]
@@ -268,7 +243,7 @@ def classify_regions(cores: np.ndarray, count: int, free: np.ndarray, lab: np.nd
     is_colour_fill[smaller] = True
     fill[is_colour_fill[root]] = S.COLOR_FILL
     # White paper is the flat area around the drawing, whatever colours it borders.
-    paper = (mean_lab[:, 0] > PAPER_L) & (np.hypot(mean_lab[:, 1], mean_lab[:, 2]) < PAPER_CHROMA)
+    paper = (mean_lab[:, 0] > settings.paper_l) & (np.hypot(mean_lab[:, 1], mean_lab[:, 2]) < settings.paper_chroma)
     fill[paper[paint]] = S.FLAT
     fill[0] = S.FLAT
 
@@ -283,24 +258,24 @@ def classify_regions(cores: np.ndarray, count: int, free: np.ndarray, lab: np.nd
         cls[touch] = pair_class[np.searchsorted(keys, key[touch])]
         view = marks[at]
         np.maximum(view, cls, out=view)
-    kernel = np.ones((BOUNDARY_WIDTH, BOUNDARY_WIDTH), np.uint8)
+    kernel = np.ones((settings.boundary_width, settings.boundary_width), np.uint8)
     for line_class in (S.SHADING_LINE, S.HIGHLIGHT_LINE, S.COLOR_EDGE):
         grown = cv2.dilate((marks == line_class).astype(np.uint8), kernel) > 0
         out[grown & (labels > 0)] = line_class
     return out
 
 
-def denoise(rgb: np.ndarray) -> np.ndarray:
+def denoise(rgb: np.ndarray, settings: DougaSettings = DEFAULT_DOUGA) -> np.ndarray:
     """Flatten compression and sensor noise inside fills while keeping boundaries sharp: a median
     (speckle, JPEG mosquito noise) then an edge-preserving bilateral filter (blocking, grain)."""
     u8 = cv2.medianBlur(np.clip(rgb * 255.0 + 0.5, 0, 255).astype(np.uint8), 3)
-    if BILATERAL_SIGMA > 0:
-        u8 = cv2.bilateralFilter(u8, 5, BILATERAL_SIGMA, 3)
+    if settings.bilateral_sigma > 0:
+        u8 = cv2.bilateralFilter(u8, 5, settings.bilateral_sigma, 3)
     return u8.astype(np.float32) / 255.0
 
 
 def extract(rgba: np.ndarray, book: np.ndarray | None = None, cel: np.ndarray | None = None,
-            edge_settings: EdgeSettings = DEFAULT_EDGES) -> np.ndarray:
+            settings: DougaSettings = DEFAULT_DOUGA) -> np.ndarray:
     """RGBA float32 frame (HxWx4 in [0, 1]) → class indices HxW uint8 (raw, before post-processing).
 
     ``book``: the shot's static foreground layer (RGBA, same size) when known; its pixels become book
@@ -311,18 +286,18 @@ def extract(rgba: np.ndarray, book: np.ndarray | None = None, cel: np.ndarray | 
     if cel is not None and np.shape(cel) != rgba.shape[:2]:
         raise ValueError(f"cel mask {np.shape(cel)} and frame {rgba.shape[:2]} differ in size")
     rgb = np.ascontiguousarray(rgba[..., :3])
-    analysed, gate = cel_region(rgba, book, cel)
+    analysed, gate = cel_region(rgba, book, cel, settings)
     # Paint over white where the layer is transparent, so half-covered outline pixels read as ink.
     alpha = rgba[..., 3:4]
     seen = rgb * alpha + (1.0 - alpha)
-    smooth = denoise(seen)
+    smooth = denoise(seen, settings)
     gray = smooth @ LUMA
-    ink = detect_ink(gray, gate)
+    ink = detect_ink(gray, gate, settings)
     lab = cv2.cvtColor(smooth, cv2.COLOR_RGB2Lab)
-    cores, count = _regions(lab, analysed & ~ink)
-    classes = classify_regions(cores, count, analysed & ~ink, lab)
+    cores, count = _regions(lab, analysed & ~ink, settings)
+    classes = classify_regions(cores, count, analysed & ~ink, lab, settings)
     classes[ink] = S.VISIBLE_LINE
-    _add_paint_edges(classes, smooth, lab, ink, analysed if cel is None else gate, edge_settings, seen)
+    _add_paint_edges(classes, smooth, lab, ink, analysed if cel is None else gate, settings, seen)
     if cel is not None:  # the caller's cel mask: everything away from it is background, flat area
         classes[~gate] = S.FLAT
     if book is not None:
@@ -333,15 +308,15 @@ def extract(rgba: np.ndarray, book: np.ndarray | None = None, cel: np.ndarray | 
 
 
 def _add_paint_edges(classes: np.ndarray, smooth: np.ndarray, lab: np.ndarray, ink: np.ndarray,
-                     allowed: np.ndarray, settings: EdgeSettings, seen: np.ndarray) -> None:
-    """Draw (in place, BOUNDARY_WIDTH wide) the paint boundaries the region reader left without a line:
+                     allowed: np.ndarray, settings: DougaSettings, seen: np.ndarray) -> None:
+    """Draw (in place, ``boundary_width`` wide) the paint boundaries the region reader left without a line:
     soft-painted regions are not flat enough for it. Only boundaries that join the drawing's lines count."""
-    found = paint_edges(smooth, lab, ink, allowed, settings, seen)
+    found = paint_edges(smooth, lab, ink, allowed, settings.edges, seen)
     lines = S.IS_LINE[classes]
     # Where the region reader already drew a line, its line (with its fills' classes) stands.
     near = cv2.dilate(lines.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
-    new = joined_to((found > 0) & ~near, lines, settings.join_gap)
-    kernel = np.ones((BOUNDARY_WIDTH, BOUNDARY_WIDTH), np.uint8)
+    new = joined_to((found > 0) & ~near, lines, settings.edges.join_gap)
+    kernel = np.ones((settings.boundary_width, settings.boundary_width), np.uint8)
     wide = cv2.dilate(np.where(new, found, 0).astype(np.uint8), kernel)
     put = (wide > 0) & ~lines
     classes[put] = wide[put]

@@ -12,11 +12,10 @@ import numpy as np
 
 from ..lines import INK_THRESHOLD, measure_line_width, redraw_fixed_width, solid_areas
 from . import schema as S
+from .settings import DEFAULT_DOUGA, DougaSettings
 
-VOTE_RADIUS = 3  # px around a line pixel whose raw classes vote on its class
 
-
-def postprocess(raw: np.ndarray, line_width: float = 3.0) -> np.ndarray:
+def postprocess(raw: np.ndarray, line_width: float = 3.0, settings: DougaSettings = DEFAULT_DOUGA) -> np.ndarray:
     """Raw class indices HxW → class indices with every line ``line_width`` px wide."""
     raw = np.asarray(raw, dtype=np.uint8)
     if line_width <= 0:
@@ -35,16 +34,16 @@ def postprocess(raw: np.ndarray, line_width: float = 3.0) -> np.ndarray:
     else:
         solid = np.zeros(raw.shape, bool)
     out = np.empty_like(raw)
-    out[:] = _vote_lines(raw, line)
+    out[:] = _vote_lines(raw, line, settings.vote_radius)
     fills = ~(line | solid)
     out[fills] = _vote_areas(raw, fills)[fills]
     out[solid] = S.VISIBLE_LINE
     return out
 
 
-def _vote_lines(raw: np.ndarray, line: np.ndarray) -> np.ndarray:
-    """Per pixel, the line class most frequent in the raw prediction within VOTE_RADIUS (ties: lower index)."""
-    size = 2 * VOTE_RADIUS + 1
+def _vote_lines(raw: np.ndarray, line: np.ndarray, radius: int) -> np.ndarray:
+    """Per pixel, the line class most frequent in the raw prediction within ``radius`` (ties: lower index)."""
+    size = 2 * radius + 1
     best = np.zeros(raw.shape, np.float32)
     cls = np.full(raw.shape, S.VISIBLE_LINE, np.uint8)
     for c in S.LINE_CLASSES:

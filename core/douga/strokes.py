@@ -27,17 +27,17 @@ import cv2
 import numpy as np
 
 from ..lines import skeletonize
+from ..strokes.io import FORMAT, VERSION, drawing_to_json
 from ..strokes.model import Drawing, Stroke
 from ..strokes.vectorize import vectorize
 from . import schema as S
+from .settings import DEFAULT_DOUGA, DougaSettings
 
-MIN_FILL_AREA = 6        # px: smaller fill areas are specks the post-processor left between lines
-SIMPLIFY = 0.6           # px: an outer edge is simplified to within this of the pixel boundary
 FILL_CLASSES_DRAWN = (S.FLAT, S.SHADING_FILL, S.COLOR_FILL, S.HIGHLIGHT_FILL, S.BOOK_FILL)
 
 
 def douga_strokes(classes: np.ndarray, line_width: float = 3.0, *, fills: bool = True,
-                  cancel: Callable[[], bool] | None = None) -> Drawing:
+                  cancel: Callable[[], bool] | None = None, settings: DougaSettings = DEFAULT_DOUGA) -> Drawing:
     """The strokes of a douga (class indices HxW uint8); each stroke's material is its class index."""
     classes = np.asarray(classes)
     if classes.ndim != 2 or classes.size == 0:
@@ -46,7 +46,7 @@ def douga_strokes(classes: np.ndarray, line_width: float = 3.0, *, fills: bool =
         raise ValueError(f"class indices must be 0..{S.N_CLASSES - 1}")
     if line_width <= 0:
         raise ValueError(f"line width must be positive, got {line_width:g}")
-    strokes = _fill_strokes(classes, line_width) if fills else []
+    strokes = _fill_strokes(classes, line_width, settings) if fills else []
     for c in S.LINE_CLASSES:
         if cancel is not None and cancel():
             break
@@ -109,7 +109,7 @@ def _longest_path(pixels: np.ndarray) -> np.ndarray:
     return pixels[chain]
 
 
-def _fill_strokes(classes: np.ndarray, line_width: float) -> list[Stroke]:
+def _fill_strokes(classes: np.ndarray, line_width: float, settings: DougaSettings) -> list[Stroke]:
     height, width = classes.shape
     grow = max(round(line_width / 2), 1)
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * grow + 1, 2 * grow + 1))
@@ -121,7 +121,7 @@ def _fill_strokes(classes: np.ndarray, line_width: float) -> list[Stroke]:
         count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=4)
         for label in range(1, count):
             x, y, w, h, area = (int(v) for v in stats[label])
-            if area < MIN_FILL_AREA:
+            if area < settings.min_fill_area:
                 continue
             if c == S.FLAT and (x == 0 or y == 0 or x + w == width or y + h == height):
                 continue  # the paper around the drawing
@@ -132,7 +132,7 @@ def _fill_strokes(classes: np.ndarray, line_width: float) -> list[Stroke]:
             area_mask = cv2.dilate(area_mask, kernel)
             contours, _ = cv2.findContours(area_mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
             outer = max(contours, key=cv2.contourArea)
-            outer = cv2.approxPolyDP(outer, SIMPLIFY, True).reshape(-1, 2).astype(np.float64)
+            outer = cv2.approxPolyDP(outer, settings.simplify, True).reshape(-1, 2).astype(np.float64)
             if len(outer) < 3:
                 continue
             outer += (x0, y0)
@@ -153,8 +153,6 @@ def class_counts(drawing: Drawing) -> dict[str, int]:
 def strokes_result(drawing: Drawing, size: tuple[int, int], line_width: float, source: str) -> dict[str, Any]:
     """The JSON result of `douga.strokes` (and `<stem>.strokes.json`): the stroke schema's strokes plus the
     class table, so a host can name and colour one material per class."""
-    from ..strokes.io import FORMAT, VERSION, drawing_to_json
-
     return {"format": FORMAT, "version": VERSION, "kind": "douga", "source": source,
             "width": size[0], "height": size[1], "line_width": line_width, "classes": S.class_table(),
             "counts": class_counts(drawing), "strokes": drawing_to_json(drawing)}

@@ -11,6 +11,7 @@ Flow mode, in short (details in the modules):
   regions.py    closed areas matched one-to-one between keys: part motions, part tree
   hinge.py      parts the flow lost, turned about the joint where they touch held ink (a swung forearm)
   rigid.py      rigid-part motions chosen per pixel; they move on (composed) arcs
+  settings.py   what all of these tune (``InbetweenSettings``, one frozen group per module), passed down
   hold.py       (off by default) a stretch whose two warped copies disagree drawn whole from one key
   warp.py       full-size backward warps (cv2.remap)
   fuse.py       line art: blend → one ridge → fixed-width redraw (fills kept); cels: per-pixel choice
@@ -32,6 +33,7 @@ import numpy as np
 
 from ..errors import Cancelled
 from ..frame_check import FrameCheck
+from ..progress import Cancel, Progress
 from ..timing import gap_of
 from .device import resolve_device
 from .each_frame import each_frame
@@ -39,8 +41,9 @@ from .fallback import moved_pieces
 from .frames import inbetween_frames
 from .pair import KeyBank, PairInbetweener, gap_width
 from .selfcheck import FrameChecker, check_frames
+from .settings import DEFAULT_INBETWEEN, InbetweenSettings
 
-__all__ = ["Cancelled", "FrameCheck", "InbetweenResult", "PairInbetweener", "inbetween", "MODES"]
+__all__ = ["Cancelled", "FrameCheck", "InbetweenResult", "InbetweenSettings", "PairInbetweener", "inbetween", "MODES"]
 
 MODES = ("flow", "frames")  # learned mode: nakawari.learned
 
@@ -60,14 +63,15 @@ class InbetweenResult:
 
 def inbetween(keys: Sequence[np.ndarray], key_times: Sequence[float], times: Sequence[float], *,
               mode: str = "flow", device: str = "auto", line_width: float | None = None,
-              progress: Callable[[int, int, str], None] | None = None,
-              cancel: Callable[[], bool] | None = None) -> InbetweenResult:
+              progress: Progress | None = None,
+              cancel: Cancel | None = None,
+              settings: InbetweenSettings = DEFAULT_INBETWEEN) -> InbetweenResult:
     """Frames at ``times`` between ``keys`` drawn at ``key_times`` (strictly increasing).
 
     Every t must lie within [key_times[0], key_times[-1]]; a t equal to a key
     time returns a copy of that key. ``line_width`` None: measured on the keys.
     ``progress(done, total, message)`` is called after each frame and
-    ``cancel()`` checked before each (→ ``Cancelled``).
+    ``cancel()`` checked before each (→ ``Cancelled``). ``settings``: flow mode's tuning (settings.py).
     """
     if mode not in MODES:
         raise ValueError(f"unknown inbetween mode {mode!r}; available: {', '.join(MODES)}")
@@ -84,8 +88,8 @@ def inbetween(keys: Sequence[np.ndarray], key_times: Sequence[float], times: Seq
     if mode == "frames":  # CPU only: DIS flow and cv2 warps
         made, checks = inbetween_frames(keys_f, kt, [float(t) for t in times], progress=progress, cancel=cancel)
         return InbetweenResult(frames=made, mode=mode, device="cpu", checks=checks)
-    bank = KeyBank.of(keys_f, kt)
-    checker = FrameChecker(bank.keys, bank.style)
+    bank = KeyBank.of(keys_f, kt, settings=settings)
+    checker = FrameChecker(bank.keys, bank.style, settings.check)
     pairs: dict[int, PairInbetweener] = {}
     width_of_gap, mover = gap_width(bank, pairs, line_width), _mover(pairs)  # they read `pairs` as it grows
 
@@ -121,5 +125,6 @@ def _mover(pairs: dict[int, PairInbetweener]) -> Callable[[int, float], np.ndarr
         near, other = (i, i + 1) if near_first else (i + 1, i)
         drawing = pair.bank.alignment(near, other)     # a zoom of the whole drawing, if the keys show one
         return moved_pieces(pair.bank.ink(near), pair.bank.ink(other), whole, t if near_first else 1.0 - t,
-                            pair.bank.scale, max(pair.line_width, 1.0), 1.0 if drawing is None else abs(drawing.a))
+                            pair.bank.scale, max(pair.line_width, 1.0), 1.0 if drawing is None else abs(drawing.a),
+                            pair.bank.settings.fallback)
     return move

@@ -216,17 +216,18 @@ def aligned(image: np.ndarray, g: Similarity, border: float = 0.0) -> np.ndarray
 
 
 def pair_flow(rep_a: np.ndarray, rep_b: np.ndarray, g: Similarity, reach: float,
-              settings: AlignSettings = AlignSettings()) -> flowmod.PairFlow:
+              settings: AlignSettings = AlignSettings(),
+              dense: flowmod.DenseFlowSettings = flowmod.DEFAULT_DENSE_FLOW) -> flowmod.PairFlow:
     """Flows a → b and b → a (working pixels), each pixel's from whichever of two estimates lands its
     stretch of drawing better on the other key: DIS on the keys as drawn, or DIS after bringing b back
     onto a by ``g`` (it then only explains the residual, composed with ``g`` into a full flow). A wrong
     or partial ``g`` (a pose change read as a turn) thus costs nothing where plain flow did better.
     ``reach``: the distance fields' truncation (working px), to read distances off the rep images."""
-    plain = flowmod.pair_flow(rep_a, rep_b)
-    pre = prealigned_flow(rep_a, rep_b, g)
+    plain = flowmod.pair_flow(rep_a, rep_b, dense)
+    pre = prealigned_flow(rep_a, rep_b, g, dense)
     ab = better_flow(plain.ab, pre.ab, rep_a, rep_b, reach, settings)
     ba = better_flow(plain.ba, pre.ba, rep_b, rep_a, reach, settings)
-    return flowmod.PairFlow(ab=ab, ba=ba, valid_a=flowmod.consistency(ab, ba), valid_b=flowmod.consistency(ba, ab))
+    return flowmod.checked(ab, ba, dense)
 
 
 def better_flow(plain: np.ndarray, pre: np.ndarray, rep_src: np.ndarray, rep_dst: np.ndarray, reach: float,
@@ -248,13 +249,14 @@ def better_flow(plain: np.ndarray, pre: np.ndarray, rep_src: np.ndarray, rep_dst
     return np.where(take[..., None], pre, plain).astype(np.float32)
 
 
-def prealigned_flow(rep_a: np.ndarray, rep_b: np.ndarray, g: Similarity) -> flowmod.PairFlow:
+def prealigned_flow(rep_a: np.ndarray, rep_b: np.ndarray, g: Similarity,
+                    dense: flowmod.DenseFlowSettings = flowmod.DEFAULT_DENSE_FLOW) -> flowmod.PairFlow:
     """Flows a → b and b → a (working pixels) estimated after bringing b back onto a by ``g``: DIS
     only explains the residual, and the result is composed with ``g`` into full flows."""
     h, w = rep_a.shape[:2]
     rep_b_on_a = aligned(rep_b, g)
-    res_ab = flowmod.estimate_flow(rep_a, rep_b_on_a)
-    res_ba = flowmod.estimate_flow(rep_b_on_a, rep_a)
+    res_ab = flowmod.estimate_flow(rep_a, rep_b_on_a, dense)
+    res_ba = flowmod.estimate_flow(rep_b_on_a, rep_a, dense)
     gx, gy = np.meshgrid(np.arange(w, dtype=np.float64), np.arange(h, dtype=np.float64))
     z = gx + 1j * gy
     # a's pixel x lands on b at g(x + r(x)).
@@ -266,4 +268,4 @@ def prealigned_flow(rep_a: np.ndarray, rep_b: np.ndarray, g: Similarity) -> flow
                             borderMode=cv2.BORDER_REPLICATE)
     end_b = inv.apply(z) + res_at[..., 0] + 1j * res_at[..., 1]
     ba = np.stack([end_b.real - gx, end_b.imag - gy], axis=2).astype(np.float32)
-    return flowmod.PairFlow(ab=ab, ba=ba, valid_a=flowmod.consistency(ab, ba), valid_b=flowmod.consistency(ba, ab))
+    return flowmod.checked(ab, ba, dense)

@@ -7,13 +7,12 @@ import numpy as np
 
 from ..errors import Cancelled
 from ..frame_check import FrameCheck
-
-Progress = Callable[[int, int, str], None]
+from ..progress import Cancel, Progress
 
 
 def each_frame(times: Sequence[float], make: Callable[[float], tuple[np.ndarray, FrameCheck]],
                progress: Progress | None = None,
-               cancel: Callable[[], bool] | None = None) -> tuple[list[np.ndarray], list[FrameCheck]]:
+               cancel: Cancel | None = None) -> tuple[list[np.ndarray], list[FrameCheck]]:
     """``make(t)`` for every t in order: the frames and their checks (→ ``Cancelled`` when asked to stop)."""
     frames: list[np.ndarray] = []
     checks: list[FrameCheck] = []

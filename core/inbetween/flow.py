@@ -14,8 +14,26 @@ import numpy as np
 
 from .warp import warp_field
 
-# Forward-backward mismatch (working pixels) above which a pixel counts as occluded.
-OCCLUSION_TOLERANCE = 1.5
+
+@dataclass(frozen=True)
+class DenseFlowSettings:
+    """DIS on the distance-field images, and when its forward and backward flows agree (working px).
+
+    Large patches and a coarse start: limbs move by up to a quarter of the frame and the distance field is
+    smooth, so big patches are both safe and needed to see the motion at the coarse levels."""
+
+    patch_size: int = 12
+    patch_stride: int = 4
+    descent_iterations: int = 25
+    refinement_iterations: int = 5
+    refinement_alpha: float = 20.0
+    refinement_delta: float = 5.0
+    refinement_gamma: float = 10.0
+    occlusion_tolerance: float = 1.5  # forward-backward mismatch above which a pixel counts as occluded ...
+    occlusion_share: float = 0.05     # ... plus this share of the motion (long flows are less precise)
+
+
+DEFAULT_DENSE_FLOW = DenseFlowSettings()
 
 
 @dataclass
@@ -28,34 +46,31 @@ class PairFlow:
     valid_b: np.ndarray
 
 
-def _dis(preset: int = cv2.DISOPTICAL_FLOW_PRESET_MEDIUM) -> cv2.DISOpticalFlow:
+def _dis(settings: DenseFlowSettings, preset: int = cv2.DISOPTICAL_FLOW_PRESET_MEDIUM) -> cv2.DISOpticalFlow:
     dis = cv2.DISOpticalFlow.create(preset)
-    # Large patches and a coarse start: limbs move by up to a quarter of the
-    # frame and the distance field is smooth, so big patches are both safe
-    # and needed to see the motion at the coarse levels.
-    dis.setPatchSize(12)
-    dis.setPatchStride(4)
-    dis.setGradientDescentIterations(25)
-    dis.setVariationalRefinementIterations(5)
-    dis.setVariationalRefinementAlpha(20.0)
-    dis.setVariationalRefinementDelta(5.0)
-    dis.setVariationalRefinementGamma(10.0)
+    dis.setPatchSize(settings.patch_size)
+    dis.setPatchStride(settings.patch_stride)
+    dis.setGradientDescentIterations(settings.descent_iterations)
+    dis.setVariationalRefinementIterations(settings.refinement_iterations)
+    dis.setVariationalRefinementAlpha(settings.refinement_alpha)
+    dis.setVariationalRefinementDelta(settings.refinement_delta)
+    dis.setVariationalRefinementGamma(settings.refinement_gamma)
     dis.setUseMeanNormalization(True)
     dis.setUseSpatialPropagation(True)
     return dis
 
 
-def estimate_flow(img_a: np.ndarray, img_b: np.ndarray) -> np.ndarray:
+def estimate_flow(img_a: np.ndarray, img_b: np.ndarray, settings: DenseFlowSettings = DEFAULT_DENSE_FLOW
+                  ) -> np.ndarray:
     """Dense flow a→b (uint8 single-channel inputs, same size)."""
     h, w = img_a.shape
-    dis = _dis()
+    dis = _dis(settings)
     # Start at a level where the image is still ≥ ~16 px on its short side.
     dis.setFinestScale(0)
     return dis.calc(img_a, img_b, None)  # type: ignore[call-overload]  # stubs lack the optional output flow
 
 
-def consistency(ab: np.ndarray, ba: np.ndarray, tolerance: float = OCCLUSION_TOLERANCE,
-                share: float = 0.05) -> np.ndarray:
+def consistency(ab: np.ndarray, ba: np.ndarray, tolerance: float, share: float) -> np.ndarray:
     """Soft forward-backward check for a's pixels: 1 consistent, 0 occluded.
 
     Following a→b and then b→a should come back to the start; the tolerance (px)
@@ -68,10 +83,17 @@ def consistency(ab: np.ndarray, ba: np.ndarray, tolerance: float = OCCLUSION_TOL
     return np.clip(2.0 - err / tol, 0.0, 1.0).astype(np.float32)
 
 
-def pair_flow(img_a: np.ndarray, img_b: np.ndarray) -> PairFlow:
-    ab = estimate_flow(img_a, img_b)
-    ba = estimate_flow(img_b, img_a)
-    return PairFlow(ab=ab, ba=ba, valid_a=consistency(ab, ba), valid_b=consistency(ba, ab))
+def pair_flow(img_a: np.ndarray, img_b: np.ndarray, settings: DenseFlowSettings = DEFAULT_DENSE_FLOW) -> PairFlow:
+    ab = estimate_flow(img_a, img_b, settings)
+    ba = estimate_flow(img_b, img_a, settings)
+    return checked(ab, ba, settings)
+
+
+def checked(ab: np.ndarray, ba: np.ndarray, settings: DenseFlowSettings) -> PairFlow:
+    """The two flows with each side's forward-backward consistency."""
+    tolerance, share = settings.occlusion_tolerance, settings.occlusion_share
+    return PairFlow(ab=ab, ba=ba, valid_a=consistency(ab, ba, tolerance, share),
+                    valid_b=consistency(ba, ab, tolerance, share))
 
 
 def reverse_flow(displacement: np.ndarray, weight: np.ndarray, fill_sigma: float) -> np.ndarray:

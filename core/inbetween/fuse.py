@@ -12,18 +12,29 @@ outlines go through the same fixed-width redraw as line art.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from math import erf, sqrt
+
 import cv2
 import numpy as np
 
 from ..lines import redraw_fixed_width, solid_areas
 from .represent import LUMA
 
-# Share of a key's blend weight that does not depend on its reliability. Measured (mean chamfer vs
-# the warp-average baseline, articulated 540p seeds 11 / 0, cels, ball): 0.1 → 0.671 / 0.570 / 0.65 /
-# 11.0 px; 0.7 → 0.650 / 0.555 / 0.61 / 10.3 px.
+# Share of a key's blend weight that does not depend on its reliability (measured: docs/decisions.md). A
+# constant, not a setting: the learned network is built on the same blend (learned/network.py), so its
+# untrained output is flow mode's frame; changing it here alone would part the two.
 RELIABILITY_FLOOR = 0.7
-# Colours closer than this (max over channels) are "the same" and averaged.
-SAME_COLOUR = 0.08
+
+
+@dataclass(frozen=True)
+class FuseSettings:
+    """How the two warped keys become one frame."""
+
+    same_colour: float = 0.08   # cels: colours closer than this (max over channels) are "the same" and averaged
+
+
+DEFAULT_FUSE = FuseSettings()
 
 
 def blend_weights(t: float, valid0: np.ndarray, valid1: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -76,8 +87,6 @@ def merge_sigma(width: float) -> float:
 
 def blurred_stroke_peak(width: float, sigma: float) -> float:
     """Centre value of a 1-D box of ``width`` convolved with a Gaussian of ``sigma``."""
-    from math import erf, sqrt
-
     return max(erf(width / (2.0 * sqrt(2.0) * sigma)), 1e-3)
 
 
@@ -115,7 +124,7 @@ def ink_box(*inks: np.ndarray, pad: int) -> tuple[slice, slice] | None:
 
 
 def fuse_cels(rgba0: np.ndarray, rgba1: np.ndarray, a: np.ndarray, b: np.ndarray,
-              outline: np.ndarray | None, outline_rgb: np.ndarray) -> np.ndarray:
+              outline: np.ndarray | None, outline_rgb: np.ndarray, settings: FuseSettings = DEFAULT_FUSE) -> np.ndarray:
     """Choose per pixel between two warped straight-RGBA cels; redraw outlines on top.
 
     Where both agree the colours are averaged (anti-aliased edges stay
@@ -125,7 +134,7 @@ def fuse_cels(rgba0: np.ndarray, rgba1: np.ndarray, a: np.ndarray, b: np.ndarray
     pick0 = a >= b
     chosen = np.where(pick0[..., None], rgba0, rgba1)
     mean = rgba0 * a[..., None] + rgba1 * b[..., None]
-    out = np.where((diff < SAME_COLOUR)[..., None], mean, chosen).astype(np.float32)
+    out = np.where((diff < settings.same_colour)[..., None], mean, chosen).astype(np.float32)
     if outline is not None:
         out = overlay_outline(out, outline, outline_rgb)
     return out

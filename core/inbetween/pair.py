@@ -14,29 +14,15 @@ from . import align, fuse, hinge, hold, regions, rigid, warp
 from . import flow as flowmod
 from .device import resolve_device
 from .represent import KeyStyle, analyse_keys, compose_lineart, flow_image, outline_map
+from .settings import DEFAULT_INBETWEEN, InbetweenSettings, PartSettings
 from .torch_backend import render_torch
 
-# Working resolution for flow: long side of about this many pixels. Flow on
-# the distance field is smooth, so 1/4 of 1080p loses little and keeps DIS fast.
-WORK_LONG_SIDE = 480
-# Any pixel this far from paper (over white) is drawing: lines and the lightest fills alike.
-DRAWN_INK = 0.03
+__all__ = ["KeyBank", "PairInbetweener", "PartSettings", "gap_width", "working_scale"]
 
 
-@dataclass(frozen=True)
-class PartSettings:
-    """Which motions of parts ride on the dense flow (each measured in docs/decisions.md; the bench can
-    turn any off)."""
-
-    rigid_parts: bool = True     # rigid-part hypotheses chosen per pixel over the flow (rigid.py)
-    areas: bool = True           # closed areas matched one-to-one between the keys add their motions (regions.py)
-    rigid_cels: bool = True      # rigid parts for cels too (and thick line art read as cels)
-    neighbour_keys: bool = True  # with 3+ keys, matched areas turn on arcs through the neighbouring keys
-    field_reach: float = 0.04    # reach of the flow image's distance field, as a share of the working long side
-
-
-def working_scale(shape: tuple[int, ...]) -> float:
-    return min(1.0, WORK_LONG_SIDE / max(shape[0], shape[1]))
+def working_scale(shape: tuple[int, ...], long_side: int) -> float:
+    """The scale that brings an image of ``shape`` to about ``long_side`` px on its long side (never up)."""
+    return min(1.0, long_side / max(shape[0], shape[1]))
 
 
 @dataclass
@@ -55,27 +41,21 @@ class KeyBank:
     _nearest: dict[int, np.ndarray | None] = field(default_factory=dict)
     _regions: dict[int, regions.Regions] = field(default_factory=dict)
     _matches: dict[int, list[regions.Match]] = field(default_factory=dict)
-    # Large motion (each with ``use``/off switches for measuring): a zoom of the whole drawing, limbs
-    # swung about their joints; off by default: strokes pulled onto the other key's, disagreeing
-    # stretches held whole (measured in rigid.RigidSettings and hold.HoldSettings).
-    align_settings: align.AlignSettings = field(default_factory=align.AlignSettings)
-    hinge_settings: hinge.HingeSettings = field(default_factory=hinge.HingeSettings)
-    rigid_settings: rigid.RigidSettings = field(default_factory=rigid.RigidSettings)
-    hold_settings: hold.HoldSettings = field(default_factory=hold.HoldSettings)
-    part_settings: PartSettings = field(default_factory=PartSettings)
+    settings: InbetweenSettings = DEFAULT_INBETWEEN   # what every step below reads (settings.py)
     _alignments: dict[tuple[int, int], rigid.Similarity | None] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, keys: Sequence[np.ndarray], times: Sequence[float], style: KeyStyle | None = None) -> KeyBank:
+    def of(cls, keys: Sequence[np.ndarray], times: Sequence[float], style: KeyStyle | None = None,
+           settings: InbetweenSettings = DEFAULT_INBETWEEN) -> KeyBank:
         """The bank of ``keys`` drawn at ``times``, at flow mode's working scale; the style read off the keys
         unless given."""
         keys = list(keys)
         return cls(keys=keys, times=[float(t) for t in times], style=analyse_keys(keys) if style is None else style,
-                   scale=working_scale(keys[0].shape))
+                   scale=working_scale(keys[0].shape, settings.work_long_side), settings=settings)
 
     def rep(self, i: int) -> np.ndarray:
         if i not in self._reps:
-            reach = self.part_settings.field_reach * WORK_LONG_SIDE
+            reach = self.settings.parts.field_reach * self.settings.work_long_side
             self._reps[i] = flow_image(self.keys[i], self.style, self.scale, reach)
         return self._reps[i]
 
@@ -99,10 +79,9 @@ class KeyBank:
         if (j, i) in self._flows:
             p = self._flows[(j, i)]
             return flowmod.PairFlow(ab=p.ba, ba=p.ab, valid_a=p.valid_b, valid_b=p.valid_a)
-        g = self.alignment(i, j)
-        self._flows[(i, j)] = flowmod.pair_flow(self.rep(i), self.rep(j)) if g is None \
-            else align.pair_flow(self.rep(i), self.rep(j), g, self.part_settings.field_reach * WORK_LONG_SIDE,
-                            self.align_settings)
+        g, s = self.alignment(i, j), self.settings
+        self._flows[(i, j)] = flowmod.pair_flow(self.rep(i), self.rep(j), s.flow) if g is None \
+            else align.pair_flow(self.rep(i), self.rep(j), g, s.parts.field_reach * s.work_long_side, s.align, s.flow)
         return self._flows[(i, j)]
 
     def alignment(self, i: int, j: int) -> rigid.Similarity | None:
@@ -112,8 +91,9 @@ class KeyBank:
             return None if g is None else g.inverse()
         if (i, j) not in self._alignments:
             found = None
-            if self.align_settings.use:
-                found = align.estimate(self.small_ink(i), self.small_ink(j), rigid.STROKE, self.align_settings)
+            if self.settings.align.use:
+                found = align.estimate(self.small_ink(i), self.small_ink(j), self.settings.rigid.stroke,
+                                       self.settings.align)
             self._alignments[(i, j)] = found
         return self._alignments[(i, j)]
 
@@ -130,7 +110,7 @@ class KeyBank:
             rep = self.rep(k)
             small = cv2.resize(self.keys[k], (rep.shape[1], rep.shape[0]), interpolation=cv2.INTER_AREA)
             visible = image_ink(small)  # shrunk first: the full-size ink would cost more than the rest
-            self._nearest[k] = flowmod.nearest_drawing(visible > DRAWN_INK)
+            self._nearest[k] = flowmod.nearest_drawing(visible > self.settings.drawn_ink)
         return self._nearest[k]
 
     def small_rgb(self, k: int) -> np.ndarray:
@@ -141,14 +121,16 @@ class KeyBank:
         """Key k's closed areas: one object for both gaps that meet at key k, so an area index
         names the same part on either side of the key."""
         if k not in self._regions:
-            self._regions[k] = regions.extract(self.small_ink(k), None if self.style.lineart else self.small_rgb(k))
+            self._regions[k] = regions.extract(self.small_ink(k), None if self.style.lineart else self.small_rgb(k),
+                                               self.settings.regions)
         return self._regions[k]
 
     def area_matches(self, i: int) -> list[regions.Match]:
         """Areas of key i matched to key i + 1 (cached: the neighbouring gaps ask for them too)."""
         if i not in self._matches:
             self._matches[i] = regions.match_keys(self.areas(i), self.areas(i + 1), self.small_ink(i),
-                                                  self.alignment(i, i + 1))
+                                                  self.alignment(i, i + 1), self.settings.regions,
+                                                  self.settings.rigid.scale_range)
         return self._matches[i]
 
     def tangents(self, i: int) -> list[rigid.Tangents]:
@@ -199,7 +181,8 @@ class PairInbetweener:
         self.flow = p
         ink_small = [bank.small_ink(i), bank.small_ink(i + 1)]
         self.rigid = None
-        parts = bank.part_settings
+        settings = bank.settings
+        parts = settings.parts
         if parts.rigid_parts and (self.style.lineart or parts.rigid_cels) and not self._identical:
             areas = None
             if parts.areas:
@@ -210,11 +193,11 @@ class PairInbetweener:
                     areas = [replace(m, tangents=tan) for m, tan in zip(areas, bank.tangents(i))]
             # Parts the flow lost (a limb swung far about its joint), found by a turn search.
             areas = (areas or []) + hinge.hinge_motions(
-                ink_small[0], ink_small[1], rigid.STROKE, p.ab, p.ba, p.valid_a, p.valid_b,
-                bank.alignment(i, i + 1), self.line_width * bank.scale, bank.hinge_settings)
+                ink_small[0], ink_small[1], settings.rigid.stroke, p.ab, p.ba, p.valid_a, p.valid_b,
+                bank.alignment(i, i + 1), self.line_width * bank.scale, settings.hinge)
             self.rigid = rigid.pair_assignments(bank.rep(i), bank.rep(i + 1), ink_small[0], ink_small[1],
                                                 p.ab, p.ba, p.valid_a, p.valid_b, areas, bank.alignment(i, i + 1),
-                                                bank.rigid_settings)
+                                                settings.rigid)
         if self.rigid is not None:
             p = flowmod.PairFlow(ab=p.ab, ba=p.ba, valid_a=self.rigid[0].valid, valid_b=self.rigid[1].valid)
             self.flow = p
@@ -259,9 +242,9 @@ class PairInbetweener:
         whose two warped copies disagree given wholly to the nearer key: hold.py)."""
         back_a, back_b, valid_a, valid_b = self.working_backward_flows(t)
         bank, i = self.bank, self.i
-        if bank.hold_settings.use and self.style.lineart:
+        if bank.settings.hold.use and self.style.lineart:
             valid_a, valid_b = hold.one_side(valid_a, valid_b, flowmod.warp_field(bank.small_ink(i), back_a),
-                                             flowmod.warp_field(bank.small_ink(i + 1), back_b), t, bank.hold_settings)
+                                             flowmod.warp_field(bank.small_ink(i + 1), back_b), t, bank.settings.hold)
         h, w = self.bank.keys[0].shape[:2]
         return (warp.upsample_flow(back_a, (w, h)), warp.upsample_flow(back_b, (w, h)),
                 _resize(valid_a, (w, h)), _resize(valid_b, (w, h)))
@@ -295,7 +278,7 @@ def _render_cpu(pi: PairInbetweener, fa: np.ndarray, fb: np.ndarray, va: np.ndar
     ra = warp.remap(bank.keys[i], maps_a, paper)
     rb = warp.remap(bank.keys[i + 1], maps_b, paper)
     outline = fuse.fuse_lineart(ink_a, ink_b, wa, wb, pi.line_width) if pi.line_width > 0 else None
-    return fuse.fuse_cels(ra, rb, wa, wb, outline, style.ink_rgb)
+    return fuse.fuse_cels(ra, rb, wa, wb, outline, style.ink_rgb, bank.settings.fuse)
 
 
 def _resize(img: np.ndarray, size: tuple[int, int]) -> np.ndarray:

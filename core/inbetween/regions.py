@@ -21,29 +21,35 @@ import cv2
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from .rigid import AreaMotion, Similarity
+from .rigid import AreaMotion, RigidSettings, Similarity
 
-# Working-resolution ink above this closes an area (area-averaged thin lines are faint).
-INK_EDGE = 0.15
-# Areas smaller than this many working pixels are dots and gaps, not parts.
-MIN_AREA = 20
-# Matching cost weights: area and elongation ratios are nearly invariant under a
-# rigid move; the centroid may travel far (a limb turning about a joint), so its
-# distance — relative to the figure size, after the global shift — weighs less.
-W_AREA = 2.5
-W_ELONG = 1.5
-W_CENTROID = 2.0
-W_FIT = 0.5          # per working px of mean outline misfit after ICP
-# Pairs costlier than this stay unmatched (occlusions split and merge areas).
-MAX_COST = 1.6
-# Neighbourhood consistency: adjacent areas that share a line should send that
-# line to the same place. Penalty per working px of disagreement, capped.
-W_JOINT = 0.08
-JOINT_CAP = 1.5
-# Adjacent in a but the partners not adjacent in b: the topology broke.
-W_TOPOLOGY = 0.5
-ICP_STEPS = 6
-ICP_POINTS = 60
+
+@dataclass(frozen=True)
+class RegionSettings:
+    """Which areas count and how they are matched (sizes in working px)."""
+
+    ink_edge: float = 0.15   # working-resolution ink above this closes an area (area-averaged thin lines are faint)
+    min_area: int = 20       # smaller areas are dots and gaps, not parts
+    # Matching cost weights: area and elongation ratios are nearly invariant under a rigid move; the centroid
+    # may travel far (a limb turning about a joint), so its distance (relative to the figure size, after the
+    # global shift) weighs less.
+    w_area: float = 2.5
+    w_elong: float = 1.5
+    w_centroid: float = 2.0
+    w_colour: float = 4.0    # cels: per unit of mean colour difference (summed over channels)
+    w_fit: float = 0.5       # per working px of mean outline misfit after ICP
+    max_cost: float = 1.6    # pairs costlier than this stay unmatched (occlusions split and merge areas)
+    # Neighbourhood consistency: adjacent areas that share a line should send that line to the same place.
+    # Penalty per working px of disagreement, capped.
+    w_joint: float = 0.08
+    joint_cap: float = 1.5
+    w_topology: float = 0.5  # adjacent in a but the partners not adjacent in b: the topology broke
+    joint_rounds: int = 5    # at most, of matching again with the matched neighbours' joints
+    icp_steps: int = 6
+    icp_points: int = 60
+
+
+DEFAULT_REGIONS = RegionSettings()
 
 
 @dataclass
@@ -67,13 +73,13 @@ class Regions:
         return adjacency(self)
 
 
-def extract(ink: np.ndarray, colour: np.ndarray | None = None) -> Regions:
+def extract(ink: np.ndarray, colour: np.ndarray | None = None, settings: RegionSettings = DEFAULT_REGIONS) -> Regions:
     """Closed non-ink areas not touching the image border (which is the background)."""
     h, w = ink.shape
-    closed = cv2.morphologyEx((ink > INK_EDGE).astype(np.uint8), cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))
+    closed = cv2.morphologyEx((ink > settings.ink_edge).astype(np.uint8), cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))
     n, lab, st, _ = cv2.connectedComponentsWithStats(1 - closed, connectivity=4)
     x0, y0, bw, bh, area = st[:, 0], st[:, 1], st[:, 2], st[:, 3], st[:, 4]
-    keep = (x0 > 0) & (y0 > 0) & (x0 + bw < w) & (y0 + bh < h) & (area >= MIN_AREA)
+    keep = (x0 > 0) & (y0 > 0) & (x0 + bw < w) & (y0 + bh < h) & (area >= settings.min_area)
     keep[0] = False
     remap = np.zeros(n, np.int32)
     idx = np.nonzero(keep)[0]
@@ -116,17 +122,18 @@ def extract(ink: np.ndarray, colour: np.ndarray | None = None) -> Regions:
     return Regions(labels, a, cx + 1j * cy, theta, elong, col, outlines)
 
 
-def _icp(tr: Similarity, src: np.ndarray, dst: np.ndarray, size: float = 1.0) -> tuple[Similarity, float]:
+def _icp(tr: Similarity, src: np.ndarray, dst: np.ndarray, size: float, settings: RegionSettings
+         ) -> tuple[Similarity, float]:
     """A few ICP steps of one outline onto another (brute-force nearest points:
     outlines are subsampled to a few dozen points); symmetric mean misfit. ``size``:
     the whole drawing's scale change (a zoom), which every part shares."""
-    src = src[:: max(1, src.size // ICP_POINTS)]
-    dst = dst[:: max(1, dst.size // ICP_POINTS)]
+    src = src[:: max(1, src.size // settings.icp_points)]
+    dst = dst[:: max(1, dst.size // settings.icp_points)]
     ms = src.mean()
     s0 = src - ms
     den = float(np.vdot(s0, s0).real)
     a, b = tr.a, tr.b
-    for _ in range(ICP_STEPS):
+    for _ in range(settings.icp_steps):
         d = np.abs((a * src + b)[:, None] - dst[None, :])
         nn = dst[d.argmin(axis=1)]
         md = nn.mean()
@@ -144,7 +151,8 @@ def _icp(tr: Similarity, src: np.ndarray, dst: np.ndarray, size: float = 1.0) ->
     return Similarity(complex(a), complex(b)), float(0.5 * (d.min(axis=1).mean() + d.min(axis=0).mean()))
 
 
-def region_transform(ra: Regions, i: int, rb: Regions, j: int, size: float = 1.0) -> tuple[Similarity, float]:
+def region_transform(ra: Regions, i: int, rb: Regions, j: int, size: float = 1.0,
+                     settings: RegionSettings = DEFAULT_REGIONS) -> tuple[Similarity, float]:
     """Best similarity taking area i of a onto area j of b: orientations from the
     moments (both senses of the axis; several angles for round shapes), each ICP-refined.
     ``size``: the whole drawing's scale change b over a."""
@@ -160,7 +168,7 @@ def region_transform(ra: Regions, i: int, rb: Regions, j: int, size: float = 1.0
     for ang in angles:
         a = s * np.exp(1j * ang)
         tr = Similarity(complex(a), complex(rb.centroid[j] - a * ra.centroid[i]))
-        tr, err = _icp(tr, src, dst, size)
+        tr, err = _icp(tr, src, dst, size, settings)
         if best is None or err < best[1]:
             best = (tr, err)
     assert best is not None
@@ -204,19 +212,22 @@ class Match:
     cost: float
 
 
-def match(ra: Regions, rb: Regions, figure_size: float, carrier: Similarity | None = None) -> list[Match]:
+def match(ra: Regions, rb: Regions, figure_size: float, carrier: Similarity | None = None,
+          settings: RegionSettings = DEFAULT_REGIONS,
+          scale_range: tuple[float, float] = RigidSettings.scale_range) -> list[Match]:
     """One-to-one matching of a's areas to b's: unary shape cost plus outline fit,
     then a few rounds adding a joint-consistency term with the matched neighbours.
     ``carrier``: the whole drawing's motion (align.py) when the keys zoom or turn: areas are
-    compared at its scale and where it takes them."""
+    compared at its scale and where it takes them. ``scale_range``: a part's plausible size change
+    (``rigid.RigidSettings.scale_range``)."""
     if ra.n == 0 or rb.n == 0:
         return []
     size = 1.0 if carrier is None else abs(carrier.a)
     la, lb = np.log(ra.area) + 2.0 * np.log(size), np.log(rb.area)
-    cost = W_AREA * np.abs(la[:, None] - lb[None, :])
-    cost += W_ELONG * np.abs(np.log(ra.elong)[:, None] - np.log(rb.elong)[None, :])
+    cost = settings.w_area * np.abs(la[:, None] - lb[None, :])
+    cost += settings.w_elong * np.abs(np.log(ra.elong)[:, None] - np.log(rb.elong)[None, :])
     if ra.colour.any() or rb.colour.any():
-        cost += 4.0 * np.abs(ra.colour[:, None, :] - rb.colour[None, :, :]).sum(-1)
+        cost += settings.w_colour * np.abs(ra.colour[:, None, :] - rb.colour[None, :, :]).sum(-1)
     # The whole figure may have moved: compare centroids after the area-weighted shift (or the zoom).
     if carrier is None:
         shift = (np.sum(rb.centroid * rb.area) / rb.area.sum()) - (np.sum(ra.centroid * ra.area) / ra.area.sum())
@@ -224,20 +235,20 @@ def match(ra: Regions, rb: Regions, figure_size: float, carrier: Similarity | No
     else:
         moved = carrier.apply(ra.centroid)
     cd = np.abs(moved[:, None] - rb.centroid[None, :]) / max(figure_size * size, 1.0)
-    cost += W_CENTROID * cd
-    big = cost > MAX_COST
+    cost += settings.w_centroid * cd
+    big = cost > settings.max_cost
     trs: dict[tuple[int, int], Similarity] = {}
     for i, j in zip(*np.nonzero(~big)):
-        tr, err = region_transform(ra, int(i), rb, int(j), size)
+        tr, err = region_transform(ra, int(i), rb, int(j), size, settings)
         trs[(int(i), int(j))] = tr
-        cost[i, j] += W_FIT * err / size
-        if not tr.plausible(carrier):
+        cost[i, j] += settings.w_fit * err / size
+        if not tr.plausible(carrier, scale_range):
             cost[i, j] = np.inf
     adj_a, pt_a = ra.neighbours
     adj_b, _ = rb.neighbours
     base = cost.copy()
-    pairs = _solve(cost)
-    for _ in range(5):
+    pairs = _solve(cost, settings.max_cost)
+    for _ in range(settings.joint_rounds):
         cur = {i: j for i, j in pairs}
         cost = base.copy()
         for (i, j), tr in trs.items():
@@ -248,33 +259,35 @@ def match(ra: Regions, rb: Regions, figure_size: float, carrier: Similarity | No
                     continue
                 p = pt_a[i, k]
                 gap = abs(tr.apply(np.array([p]))[0] - trs[(int(k), m)].apply(np.array([p]))[0])
-                pen += min(W_JOINT * gap, JOINT_CAP) + (0.0 if adj_b[j, m] else W_TOPOLOGY)
+                pen += min(settings.w_joint * gap, settings.joint_cap) + (0.0 if adj_b[j, m] else settings.w_topology)
                 cnt += 1
             # Averaged, so a hub (the torso, many neighbours) is not priced out of matching.
             cost[i, j] += pen / max(cnt, 1)
-        new = _solve(cost)
+        new = _solve(cost, settings.max_cost)
         if new == pairs:
             break
         pairs = new
     return [Match(i, j, trs[(i, j)], float(cost[i, j])) for i, j in pairs if (i, j) in trs]
 
 
-def _solve(cost: np.ndarray) -> list[tuple[int, int]]:
+def _solve(cost: np.ndarray, max_cost: float) -> list[tuple[int, int]]:
     c = np.where(np.isfinite(cost), cost, 1e6)
-    # Padding with a "stay unmatched" option at MAX_COST-ish price.
+    # Padding with a "stay unmatched" option at max_cost-ish price.
     n, m = c.shape
-    pad = np.full((n, n), MAX_COST + 0.5)
+    pad = np.full((n, n), max_cost + 0.5)
     big = np.concatenate([c, np.where(np.eye(n, dtype=bool), pad, 1e6)], axis=1)
     rows, cols = linear_sum_assignment(big)
-    return sorted((int(r), int(k)) for r, k in zip(rows, cols) if k < m and big[r, k] < MAX_COST + 0.5)
+    return sorted((int(r), int(k)) for r, k in zip(rows, cols) if k < m and big[r, k] < max_cost + 0.5)
 
 
-def match_keys(ra: Regions, rb: Regions, ink_a: np.ndarray, carrier: Similarity | None = None) -> list[Match]:
+def match_keys(ra: Regions, rb: Regions, ink_a: np.ndarray, carrier: Similarity | None = None,
+               settings: RegionSettings = DEFAULT_REGIONS, scale_range: tuple[float, float] = RigidSettings.scale_range
+               ) -> list[Match]:
     """``match`` with the figure size measured on key a (its areas and ink)."""
-    ys, xs = np.nonzero((ra.labels > 0) | (ink_a > INK_EDGE))
+    ys, xs = np.nonzero((ra.labels > 0) | (ink_a > settings.ink_edge))
     if ys.size == 0:
         return []
-    return match(ra, rb, float(max(np.ptp(ys), np.ptp(xs))), carrier)
+    return match(ra, rb, float(max(np.ptp(ys), np.ptp(xs))), carrier, settings, scale_range)
 
 
 def area_motions(ra: Regions, rb: Regions, matches: list[Match], line_width: float) -> list[AreaMotion]:

@@ -24,33 +24,30 @@ import numpy as np
 
 from .flow import nearest_pixel
 
-# Most hypotheses kept from each source; sequential RANSAC stops earlier when
-# the remaining matches no longer support a transform.
-MAX_RANSAC_MODELS = 10
-# Matches within this many working pixels of a transform's prediction are its inliers.
-RANSAC_THRESHOLD = 3.0
-MIN_INLIERS = 4
-# Trimmed ICP: a's ink pixels landing within this reach of b's ink refine a transform.
-ICP_REACH = 3.0
-ICP_ITERATIONS = 3
-# Scale changes outside this range are not a drawn part moving (0.7–1.4 measured worse:
-# window fits of a wrong flow come out shrunk, and then win on dense ink).
-SCALE_RANGE = (0.9, 1.1)
-# Cost (working px of distance to the other key's ink) is capped here so
-# far misses don't dominate the neighbourhood average.
-COST_CAP = 6.0
-# Neighbourhood (working px) over which a stretch of stroke votes for one transform.
-VOTE_SIGMA = 6.0
-# Cost bonus (working px) of a matched closed area's transform on the ink around that area.
-PRIOR_BONUS = 1.0
-# The dense flow wins ties: a rigid transform must beat it by this much (working px).
-FLOW_PREFERENCE = 0.35
-
 
 @dataclass(frozen=True)
 class RigidSettings:
-    """How rigidly moved strokes meet the other key's drawing."""
+    """Rigid-part hypotheses: how they are gathered, chosen per pixel, moved on arcs, and how rigidly moved
+    strokes meet the other key's drawing (lengths in working px)."""
 
+    stroke: float = 0.15          # working-resolution ink (area-averaged) above this is a stroke pixel
+    # Most hypotheses kept from each source; sequential RANSAC stops earlier when the remaining matches no
+    # longer support a transform.
+    max_ransac_models: int = 10
+    ransac_threshold: float = 3.0  # matches this close to a transform's prediction are its inliers
+    min_inliers: int = 4
+    # Trimmed ICP: a's ink pixels landing within this reach of b's ink refine a transform.
+    icp_reach: float = 3.0
+    icp_iterations: int = 3
+    scale_range: tuple[float, float] = (0.9, 1.1)  # a part's size change outside this is no drawn part moving
+    # Landing cost (distance to the other key's ink) capped here so far misses don't dominate the average.
+    cost_cap: float = 6.0
+    vote_sigma: float = 6.0        # neighbourhood over which a stretch of stroke votes for one transform
+    prior_bonus: float = 1.0       # cost bonus of a matched closed area's transform on the ink around that area
+    flow_preference: float = 0.35  # the dense flow wins ties: a rigid transform must beat it by this much
+    # A relative turn smaller than this (radians) locates its joint (the fixed point) too poorly for a curved
+    # path: such a part keeps the plain fraction of its turn.
+    min_arc_turn: float = 0.05
     # Two drawings of a part are never exactly rigid copies, and working-resolution flow is a pixel off:
     # a moved stroke that lands within this many working px of the other key's ink is pulled onto the
     # middle of that stroke by t = 1 (0: off), so both keys' copies meet half way instead of passing
@@ -101,12 +98,12 @@ class Similarity:
     def from_matrix(m: np.ndarray) -> Similarity:
         return Similarity(complex(m[0, 0], m[1, 0]), complex(m[0, 2], m[1, 2]))
 
-    def plausible(self, base: Similarity | None = None) -> bool:
-        """A drawn part's motion: its size kept (relative to ``base``, the whole drawing's motion,
-        when the keys zoom) and no more than ~140° of turn on top of it."""
+    def plausible(self, base: Similarity | None, scale_range: tuple[float, float]) -> bool:
+        """A drawn part's motion: its size kept (within ``scale_range``, relative to ``base``, the whole
+        drawing's motion, when the keys zoom) and no more than ~140° of turn on top of it."""
         rel = self.a if base is None else self.a / base.a
         s = abs(rel)
-        return bool(SCALE_RANGE[0] <= s <= SCALE_RANGE[1] and abs(np.angle(rel)) < 2.5)
+        return bool(scale_range[0] <= s <= scale_range[1] and abs(np.angle(rel)) < 2.5)
 
 
 def _coefficients(tr: Similarity) -> tuple[complex, complex]:
@@ -130,11 +127,6 @@ class Tangents:
     before: Neighbour | None = None
     after: Neighbour | None = None
     pivot: complex = 0j    # a point on the part in key a: a root's path is this point's spline
-
-
-# A relative turn smaller than this (radians) locates its joint (the fixed point) too poorly
-# for a curved path: such a part keeps the plain fraction of its turn.
-MIN_ARC_TURN = 0.05
 
 
 def _hermite(before: complex | None, v0: complex, v1: complex, after: complex | None,
@@ -166,11 +158,12 @@ def _root_arc(tr: Similarity, tan: Tangents, t: float) -> Similarity:
 
 
 def _relative_arc(relative: Similarity, before: Neighbour | None, after: Neighbour | None,
-                  t: float) -> Similarity:
+                  t: float, min_arc_turn: float) -> Similarity:
     """A child's turn about its joint at t, the relative angle on a Hermite whose tangents come
-    from the relative turns in the neighbouring gaps (``before``/``after`` carry those turns)."""
+    from the relative turns in the neighbouring gaps (``before``/``after`` carry those turns); a turn
+    below ``min_arc_turn`` (its joint poorly placed) takes the plain fraction."""
     turn = float(np.angle(relative.a))
-    if (before is None and after is None) or abs(turn) < MIN_ARC_TURN:
+    if (before is None and after is None) or abs(turn) < min_arc_turn:
         return relative.power(t)
     joint = relative.b / (1.0 - relative.a)
     ang = _hermite(None if before is None else -float(np.angle(before.transform.a)), 0.0, turn,
@@ -188,7 +181,8 @@ def _relative_neighbour(child: Neighbour | None, parent: Neighbour | None) -> Ne
 
 
 def interpolated(transforms: list[Similarity], parents: list[int], t: float,
-                 tangents: list[Tangents] | None = None) -> list[Similarity]:
+                 tangents: list[Tangents] | None = None, min_arc_turn: float = RigidSettings.min_arc_turn
+                 ) -> list[Similarity]:
     """Every transform at fraction t of its motion, children riding on their parents.
 
     An articulated limb's true path is its parent's interpolated motion
@@ -216,7 +210,8 @@ def interpolated(transforms: list[Similarity], parents: list[int], t: float,
             else:
                 relative = transforms[p].inverse().compose(transforms[k])
                 out[k] = at(p).compose(_relative_arc(relative, _relative_neighbour(tan.before, tans[p].before),
-                                                     _relative_neighbour(tan.after, tans[p].after), t))
+                                                     _relative_neighbour(tan.after, tans[p].after), t,
+                                                     min_arc_turn))
         return out[k]
 
     return [at(k) for k in range(len(transforms))]
@@ -257,16 +252,17 @@ def sift_matches(img_a: np.ndarray, img_b: np.ndarray) -> tuple[np.ndarray, np.n
     return za, zb
 
 
-def sequential_ransac(za: np.ndarray, zb: np.ndarray) -> list[Similarity]:
+def sequential_ransac(za: np.ndarray, zb: np.ndarray, settings: RigidSettings) -> list[Similarity]:
     """Largest consensus similarity, remove its inliers, repeat: one transform per moving part."""
     out: list[Similarity] = []
     cv2.setRNGSeed(0)  # RANSAC draws from cv2's RNG: same keys, same frames
-    while za.size >= MIN_INLIERS and len(out) < MAX_RANSAC_MODELS:
+    while za.size >= settings.min_inliers and len(out) < settings.max_ransac_models:
         src = np.stack([za.real, za.imag], 1).astype(np.float32)
         dst = np.stack([zb.real, zb.imag], 1).astype(np.float32)
-        m, inl = cv2.estimateAffinePartial2D(src, dst, method=cv2.RANSAC, ransacReprojThreshold=RANSAC_THRESHOLD,
-                                             maxIters=500, confidence=0.99)
-        if m is None or inl is None or int(inl.sum()) < MIN_INLIERS:
+        m, inl = cv2.estimateAffinePartial2D(src, dst, method=cv2.RANSAC,
+                                             ransacReprojThreshold=settings.ransac_threshold, maxIters=500,
+                                             confidence=0.99)
+        if m is None or inl is None or int(inl.sum()) < settings.min_inliers:
             break
         keep = inl.ravel().astype(bool)
         out.append(Similarity.from_matrix(m))
@@ -311,15 +307,16 @@ def nearest_ink(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return dist, xs + 1j * ys
 
 
-def refine_icp(t: Similarity, pts: np.ndarray, near: np.ndarray, dist_b: np.ndarray) -> Similarity | None:
+def refine_icp(t: Similarity, pts: np.ndarray, near: np.ndarray, dist_b: np.ndarray, settings: RigidSettings
+               ) -> Similarity | None:
     """Trimmed ICP: re-fit on the points that land near b's ink, so the transform snaps onto its part."""
     h, w = dist_b.shape
-    for _ in range(ICP_ITERATIONS):
+    for _ in range(settings.icp_iterations):
         q = t.apply(pts)
         xi = np.clip(np.rint(q.real).astype(int), 0, w - 1)
         yi = np.clip(np.rint(q.imag).astype(int), 0, h - 1)
         inside = (q.real >= 0) & (q.real <= w - 1) & (q.imag >= 0) & (q.imag <= h - 1)
-        close = inside & (dist_b[yi, xi] <= ICP_REACH)
+        close = inside & (dist_b[yi, xi] <= settings.icp_reach)
         if close.sum() < 10:
             return None
         nt = fit_similarity(pts[close], near[yi[close], xi[close]])
@@ -331,21 +328,22 @@ def refine_icp(t: Similarity, pts: np.ndarray, near: np.ndarray, dist_b: np.ndar
 
 def gather(img_a: np.ndarray, img_b: np.ndarray, rep_a: np.ndarray, rep_b: np.ndarray,
            ink_a: np.ndarray, ink_b: np.ndarray, flow_ab: np.ndarray, valid_a: np.ndarray,
-           flow_ba: np.ndarray, valid_b: np.ndarray, carrier: Similarity | None = None) -> list[Similarity]:
+           flow_ba: np.ndarray, valid_b: np.ndarray, carrier: Similarity | None, settings: RigidSettings
+           ) -> list[Similarity]:
     """Candidate a→b transforms from SIFT matches and from local fits of the dense flows, ICP-refined.
     ``carrier``: the whole drawing's motion (align.py) when the keys zoom or turn; parts are judged
     relative to it."""
     cands: list[Similarity] = [Similarity(1.0 + 0j, 0j)]
     for ia, ib in ((img_a, img_b), (rep_a, rep_b)):
         za, zb = sift_matches(ia, ib)
-        cands += sequential_ransac(za, zb)
+        cands += sequential_ransac(za, zb, settings)
     cands += flow_window_fits(flow_ab, ink_a * valid_a)
     cands += [s.inverse() for s in flow_window_fits(flow_ba, ink_b * valid_b)]
-    return refined(cands, ink_a > 0.3, ink_b > 0.3, [], carrier)
+    return refined(cands, ink_a > 0.3, ink_b > 0.3, [], carrier, settings)
 
 
 def refined(cands: list[Similarity], mask_a: np.ndarray, mask_b: np.ndarray,
-            have: list[Similarity], carrier: Similarity | None = None) -> list[Similarity]:
+            have: list[Similarity], carrier: Similarity | None, settings: RigidSettings) -> list[Similarity]:
     """ICP-refined, plausible candidates that are not already in ``have`` (which is extended)."""
     if not mask_a.any() or not mask_b.any():
         return have
@@ -356,10 +354,10 @@ def refined(cands: list[Similarity], mask_a: np.ndarray, mask_b: np.ndarray,
                       pts.real.min() + 1j * pts.imag.max(), pts.real.max() + 1j * pts.imag.max()])
     out = have
     for c in cands:
-        if not c.plausible(carrier):
+        if not c.plausible(carrier, settings.scale_range):
             continue
-        r = refine_icp(c, pts, near_b, dist_b)
-        if r is None or not r.plausible(carrier):
+        r = refine_icp(c, pts, near_b, dist_b, settings)
+        if r is None or not r.plausible(carrier, settings.scale_range):
             continue
         if any(np.abs(r.apply(probe) - o.apply(probe)).max() < 1.0 for o in out):
             continue  # the same motion found twice
@@ -424,29 +422,30 @@ def assign(transforms: list[Similarity], flow: np.ndarray, valid: np.ndarray, in
     competes as one more candidate and wins ties. ``priors`` maps a transform
     index to a map in [0, 1] of where that transform is expected (the ink
     around a matched closed area, regions.py); there its cost drops by up to
-    PRIOR_BONUS, which settles ties between look-alike parts (left vs right leg).
+    ``settings.prior_bonus``, which settles ties between look-alike parts (left vs right leg).
     ``path`` gives the transforms part way (see ``interpolated``); by default
     every transform moves alone by its own power. ``near_dst``: per pixel, the middle of the other
     key's nearest stroke (complex), for the pull that makes moved strokes meet it (RigidSettings.snap_px).
     """
     h, w = flow.shape[:2]
     gx, gy = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
-    capped = np.minimum(dist_dst, COST_CAP).astype(np.float32)
+    cost_cap, sigma = settings.cost_cap, settings.vote_sigma
+    capped = np.minimum(dist_dst, cost_cap).astype(np.float32)
     wgt = ink_src.astype(np.float32)
-    den = cv2.GaussianBlur(wgt, (0, 0), VOTE_SIGMA)
+    den = cv2.GaussianBlur(wgt, (0, 0), sigma)
 
     def vote(mx: np.ndarray, my: np.ndarray) -> np.ndarray:
-        cost = cv2.remap(capped, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=COST_CAP)
-        return cv2.GaussianBlur(cost * wgt, (0, 0), VOTE_SIGMA) / np.maximum(den, 1e-6)
+        cost = cv2.remap(capped, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=cost_cap)
+        return cv2.GaussianBlur(cost * wgt, (0, 0), sigma) / np.maximum(den, 1e-6)
 
-    best = vote(gx + flow[..., 0], gy + flow[..., 1]) - FLOW_PREFERENCE
+    best = vote(gx + flow[..., 0], gy + flow[..., 1]) - settings.flow_preference
     label = np.full((h, w), -1, np.int32)
     z = gx + 1j * gy
     for k, tr in enumerate(transforms):
         q = tr.apply(z)
         c = vote(q.real.astype(np.float32), q.imag.astype(np.float32))
         if priors is not None and k in priors:
-            c = c - PRIOR_BONUS * priors[k]
+            c = c - settings.prior_bonus * priors[k]
         better = c < best
         best = np.where(better, c, best)
         label[better] = k
@@ -510,10 +509,6 @@ def snap_field(transforms: list[Similarity], label: np.ndarray, flow: np.ndarray
     return out.astype(np.float32)
 
 
-# Working-resolution ink (area-averaged) above this is a stroke pixel.
-STROKE = 0.15
-
-
 @dataclass
 class AreaMotion:
     """A matched closed area's motion (regions.py) as a candidate for ``pair_assignments``."""
@@ -537,13 +532,13 @@ def pair_assignments(rep_a: np.ndarray, rep_b: np.ndarray, ink_a: np.ndarray, in
     through the keys by its ``tangents``). ``carrier``: the whole drawing's motion
     (align.py): a candidate itself and the parent of every part that has none, so
     parts travel on the drawing's zoom and turn plus their own arc on top."""
-    mask_a, mask_b = ink_a > STROKE, ink_b > STROKE
+    mask_a, mask_b = ink_a > settings.stroke, ink_b > settings.stroke
     if mask_a.sum() < 10 or mask_b.sum() < 10:
         return None
     img_a = (np.clip(ink_a * 2.0, 0.0, 1.0) * 255).astype(np.uint8)
     img_b = (np.clip(ink_b * 2.0, 0.0, 1.0) * 255).astype(np.uint8)
     fwd = gather(img_a, img_b, rep_a, rep_b, mask_a.astype(np.float32), mask_b.astype(np.float32),
-                 flow_ab, valid_a, flow_ba, valid_b, carrier)
+                 flow_ab, valid_a, flow_ba, valid_b, carrier, settings)
     pri_a: dict[int, np.ndarray] = {}
     pri_b: dict[int, np.ndarray] = {}
     root = -1
@@ -566,7 +561,7 @@ def pair_assignments(rep_a: np.ndarray, rep_b: np.ndarray, ink_a: np.ndarray, in
     inverse = [s.inverse() for s in fwd]
 
     def path_a(t: float) -> list[Similarity]:
-        return interpolated(fwd, parents, t, tangents)
+        return interpolated(fwd, parents, t, tangents, settings.min_arc_turn)
 
     def path_b(s: float) -> list[Similarity]:
         # b's pixels go back to a and on along a's path: at 1 − s they stand where a's pixels stand at s.

@@ -137,7 +137,7 @@ def render_torch(pi: PairInbetweener, fa: np.ndarray, fb: np.ndarray, va: np.nda
         diff = (ra - rb).abs().amax(dim=1, keepdim=True)
         chosen = torch.where(wa >= wb, ra, rb)
         mean = ra * wa + rb * wb
-        out = torch.where(diff < fuse.SAME_COLOUR, mean, chosen)[0].permute(1, 2, 0).cpu().numpy()
+        out = torch.where(diff < bank.settings.fuse.same_colour, mean, chosen)[0].permute(1, 2, 0).cpu().numpy()
     if outline is not None:
         out = fuse.overlay_outline(out, outline, style.ink_rgb)
     return np.ascontiguousarray(out, dtype=np.float32)

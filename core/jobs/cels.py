@@ -15,16 +15,19 @@ from typing import Any
 import numpy as np
 
 from .. import __version__
+from ..cels import cel_mask, separate_shot
+from ..cels.settings import DEFAULT_CELS, CelSettings
 from ..errors import BadInput, Cancelled
 from ..image import Raster, gray_png, read_image
 from ..limits import refuse_tiny
 from ..output import StagedOutput
+from ..progress import Progress
 from .keys import expand_key_args
+from .params import take
 
 MODES = ("auto", "single", "shot")
 BACKGROUND = "background.png"
 BLANK_RANGE = 2 / 255   # a frame whose colours all lie this close together has nothing to separate
-Progress = Callable[[int, int, str], None]
 
 
 @dataclass
@@ -33,6 +36,14 @@ class CelsJob:
     out: str | Path
     overwrite: bool = False
     mode: str = "auto"
+    settings: CelSettings = DEFAULT_CELS  # the separation's thresholds (cels/settings.py)
+
+    @classmethod
+    def from_params(cls, params: dict[str, Any]) -> CelsJob:
+        """The `cels` request's parameters → the job."""
+        p = take(params, ("frames", "out"), ("mode", "overwrite"))
+        return cls(frames=list(p["frames"]), out=p["out"], mode=p.get("mode", "auto"),
+                   overwrite=bool(p.get("overwrite", False)))
 
 
 def resolve_mode(mode: str, n_frames: int) -> str:
@@ -101,12 +112,9 @@ def run_cels(job: CelsJob, progress: Progress | None = None,
         rasters = [read_image(path) for path in paths]
         check_frames(rasters, mode)
         rgbs = [raster.rgba[..., :3] for raster in rasters]
-
-        from ..cels import cel_mask, separate_shot  # heavy imports only once the input is known good
-
         manifest: dict[str, Any] = {"command": "cels", "engine": __version__, "mode": mode}
         if mode == "shot":
-            shot = separate_shot(rgbs, progress=progress, cancel=cancel)
+            shot = separate_shot(rgbs, progress=progress, cancel=cancel, settings=job.settings)
             masks = shot.masks
             manifest.update({
                 "background": BACKGROUND,
@@ -124,7 +132,7 @@ def run_cels(job: CelsJob, progress: Progress | None = None,
                     raise Cancelled()
                 if progress is not None:
                     progress(i, len(rgbs), f"frame {i + 1}")
-                masks.append(cel_mask(rgb))
+                masks.append(cel_mask(rgb, job.settings))
         frames = []
         for i, (path, raster, mask) in enumerate(zip(paths, rasters, masks)):
             entry: dict[str, Any] = {"source": str(path), "mask": f"{path.stem}.mask.png",

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +18,20 @@ DEMO_SETS = (("figure", ("figure.key0.png", "figure.key1.png", "figure.key2.png"
              ("cel", ("cel.key0.png", "cel.key1.png"), 5))
 THUMB_WIDTH = 320
 GIF_FRAME_MS = 83  # 12 drawings a second: animation on twos at 24 fps
+
+
+@dataclass(frozen=True)
+class DemoJob:
+    """`nakawari demo`: the bundled sample keys inbetweened into ``out``."""
+
+    out: Path
+    device: str = "auto"
+    overwrite: bool = False
+
+
+def run_demo_job(job: DemoJob, progress: Progress | None = None,
+                 cancel: Callable[[], bool] | None = None) -> list[Path]:
+    return run_demo(job.out, device=job.device, overwrite=job.overwrite, progress=progress, cancel=cancel)
 
 
 def run_demo(out: Path, *, device: str = "auto", overwrite: bool = False, progress: Progress | None = None,

@@ -11,11 +11,18 @@ from typing import Any
 import numpy as np
 
 from .. import __version__
+from ..douga.extract import extract
+from ..douga.postprocess import postprocess
+from ..douga.schema import CLASSES, class_table, index_png, palette_png
+from ..douga.schema import decode as decode_colours
+from ..douga.settings import DEFAULT_DOUGA, DougaSettings
+from ..douga.strokes import douga_strokes, strokes_result
 from ..errors import BadInput, Cancelled
 from ..image import header_size, read_image
 from ..output import StagedOutput
+from ..progress import Progress
+from .params import take
 
-Progress = Callable[[int, int, str], None]
 # Larger frames are refused: extraction and post-processing hold about 120 bytes per pixel (4 GB at 8K UHD).
 MAX_PIXELS = 36_000_000
 
@@ -29,6 +36,45 @@ class DougaJob:
     overwrite: bool = False
     book: str | Path | None = None  # the shot's static foreground layer (RGBA), for book lines and fills
     strokes: bool = False  # also write `<stem>.strokes.json`: the douga as strokes (douga/strokes.py)
+    settings: DougaSettings = DEFAULT_DOUGA  # the reader's thresholds (douga/settings.py)
+
+    @classmethod
+    def from_params(cls, params: dict[str, Any]) -> DougaJob:
+        """The `douga` request's parameters → the job."""
+        p = take(params, ("frames", "out"), ("line_width", "raw", "book", "overwrite"))
+        return cls(frames=list(p["frames"]), out=p["out"], line_width=_width(p.get("line_width")),
+                   raw=bool(p.get("raw", False)), book=p.get("book"), overwrite=bool(p.get("overwrite", False)))
+
+
+@dataclass
+class DougaStrokesJob:
+    """One image → its douga as strokes, answered inline (vectors, not pixels): `run_douga_strokes`."""
+
+    frame: str | Path
+    line_width: float = 3.0
+    raw: bool = False
+    fills: bool = True
+    book: str | Path | None = None
+    input_kind: str = "frame"
+    settings: DougaSettings = DEFAULT_DOUGA
+
+    @classmethod
+    def from_params(cls, params: dict[str, Any]) -> DougaStrokesJob:
+        """The `douga.strokes` request's parameters → the job."""
+        p = take(params, ("frame",), ("line_width", "raw", "fills", "book", "input"))
+        return cls(p["frame"], line_width=_width(p.get("line_width")), raw=bool(p.get("raw", False)),
+                   fills=bool(p.get("fills", True)), book=p.get("book"), input_kind=str(p.get("input", "frame")))
+
+
+def _width(line_width: float | None) -> float:
+    """A request's line width: 3 px unless it names one (null means the default too)."""
+    return 3.0 if line_width is None else float(line_width)
+
+
+def class_lines() -> list[str]:
+    """`nakawari douga --list-classes`: one line per class, its index, name, kind and colour."""
+    return [f"{c.index}  {c.name:<15} {'line' if c.is_line else 'fill'}  rgb {c.rgb[0]},{c.rgb[1]},{c.rgb[2]}"
+            for c in CLASSES]
 
 
 def output_names(path: str | Path) -> tuple[str, str]:
@@ -84,12 +130,9 @@ def _load_book(path: str | Path | None) -> np.ndarray | None:
 
 
 def _classes_of(path: Path, book: np.ndarray | None, book_path: str | Path | None, line_width: float,
-                raw: bool, decode: bool = False) -> np.ndarray:
+                raw: bool, decode: bool = False, settings: DougaSettings = DEFAULT_DOUGA) -> np.ndarray:
     """One frame's class indices (HxW uint8), post-processed to `line_width` unless `raw`. `decode`: the image
     is already a douga in class colours (an artist's, or `<stem>.douga.png`), read by nearest class colour."""
-    from ..douga.extract import extract
-    from ..douga.postprocess import postprocess
-
     _refuse_too_large(path, _header_size(path))
     raster = read_image(path)
     _refuse_too_large(path, raster.size)
@@ -98,23 +141,18 @@ def _classes_of(path: Path, book: np.ndarray | None, book_path: str | Path | Non
         raise BadInput(f"is {width}x{height} but the book layer {book_path} is "
                        f"{book.shape[1]}x{book.shape[0]}", path)
     if decode:
-        from ..douga.schema import decode as decode_colours
-
         # An artist's colour-coded douga: transparent pixels are paper (flat area, white).
         alpha = raster.rgba[..., 3:4]
         classes = decode_colours(raster.rgba[..., :3] * alpha + (1.0 - alpha))
     else:
-        classes = extract(raster.rgba, book)
-    return classes if raw else postprocess(classes, line_width)
+        classes = extract(raster.rgba, book, settings=settings)
+    return classes if raw else postprocess(classes, line_width, settings)
 
 
 def run_douga(job: DougaJob, progress: Progress | None = None,
               cancel: Callable[[], bool] | None = None) -> dict[str, Any]:
     """Classify every frame and write the folder; returns the manifest. Nothing is written unless every
     frame succeeded (bad input → BadInput, cancel → Cancelled)."""
-    from ..douga.schema import class_table, index_png, palette_png
-    from ..douga.strokes import douga_strokes, strokes_result
-
     paths = _check(job)
     with StagedOutput(job.out, overwrite=job.overwrite) as output:
         output.refuse_existing([name for path in paths for name in output_names(path)]
@@ -127,7 +165,7 @@ def run_douga(job: DougaJob, progress: Progress | None = None,
                 raise Cancelled()
             if progress is not None:
                 progress(number, len(paths), f"douga {path.name}")
-            classes = _classes_of(path, book, job.book, job.line_width, job.raw)
+            classes = _classes_of(path, book, job.book, job.line_width, job.raw, settings=job.settings)
             height, width = classes.shape
             douga_name, classes_name = output_names(path)
             output.write_bytes(douga_name, palette_png(classes))
@@ -135,8 +173,8 @@ def run_douga(job: DougaJob, progress: Progress | None = None,
             entry = {"source": str(path), "douga": douga_name, "classes": classes_name,
                      "width": width, "height": height}
             if job.strokes:
-                result = strokes_result(douga_strokes(classes, job.line_width), (width, height), job.line_width,
-                                        str(path))
+                result = strokes_result(douga_strokes(classes, job.line_width, settings=job.settings),
+                                        (width, height), job.line_width, str(path))
                 output.write_bytes(strokes_name(path), json.dumps(result).encode("utf-8"))
                 entry["strokes"] = strokes_name(path)
             entries.append(entry)
@@ -155,27 +193,33 @@ INPUTS = ("frame", "douga")
 
 def run_douga_strokes(frame: str | Path, *, line_width: float = 3.0, raw: bool = False, fills: bool = True,
                       book: str | Path | None = None, input_kind: str = "frame", progress: Progress | None = None,
-                      cancel: Callable[[], bool] | None = None) -> dict[str, Any]:
+                      cancel: Callable[[], bool] | None = None,
+                      settings: DougaSettings = DEFAULT_DOUGA) -> dict[str, Any]:
     """One image → its douga as strokes (the JSON-RPC `douga.strokes` result; nothing is written). `input_kind`:
     "frame", a colour frame (classified as `douga` does), or "douga", an image already in class colours.
     Each stroke's material is its class index; the result's "classes" name and colour them."""
-    from ..douga.strokes import douga_strokes, strokes_result
-
     _check_width(line_width)
     if input_kind not in INPUTS:
         raise BadInput(f"input must be one of {', '.join(INPUTS)}, got {input_kind!r}")
     path = Path(frame)
     if progress is not None:
         progress(0, 2, f"douga {path.name}")
-    classes = _classes_of(path, _load_book(book), book, line_width, raw, decode=input_kind == "douga")
+    classes = _classes_of(path, _load_book(book), book, line_width, raw, decode=input_kind == "douga",
+                          settings=settings)
     if cancel is not None and cancel():
         raise Cancelled()
     if progress is not None:
         progress(1, 2, f"strokes {path.name}")
-    drawing = douga_strokes(classes, line_width, fills=fills, cancel=cancel)
+    drawing = douga_strokes(classes, line_width, fills=fills, cancel=cancel, settings=settings)
     if cancel is not None and cancel():
         raise Cancelled()
     if progress is not None:
         progress(2, 2, "done")
     height, width = classes.shape
     return strokes_result(drawing, (width, height), line_width, str(path))
+
+
+def run_douga_strokes_job(job: DougaStrokesJob, progress: Progress | None = None,
+                          cancel: Callable[[], bool] | None = None) -> dict[str, Any]:
+    return run_douga_strokes(job.frame, line_width=job.line_width, raw=job.raw, fills=job.fills, book=job.book,
+                             input_kind=job.input_kind, progress=progress, cancel=cancel, settings=job.settings)

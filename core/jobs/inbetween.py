@@ -11,15 +11,22 @@ import numpy as np
 from .. import __version__
 from ..errors import BadInput
 from ..image import sequence_stem
+from ..inbetween import InbetweenResult, inbetween
+from ..inbetween.frames.kind import looks_like_frames
+from ..inbetween.represent import analyse_keys
+from ..inbetween.selfcheck import FrameChecker, check_frames
+from ..learned import runtime
 from ..limits import MAX_FRAME_NUMBER, refuse_frame_count, refuse_held_frames
 from ..output import StagedOutput
 from ..output_guard import check_plain_name, refuse_inputs
-from ..timing import Ease, Slot, plan_count, plan_times
+from ..progress import Progress
+from ..strokes.raster import AGREEMENT, agreement_ceiling, inbetween_vector, sketch_keys, vectorize_keys
+from ..timing import Ease, Slot, parse_ease, plan_count, plan_times
 from .key_copies import png_bytes_if_same
 from .keys import expand_key_args, load_keys
+from .params import take
 
 MODES = ("auto", "flow", "vector", "learned", "frames")
-Progress = Callable[[int, int, str], None]
 
 
 @dataclass
@@ -36,6 +43,20 @@ class InbetweenJob:
     resize: str = "none"
     overwrite: bool = False
     name: str | None = None
+
+    @classmethod
+    def from_params(cls, params: dict[str, Any]) -> InbetweenJob:
+        """The `inbetween` request's parameters → the job."""
+        p = take(params, ("keys", "out"), ("count", "times", "key_times", "mode", "ease", "line_width",
+                                           "device", "resize", "overwrite", "name"))
+        try:
+            ease = parse_ease(str(p.get("ease", "linear")))
+        except ValueError as error:
+            raise BadInput(str(error)) from None
+        return cls(keys=list(p["keys"]), out=p["out"], count=p.get("count"), times=p.get("times"),
+                   key_times=p.get("key_times"), mode=p.get("mode", "auto"), ease=ease,
+                   line_width=p.get("line_width"), device=p.get("device", "auto"),
+                   resize=p.get("resize", "none"), overwrite=bool(p.get("overwrite", False)), name=p.get("name"))
 
 
 def plan_slots(job: InbetweenJob, keys: Sequence[Path],
@@ -89,11 +110,6 @@ def choose_mode(mode: str, keys: Sequence[np.ndarray], line_width: float | None,
     colour frames (`inbetween.frames.kind.looks_like_frames`), flow otherwise."""
     if mode in ("flow", "learned", "frames"):
         return mode, None
-    from ..inbetween.frames.kind import looks_like_frames
-    from ..inbetween.represent import analyse_keys
-    from ..learned import runtime
-    from ..strokes.raster import AGREEMENT, agreement_ceiling, sketch_keys, vectorize_keys
-
     if mode == "vector":
         prepared = vectorize_keys(keys, line_width)
         if not any(len(d) for d in prepared.drawings):
@@ -118,9 +134,6 @@ def choose_mode(mode: str, keys: Sequence[np.ndarray], line_width: float | None,
 def mode_warnings(mode: str, keys: Sequence[np.ndarray]) -> list[str]:
     """What an artist should know about the mode asked for on these keys (a mode named by hand that does not
     suit them says what it is doing; auto chose by them already)."""
-    from ..inbetween.frames.kind import looks_like_frames
-    from ..inbetween.represent import analyse_keys
-
     if mode in ("flow", "learned") and looks_like_frames(keys, analyse_keys(list(keys)).lineart):
         return [f"the keys look like finished colour frames: {mode} mode read them as cels on paper; "
                 "--mode frames (auto's choice for them) inbetweens finished frames"]
@@ -132,19 +145,14 @@ def inbetween_in_mode(mode: str, keys: Sequence[np.ndarray], key_times: Sequence
                       cancel: Callable[[], bool] | None = None) -> Any:
     """The engine's frames at ``times`` in ``mode`` (auto decided here, as the CLI and the hosts get it), each
     through its self-check: an ``InbetweenResult``."""
-    from ..inbetween import InbetweenResult, inbetween  # heavy to import: only once the input is known good
-
     mode, vector_keys = choose_mode(mode, list(keys), line_width, device)
     try:
         if mode == "learned":
-            from ..learned.runtime import inbetween_learned  # heavy to import, as above
-            return inbetween_learned(keys, key_times, times, device=device, line_width=line_width,
+            return runtime.inbetween_learned(keys, key_times, times, device=device, line_width=line_width,
                                      progress=progress, cancel=cancel)
         if mode != "vector":
             return inbetween(keys, key_times, times, mode=mode, device=device, line_width=line_width,
                              progress=progress, cancel=cancel)
-        from ..inbetween.selfcheck import FrameChecker, check_frames
-        from ..strokes.raster import inbetween_vector
         made = inbetween_vector(keys, key_times, times, prepared=vector_keys, progress=progress, cancel=cancel)
         widths = vector_keys.widths
         checked = check_frames(FrameChecker(keys, vector_keys.style), made, key_times, times,

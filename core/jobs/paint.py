@@ -13,9 +13,11 @@ from .. import __version__
 from ..errors import BadInput
 from ..image import Raster, header_size, parse_frame_name, read_image, sequence_stem
 from ..output import StagedOutput
+from ..paint import PaintSettings, paint_frames
+from ..progress import Progress
 from .keys import expand_key_args
+from .params import BadParams, take
 
-Progress = Callable[[int, int, str], None]
 # Frames whose painted share is below this are flagged for the artist to check.
 CHECK_SHARE = 0.98
 
@@ -30,6 +32,20 @@ class PaintJob:
     layer: str = "full"
     overwrite: bool = False
     name: str | None = None
+
+    @classmethod
+    def from_params(cls, params: dict[str, Any]) -> PaintJob:
+        """The `paint` request's parameters → the job."""
+        p = take(params, ("lines", "painted", "out"), ("gap", "unmatched", "layer", "overwrite", "name"))
+        for key in ("lines", "painted"):
+            if not isinstance(p[key], list) or not all(isinstance(v, str) for v in p[key]):
+                raise BadParams(f"'{key}' must be a list of file paths or frame patterns", key)
+        gap = p.get("gap", 4.0)
+        if isinstance(gap, bool) or not isinstance(gap, (int, float)):
+            raise BadParams("'gap' must be a number of pixels", "gap")
+        return cls(lines=p["lines"], painted=p["painted"], out=p["out"], gap=float(gap),
+                   unmatched=str(p.get("unmatched", "transparent")), layer=str(p.get("layer", "full")),
+                   overwrite=bool(p.get("overwrite", False)), name=p.get("name"))
 
 
 def parse_colour(text: str) -> tuple[float, float, float, float]:
@@ -111,11 +127,6 @@ class _LineFrames(Sequence[np.ndarray]):
 def run_paint(job: PaintJob, progress: Progress | None = None,
               cancel: Callable[[], bool] | None = None) -> dict[str, Any]:
     """Run the job and write its folder; returns the manifest. Nothing is written unless every frame was made."""
-    from ..paint import (  # heavy: only once the options are known good
-        PaintSettings,
-        paint_frames,
-    )
-
     if not job.lines:
         raise BadInput("paint needs line frames (LINE…)")
     if not job.painted:

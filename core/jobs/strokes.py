@@ -14,11 +14,10 @@ from ..files import write_atomically
 from ..frame_check import stroke_gap_check
 from ..limits import refuse_frame_count
 from ..output_guard import same_file
+from ..progress import Progress
 from ..strokes.interpolate import UNMATCHED_MODES, inbetween_strokes
 from ..strokes.io import FORMAT, VERSION, drawing_to_json, keys_from_json, matches_to_json
 from ..timing import Ease, gap_of, parse_ease, plan_count, plan_times
-
-Progress = Callable[[int, int, str], None]
 
 
 def _ease(value: Any) -> Ease:

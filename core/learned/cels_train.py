@@ -11,7 +11,9 @@ Needs torch and onnx (the `train` extra): imported here only, never by the runti
 from __future__ import annotations
 
 import json
+import sys
 import time
+import warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -122,8 +124,6 @@ def train(out: Path, recipe: Recipe = Recipe(), log=print) -> Path:
 
 def export(checkpoint: Path, out_dir: Path) -> Path:
     """The checkpoint → ``out_dir``/cels.onnx and cels.json (sha256, recipe); returns the manifest path."""
-    import warnings
-
     import torch
 
     saved = torch.load(checkpoint, weights_only=False, map_location="cpu")
@@ -153,8 +153,6 @@ def export(checkpoint: Path, out_dir: Path) -> Path:
 
 
 if __name__ == "__main__":  # development: python -m nakawari.learned.cels_train OUT [steps]
-    import sys
-
     steps = int(sys.argv[2]) if len(sys.argv) > 2 else Recipe.steps
     target = Path(sys.argv[1])
     export(train(target, Recipe(steps=steps), log=lambda line: print(line, flush=True)), target)

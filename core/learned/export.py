@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..files import sha256_file
+from .prepare import KEY_CHANNELS, PRIOR_CHANNELS, REP_CHANNELS
 from .runtime import INPUTS, MAX_IR_VERSION
 
 OPSET = 17  # GridSample arrived in opset 16
@@ -29,8 +30,7 @@ def export(checkpoint: Path, out_dir: Path, name: str = "inbetween") -> Path:
     import onnx
     import torch
 
-    from .network import FullFrame, InbetweenNet
-    from .prepare import KEY_CHANNELS, PRIOR_CHANNELS, REP_CHANNELS
+    from .network import FullFrame, InbetweenNet  # torch's, like the two above
 
     saved = torch.load(checkpoint, weights_only=False, map_location="cpu")
     net = InbetweenNet()

@@ -25,10 +25,11 @@ import numpy as np
 
 from ..errors import Cancelled
 from ..gpu import cuda_driver_present, torch_cuda_available
-from ..inbetween import InbetweenResult
+from ..inbetween import InbetweenResult, fuse
 from ..inbetween.pair import KeyBank, PairInbetweener, gap_width
-from ..inbetween.represent import KeyStyle
+from ..inbetween.represent import KeyStyle, compose_lineart
 from ..inbetween.selfcheck import FrameChecker, check_frames
+from ..progress import Cancel, Progress
 from ..timing import gap_of
 from .model_files import ModelFiles, default_manifest, load_model_files
 from .prepare import FlowPrior, full_key, represent, working_size
@@ -104,7 +105,7 @@ def make_runner(files: ModelFiles, device: str) -> Callable[..., np.ndarray]:
     if device not in ("auto", "cpu", "cuda", "torch-cpu"):
         raise ValueError(f"unknown device {device!r}; use one of: auto, cpu, cuda")
     if device == "torch-cpu" or (device in ("auto", "cuda") and torch_cuda_available()):
-        from .torch_runner import TorchRunner
+        from .torch_runner import TorchRunner  # imports torch (optional): only when it is to run
 
         return TorchRunner(files, "cpu" if device == "torch-cpu" else "cuda")
     runner = OnnxRunner(files, want_cuda=device != "cpu")
@@ -147,9 +148,6 @@ def finish(frame: np.ndarray, style: KeyStyle, width: float) -> np.ndarray:
     mode's fixed-width post-processor (one ridge where the copies meet, a stroke seen by one key kept
     whole, redrawn at the keys' width); without a measurable width, the line probability as it is.
     Cels keep the fused colour with the outlines redrawn on top."""
-    from ..inbetween import fuse
-    from ..inbetween.represent import compose_lineart
-
     line, ink0, ink1, m = (np.ascontiguousarray(c, dtype=np.float32) for c in frame[4:8])
     ink = fuse.fuse_lineart(ink0, ink1, m, 1.0 - m, width) if width > 0 else np.clip(line, 0.0, 1.0)
     if style.lineart:
@@ -160,8 +158,8 @@ def finish(frame: np.ndarray, style: KeyStyle, width: float) -> np.ndarray:
 
 def inbetween_learned(keys: Sequence[np.ndarray], key_times: Sequence[float], times: Sequence[float], *,
                       device: str = "auto", line_width: float | None = None,
-                      progress: Callable[[int, int, str], None] | None = None,
-                      cancel: Callable[[], bool] | None = None, files: ModelFiles | None = None,
+                      progress: Progress | None = None,
+                      cancel: Cancel | None = None, files: ModelFiles | None = None,
                       runner: Callable[..., np.ndarray] | None = None) -> InbetweenResult:
     """Frames at ``times`` with the learned model; each gap uses the two keys around it, and the
     frames of one gap run through the model in batches of several t. Every frame then checks itself as

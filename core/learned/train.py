@@ -23,6 +23,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+import cv2
 import numpy as np
 
 from ..files import write_atomically
@@ -78,7 +79,7 @@ def _on(torch, samples: list[Sample], device: str) -> list[Sample]:  # noqa: ANN
 
 
 def evaluate(torch, net, samples: list[Sample], device: str = "cpu") -> float:  # noqa: ANN001
-    from .network import fuse
+    from .network import fuse  # imports torch (optional, the train extra), like every torch import here
 
     rng = np.random.default_rng(0)
     with torch.no_grad():
@@ -89,8 +90,6 @@ def evaluate(torch, net, samples: list[Sample], device: str = "cpu") -> float:  
 
 def _one_thread() -> None:
     """A sample-making process keeps to one core: the workers already fill the machine."""
-    import cv2
-
     cv2.setNumThreads(1)
 
 
@@ -134,7 +133,7 @@ def train(out: Path, recipe: Recipe, say: Callable[[str], None] = print) -> dict
     """Train (or resume) into ``out``; returns the last log record."""
     import torch
 
-    from .network import InbetweenNet, fuse
+    from .network import InbetweenNet, fuse  # imports torch
 
     torch.set_num_threads(recipe.threads)
     torch.manual_seed(recipe.seed)

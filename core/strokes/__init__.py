@@ -8,6 +8,7 @@ rendering, and vectorisation of clean raster line art.
   twins.py        twin parts (left and right limbs) told apart by where they join the rest
   triples.py      three keys or more: the direct match of keys k and k+2 settles which gap is at odds
   pieces.py       a line drawn as several strokes end to end in one key, joined to match and move as one
+  settings.py     what all of the above tune (`StrokeSettings`, one frozen group per step), passed down
   interpolate.py  turn-scale-shift + residual between two keys; Catmull-Rom arcs through 3+ keys
   hinges.py       pivots (the joint a part swings about) and hinged parts moving relative to their parent
   render.py       anti-aliased rendering at each stroke's width and opacity
@@ -20,6 +21,8 @@ from .interpolate import Frame, StrokeInbetweener, inbetween_strokes
 from .match import Correspondence, Match, match_drawings
 from .model import Drawing, Stroke, check_drawing
 from .render import render_coverage, render_drawing
+from .settings import MatchSettings, StrokeSettings
 
-__all__ = ["Correspondence", "Drawing", "Frame", "Match", "Stroke", "StrokeInbetweener", "check_drawing",
-           "inbetween_strokes", "match_drawings", "render_coverage", "render_drawing"]
+__all__ = ["Correspondence", "Drawing", "Frame", "Match", "MatchSettings", "Stroke", "StrokeInbetweener",
+           "StrokeSettings", "check_drawing", "inbetween_strokes", "match_drawings", "render_coverage",
+           "render_drawing"]

@@ -15,7 +15,6 @@ from .geometry import complex_points, fit_scores, misfits, resample_walk, walk_r
 from .model import Drawing
 
 DESCRIPTOR = 32           # points per stroke descriptor
-MIN_TURN = 0.25           # rad: below, a relative turn does not say where its centre is
 
 # Set inside `reuse_descriptors`: features and neighbourhoods already computed, by the object they describe.
 _reuse: ContextVar[dict[tuple, tuple[Any, Any]] | None] = ContextVar("nakawari_reuse_descriptors", default=None)
@@ -104,13 +103,14 @@ def drawing_scale(fa: Features, fb: Features) -> float:
     return max(spread, float(lengths.max(initial=0.0)) * 0.5, 1.0)
 
 
-def shape_costs(fa: Features, fb: Features, ia: np.ndarray, ib: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Best shape score over both directions (and start shifts when both strokes are closed)."""
-    cost, orient, _ = shape_costs_and_turns(fa, fb, ia, ib)
+def shape_costs(fa: Features, fb: Features, ia: np.ndarray, ib: np.ndarray, turn_penalty: float
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """Best shape score (`fit_scores`) over both directions (and start shifts when both strokes are closed)."""
+    cost, orient, _ = shape_costs_and_turns(fa, fb, ia, ib, turn_penalty)
     return cost, orient
 
 
-def shape_costs_and_turns(fa: Features, fb: Features, ia: np.ndarray, ib: np.ndarray
+def shape_costs_and_turns(fa: Features, fb: Features, ia: np.ndarray, ib: np.ndarray, turn_penalty: float
                           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """`shape_costs`, and `pair_turns` of the pairs that are not both closed (NaN for the others): for
     those the correlation that scores the best direction is the turn's numerator, the same sum."""
@@ -129,7 +129,7 @@ def shape_costs_and_turns(fa: Features, fb: Features, ia: np.ndarray, ib: np.nda
             continue
         pa, pb = ia[sel], ib[sel]
         if closed:  # every start and both directions; the first best, as trying them in that order keeps it
-            pair, direction, shift, score, _ = closed_alignments(fa, fb, pa, pb)
+            pair, direction, shift, score, _ = closed_alignments(fa, fb, pa, pb, turn_penalty)
             best = first_minima(score, np.arange(sel.size) * 2 * DESCRIPTOR, pair)
             cost[sel] = score[best]
             # A's point k sits at y[k + shift]; y reversed keeps the start: u_b = −(k + shift)/K
@@ -138,7 +138,7 @@ def shape_costs_and_turns(fa: Features, fb: Features, ia: np.ndarray, ib: np.nda
         x_conj = np.conj(fa.shape[pa])
         for sign, y in ((1, fb.shape), (-1, fb.shape_rev)):
             corr = np.sum(x_conj * y[pb], axis=-1, keepdims=True)
-            best = fit_scores(corr, norm_a[pa], norm_b[sign][pb])[:, 0]   # one alignment only
+            best = fit_scores(corr, norm_a[pa], norm_b[sign][pb], turn_penalty)[:, 0]   # one alignment only
             better = best < cost[sel]
             chosen = sel[better]
             cost[chosen] = best[better]
@@ -151,7 +151,7 @@ def shape_costs_and_turns(fa: Features, fb: Features, ia: np.ndarray, ib: np.nda
     return cost, orient, turn
 
 
-def closed_alignments(fa: Features, fb: Features, ia: np.ndarray, ib: np.ndarray
+def closed_alignments(fa: Features, fb: Features, ia: np.ndarray, ib: np.ndarray, turn_penalty: float
                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Every alignment of pairs of closed strokes (both directions, every start shift), as flat rows
     grouped by pair, each pair's direction +1 shifts first: pair index, sign, start shift (descriptor
@@ -168,7 +168,8 @@ def closed_alignments(fa: Features, fb: Features, ia: np.ndarray, ib: np.ndarray
         norms_b.append(np.sum(np.abs(y) ** 2, axis=-1, keepdims=True)[ib])
     corr, norm_b = np.stack(corrs, axis=1), np.stack(norms_b, axis=1)               # (P, 2, K), (P, 2, 1)
     pair, side, shift = np.indices(corr.shape).reshape(3, -1)
-    return (pair, np.where(side == 0, 1, -1), shift, fit_scores(corr, norm_a[:, None], norm_b).reshape(-1),
+    return (pair, np.where(side == 0, 1, -1), shift,
+            fit_scores(corr, norm_a[:, None], norm_b, turn_penalty).reshape(-1),
             misfits(corr, norm_a[:, None], norm_b).reshape(-1))
 
 

@@ -10,9 +10,6 @@ import numpy as np
 
 # Strokes are laid end to end on one axis, `_SLOT` apart, so one np.interp resamples them all.
 _SLOT = 3.0
-# How much an alignment that turns the stroke by π costs against a perfect shape fit (0..1): between two
-# equally good fits (a straight line either way, a circle from any start) the one that turns less wins.
-TURN_PENALTY = 0.35
 
 
 def resample_many(arrays: Sequence[np.ndarray], dims: int, closed: Sequence[bool], counts: Sequence[int],
@@ -93,22 +90,23 @@ def complex_points(points: np.ndarray) -> np.ndarray:
     return points[..., 0] + 1j * points[..., 1]
 
 
-def alignment_scores(x: np.ndarray, y: np.ndarray, closed: bool) -> np.ndarray:
+def alignment_scores(x: np.ndarray, y: np.ndarray, closed: bool, turn_penalty: float) -> np.ndarray:
     """How well y (centred, complex, (..., K)) fits a turned and scaled x at every start shift of y (closed)
-    or only shift 0 (open). Returns the score over shifts: 1 − fit (0 perfect) + turn penalty."""
+    or only shift 0 (open). Returns the score over shifts: 1 − fit (0 perfect) + `turn_penalty` × (turn/π)²
+    (`MatchSettings.turn_penalty`)."""
     if closed:
         # Circular cross-correlation: corr[s] = Σ_k conj(x_k) y_{k+s}.
         corr = np.fft.ifft(np.conj(np.fft.fft(x, axis=-1)) * np.fft.fft(y, axis=-1), axis=-1)
     else:
         corr = np.sum(np.conj(x) * y, axis=-1, keepdims=True)
     return fit_scores(corr, np.sum(np.abs(x) ** 2, axis=-1, keepdims=True),
-                      np.sum(np.abs(y) ** 2, axis=-1, keepdims=True))
+                      np.sum(np.abs(y) ** 2, axis=-1, keepdims=True), turn_penalty)
 
 
-def fit_scores(corr: np.ndarray, norm_x: np.ndarray, norm_y: np.ndarray) -> np.ndarray:
+def fit_scores(corr: np.ndarray, norm_x: np.ndarray, norm_y: np.ndarray, turn_penalty: float) -> np.ndarray:
     """`alignment_scores` from the correlations and both sides' squared norms (Σ|x|², Σ|y|²), for callers
     that compute those once per stroke rather than once per pair."""
-    return misfits(corr, norm_x, norm_y) + TURN_PENALTY * (np.angle(corr) / np.pi) ** 2
+    return misfits(corr, norm_x, norm_y) + turn_penalty * (np.angle(corr) / np.pi) ** 2
 
 
 def misfits(corr: np.ndarray, norm_x: np.ndarray, norm_y: np.ndarray) -> np.ndarray:

@@ -3,8 +3,8 @@
 - Pivots: a stroke's shift between keys is split into a turn about a pivot p and what remains,
   shift_k = p·(1 − a_k) + r_k, with p the point its key poses turn about (least squares over the keys; the
   joint a limb swings about) and r_k small. So a part swinging about its joint travels on the joint's arc; a
-  part that only slides has no pivot to speak of (p is held near its centroid by PIVOT_PRIOR) and r carries
-  the slide.
+  part that only slides has no pivot to speak of (p is held near its centroid by `HingeSettings.pivot_prior`)
+  and r carries the slide.
 - Hinges: strokes that touch at a point that stays together in every key are parts on a joint, and so are
   touching strokes that turn about a point at their contact (outlines round an elbow); they form a tree,
   and a part's turn and shift are taken relative to its parent's (`relative_motion`) and composed back at
@@ -24,6 +24,8 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import breadth_first_order, connected_components, minimum_spanning_tree
 from scipy.spatial import cKDTree
 
+from .settings import DEFAULT_HINGES, HingeSettings
+
 _CHUNK = 8                # points per box when hinges look for the points of two tracks that touch
 _CHUNK_PAIRS_PER_BATCH = 65_536  # chunk pairs compared at once (64 point pairs each): bounds the memory to ~0.1 GB
 # Touching point pairs beyond which contacts say nothing about hinges (a tangle of scribbles where every point
@@ -31,13 +33,10 @@ _CHUNK_PAIRS_PER_BATCH = 65_536  # chunk pairs compared at once (64 point pairs 
 # (250 random scribbles took 8 GB). A drawn figure has a few thousand.
 MAX_CONTACT_PAIRS = 1_000_000
 _CHUNK_PAIRS_PER_LIMIT = 10  # overlapping chunk pairs listed at most per allowed contact pair (160 MB at the limit)
-MIN_JOINT_TURN = 0.1     # below this relative turn between keys (≈ 6°) the point two parts turn about is unknown
-JOINT_REACH = 0.75       # that point lies this share of the smaller part's spread from their contact at most
-PIVOT_PRIOR = 0.15 ** 2  # a turn much below 0.15 rad between keys does not place the pivot (it stays central)
 
 
 def hinge_parents(data: np.ndarray, available: np.ndarray, offsets: np.ndarray, counts: Sequence[int],
-                  a: np.ndarray, shift: np.ndarray) -> np.ndarray:
+                  a: np.ndarray, shift: np.ndarray, settings: HingeSettings = DEFAULT_HINGES) -> np.ndarray:
     """For every track, the track it hangs on (−1: none): strokes that touch at a point that stays
     together in every key of the window are parts joined at a hinge, and so are touching strokes that turn
     about a point at their contact (two outlines round an elbow: no drawn point stays put, the elbow's
@@ -73,7 +72,7 @@ def hinge_parents(data: np.ndarray, available: np.ndarray, offsets: np.ndarray, 
         gap = np.linalg.norm(data[j, p, :2] - data[j, q, :2], axis=1)
         apart = np.where(here, np.maximum(apart, gap), apart)
     hold = np.maximum(np.exp(-apart / (2.0 * reach)),
-                      _joint_hold(ref, track_of, offsets, p, q, t, s, available, a, shift))
+                      _joint_hold(ref, track_of, offsets, p, q, t, s, available, a, shift, settings))
     # Each pair of tracks at its best-holding contact; only contacts that hold count as hinges.
     key = np.minimum(t, s).astype(np.int64) * n_tracks + np.maximum(t, s)
     order = np.lexsort((-hold, key))
@@ -106,10 +105,11 @@ def hinge_parents(data: np.ndarray, available: np.ndarray, offsets: np.ndarray, 
 
 
 def _joint_hold(ref: np.ndarray, track_of: np.ndarray, offsets: np.ndarray, p: np.ndarray, q: np.ndarray,
-                t: np.ndarray, s: np.ndarray, available: np.ndarray, a: np.ndarray, shift: np.ndarray) -> np.ndarray:
+                t: np.ndarray, s: np.ndarray, available: np.ndarray, a: np.ndarray, shift: np.ndarray,
+                settings: HingeSettings) -> np.ndarray:
     """How well each contact (points p on track t, q on s) is a joint the two turn about: the point track t
     turns about relative to s, in every key where it turns, lies near the contact: 1 on it, 0.5 (the least
-    a hinge holds) at JOINT_REACH × the smaller track's spread, 0 where they hardly turn relative to each
+    a hinge holds) at `joint_reach` × the smaller track's spread, 0 where they hardly turn relative to each
     other."""
     n_tracks = len(offsets) - 1
     z = ref[:, 0] + 1j * ref[:, 1]
@@ -123,12 +123,12 @@ def _joint_hold(ref: np.ndarray, track_of: np.ndarray, offsets: np.ndarray, p: n
         here = available[t, j]
         relative = a[t, j] / a[s, j]
         turn = np.abs(1.0 - relative)
-        turning = here & (turn > MIN_JOINT_TURN)
+        turning = here & (turn > settings.min_joint_turn)
         # t relative to s: z ↦ relative·z + (b_t − b_s)/a_s; its fixed point is the joint they turn about.
         centre_j = ((shift[t, j] - shift[s, j]) / a[s, j]) / np.where(turning, 1.0 - relative, 1.0)
         far = np.where(turning, np.maximum(far, np.abs(centre_j - contact)), far)
         turned |= turning
-    tolerance = JOINT_REACH * np.minimum(spread[t], spread[s])
+    tolerance = settings.joint_reach * np.minimum(spread[t], spread[s])
     return np.where(turned, np.exp(-np.log(2.0) * far / np.maximum(tolerance, 1e-9)), 0.0)
 
 
@@ -202,12 +202,12 @@ def relative_motion(parent: np.ndarray, log_a: np.ndarray, shift: np.ndarray) ->
     return rel_log_a, rel_shift
 
 
-def pivots(available: np.ndarray, log_a: np.ndarray, shift: np.ndarray, centre: np.ndarray
-           ) -> tuple[np.ndarray, np.ndarray]:
+def pivots(available: np.ndarray, log_a: np.ndarray, shift: np.ndarray, centre: np.ndarray,
+           settings: HingeSettings = DEFAULT_HINGES) -> tuple[np.ndarray, np.ndarray]:
     """Per track, the point its key poses turn about (least squares: shift_k ≈ p·(1 − a_k), pulled towards
     the stroke's centre when it hardly turns) and what is left of each shift, r_k = shift_k − p·(1 − a_k)."""
     turn = np.where(available, 1.0 - np.exp(log_a), 0.0)
     offset = np.where(available, shift - centre[:, None] * turn, 0.0)
-    pivot = centre + (np.conj(turn) * offset).sum(axis=1) / ((np.abs(turn) ** 2).sum(axis=1) + PIVOT_PRIOR)
+    pivot = centre + (np.conj(turn) * offset).sum(axis=1) / ((np.abs(turn) ** 2).sum(axis=1) + settings.pivot_prior)
     slide = np.where(available, shift - pivot[:, None] * turn, 0.0)
     return pivot, slide

@@ -19,22 +19,23 @@ Easing is applied before, by turning frame times into positions (`nakawari.timin
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from ..errors import Cancelled
+from ..progress import Cancel, Progress
 from .descriptors import reuse_descriptors
 from .geometry import complex_points, resample_many, resample_walk, walk_rows
 from .hinges import hinge_parents, levels, pivots, relative_motion
 from .match import Correspondence, Match, match_drawings, plane_axes
 from .model import Drawing, Stroke, check_keys
 from .pieces import Group, Joined, as_joined, find_joins, join
+from .settings import DEFAULT_STROKES, StrokeSettings
 from .triples import reconcile
 
 UNMATCHED_MODES = ("fade", "draw")
-JOIN_ROUNDS = 2          # of joining pieces and matching again (a line split in three keys joins in two)
 
 
 @dataclass
@@ -86,7 +87,8 @@ class StrokeInbetweener:
     """Inbetweens of stroke keys at any position within the keys' time range (match once, sample often)."""
 
     def __init__(self, keys: Sequence[Drawing], key_times: Sequence[float], *, unmatched: str = "fade",
-                 arcs: bool = True, order_hint: bool = False, join_pieces: bool = True) -> None:
+                 arcs: bool = True, order_hint: bool = False, join_pieces: bool = True,
+                 settings: StrokeSettings = DEFAULT_STROKES) -> None:
         if len(keys) < 2 or len(keys) != len(key_times):
             raise ValueError("need at least two keys and one time per key")
         if unmatched not in UNMATCHED_MODES:
@@ -96,13 +98,14 @@ class StrokeInbetweener:
         self.times = [float(t) for t in key_times]
         self.unmatched = unmatched
         self.arcs = arcs
+        self.settings = settings
         self.axes = plane_axes(self.keys)
         plane = (self.axes[0], self.axes[1])
         # The keys as matched: lines drawn in several pieces joined (`pieces.py`); `keys` stay as given.
         self.joined: list[Joined] = [as_joined(key) for key in self.keys]
         with reuse_descriptors():  # each key is matched with up to three others: describe it once
             self.correspondences = self._matched(plane, order_hint)
-            for _ in range(JOIN_ROUNDS if join_pieces else 0):
+            for _ in range(settings.pieces.rounds if join_pieces else 0):
                 if not self._join_pieces(plane):
                     break
                 self.correspondences = self._matched(plane, order_hint)
@@ -117,16 +120,18 @@ class StrokeInbetweener:
         return [key.drawing for key in self.joined]
 
     def _matched(self, plane: tuple[int, int], order_hint: bool) -> list[Correspondence]:
-        drawings = self.drawings
-        return reconcile(drawings, [match_drawings(a, b, plane, order_hint=order_hint)
-                                    for a, b in zip(drawings, drawings[1:])], plane, order_hint=order_hint)
+        drawings, settings = self.drawings, self.settings
+        return reconcile(drawings, [match_drawings(a, b, plane, order_hint=order_hint, settings=settings.match)
+                                    for a, b in zip(drawings, drawings[1:])], plane, order_hint=order_hint,
+                         settings=settings.triples, matching=settings.match)
 
     def _join_pieces(self, plane: tuple[int, int]) -> bool:
         """Join the pieces that every gap's matches show to be one line (`pieces.find_joins`); True if any."""
         groups: list[list[Group]] = [[] for _ in self.keys]
         drawings = self.drawings
         for g, corr in enumerate(self.correspondences):
-            in_first, in_second = find_joins(drawings[g], drawings[g + 1], corr, plane)
+            in_first, in_second = find_joins(drawings[g], drawings[g + 1], corr, plane, self.settings.pieces,
+                                             self.settings.match)
             groups[g] += in_first
             groups[g + 1] += in_second
         self.joined = [join(key, found) if found else key for key, found in zip(self.joined, groups)]
@@ -174,10 +179,11 @@ class StrokeInbetweener:
 
 def inbetween_strokes(keys: Sequence[Drawing], key_times: Sequence[float], positions: Sequence[float], *,
                       unmatched: str = "fade", arcs: bool = True, order_hint: bool = False, join_pieces: bool = True,
-                      progress: Callable[[int, int, str], None] | None = None,
-                      cancel: Callable[[], bool] | None = None) -> tuple[list[Frame], StrokeInbetweener]:
+                      progress: Progress | None = None,
+                      cancel: Cancel | None = None, settings: StrokeSettings = DEFAULT_STROKES
+                      ) -> tuple[list[Frame], StrokeInbetweener]:
     engine = StrokeInbetweener(keys, key_times, unmatched=unmatched, arcs=arcs, order_hint=order_hint,
-                               join_pieces=join_pieces)
+                               join_pieces=join_pieces, settings=settings)
     frames = []
     for n, p in enumerate(positions):
         if cancel is not None and cancel():
@@ -263,11 +269,12 @@ class _Gap:
         # Depth, width and opacity at each window key, one contiguous block per key (a frame blends them).
         self.slot_values = [data[j, :, 2:].copy() for j in range(4)]
         self.key_log_a, self.key_shift = log_a[:, 2].copy(), shift[:, 2].copy()  # whole motion to key g+1
-        self.parent = hinge_parents(data, self.available, offsets, counts, np.exp(log_a), shift)
+        hinges = owner.settings.hinges
+        self.parent = hinge_parents(data, self.available, offsets, counts, np.exp(log_a), shift, hinges)
         self.hinge_levels = levels(self.parent)
         log_a, shift = relative_motion(self.parent, log_a, shift)
         self.log_a, self.shift = log_a, shift
-        self.pivot, self.slide = pivots(self.available, log_a, shift, ref_mean)
+        self.pivot, self.slide = pivots(self.available, log_a, shift, ref_mean, hinges)
         self.residual = residual
         self.window_times = np.tile(np.array([times[k] if 0 <= k < len(times) else np.nan for k in window]),
                                     (n_tracks, 1))

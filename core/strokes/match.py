@@ -24,7 +24,6 @@ from scipy.spatial import cKDTree
 
 from .descriptors import (
     DESCRIPTOR,
-    MIN_TURN,
     Features,
     Neighbourhood,
     closed_alignments,
@@ -41,27 +40,12 @@ from .descriptors import (
 )
 from .geometry import alignment_scores, complex_points, resample_many
 from .model import Drawing
-from .twins import LASTING, PairingCost, untwist
+from .settings import DEFAULT_MATCH, MatchSettings
+from .twins import PairingCost, untwist
 
 __all__ = ["Correspondence", "Match", "match_drawings", "own_costs", "pairing", "pairing_cost", "plane_axes",
            "repaired"]
 
-REFINE = 128              # points for the closed strokes' start-point refinement
-CANDIDATES = 24           # nearest strokes (by predicted position) considered per stroke
-NEIGHBOURS = 4            # nearby matched strokes that predict a stroke's motion in later passes
-CONTACTS = 8              # nearby strokes whose points of contact it must keep
-PASSES = 8                # at most; matching stops as soon as an assignment repeats
-W_CONTACT = 3.0           # later passes: where a stroke touches its neighbours must stay where they went
-CONTACT_CAP = 0.25        # (of the drawing's scale) one neighbour that moved elsewhere costs at most this
-LENGTH_POWER = 1.0
-W_POSITION, W_LENGTH, W_SHAPE = 2.0, 1.0, 1.5
-W_ORDER = 4.0             # with order_hint: cost of pairing the first stroke with the last
-MISMATCH_PENALTY = 0.6    # closed vs open, or another material
-UNMATCHED_COST = 1.2      # a pair costlier than two unmatched halves (2 × this) is left unmatched
-SYMMETRY = 0.05          # alignments that fit within this of the best (1 − fit) are told apart by contacts
-ROUNDS = 4               # at most, of choosing those alignments again as the neighbours' choices change
-DOUBT = 1.0              # twins: an exchange costing this much more than the choice made leaves 63 % of its confidence
-DENSE_LIMIT = 1000        # strokes in both keys together; above, the sparse matching (faster there, and memory bounded)
 _NO_EDGE = 1e6
 
 
@@ -87,10 +71,11 @@ class Correspondence:
 
 
 def match_drawings(first: Drawing, second: Drawing, axes: tuple[int, int] = (0, 1), *,
-                   order_hint: bool = False) -> Correspondence:
+                   order_hint: bool = False, settings: MatchSettings = DEFAULT_MATCH) -> Correspondence:
     """Pair the strokes of two keys. `order_hint`: the keys were drawn in the same order (as a host that
     keeps stroke order knows), so a pair far apart in drawing order costs more; it breaks ties between
     twin parts. Off by default: then the result does not depend on drawing order at all."""
+    s = settings
     fa, fb = features(first, axes), features(second, axes)
     na, nb = len(first), len(second)
     if na == 0 or nb == 0:
@@ -104,37 +89,37 @@ def match_drawings(first: Drawing, second: Drawing, axes: tuple[int, int] = (0, 
     result: Correspondence | None = None
     near = None
     contacts = None
-    cache = _ShapeCache(fa, fb)
+    cache = _ShapeCache(fa, fb, s.turn_penalty)
     points_b = fb.shape + (fb.centroid[:, 0] + 1j * fb.centroid[:, 1])[:, None]
-    for _ in range(PASSES):
-        pairs, unary, orient, own = _pair_costs(fa, fb, guesses, weights, scale, cache)
+    for _ in range(s.passes):
+        pairs, unary, orient, own = _pair_costs(fa, fb, guesses, weights, scale, cache, s)
         if order_hint:
-            order = W_ORDER * np.abs(pairs[:, 0] / max(na - 1, 1) - pairs[:, 1] / max(nb - 1, 1))
+            order = s.w_order * np.abs(pairs[:, 0] / max(na - 1, 1) - pairs[:, 1] / max(nb - 1, 1))
             unary, own = unary + order, own + order
         cost = unary
         if contacts is not None:
-            cost = unary + W_CONTACT * _contact_costs(pairs, orient, contacts, points_b, fb.closed,
-                                                      cache.turns(pairs, orient), scale)
-        previous, result = result, _assign(pairs, cost, orient, na, nb)
+            cost = unary + s.w_contact * _contact_costs(pairs, orient, contacts, points_b, fb.closed,
+                                                        cache.turns(pairs, orient), scale, s)
+        previous, result = result, _assign(pairs, cost, orient, na, nb, s)
         if not result.matches or (previous is not None and _same_pairs(previous, result)):
             break
-        near = nearest_strokes(fa, max(NEIGHBOURS, CONTACTS)) if near is None else near
-        guesses, weights = _neighbour_motion(fa, fb, result, scale, near.first(NEIGHBOURS))
+        near = nearest_strokes(fa, max(s.neighbours, s.contacts)) if near is None else near
+        guesses, weights = _neighbour_motion(fa, fb, result, scale, near.first(s.neighbours), s.length_power)
         contacts = _contact_predictions(fa, fb, result, scale, near)
     assert result is not None
     if near is not None and len(result.matches) > 1:
         touching = contact_edges(fa, near, scale)
-        pairing = PairingCost(pairs, own, orient, cache.turns(pairs, orient), touching, _contacts(fb, scale), fa,
-                              fb, scale, [(m.a, m.b) for m in result.matches])
+        pairing = PairingCost(pairs, own, orient, cache.turns(pairs, orient), touching, _contacts(fb, scale, s), fa,
+                              fb, scale, [(m.a, m.b) for m in result.matches], s)
         margins = untwist(pairing)
-        result = _doubted(_exchanged(result, pairing), margins)
-        result = _settle_alignments(fa, fb, result, touching, points_b, scale)
-    _refine_starts(first, second, axes, result)
+        result = _doubted(_exchanged(result, pairing), margins, s.doubt)
+        result = _settle_alignments(fa, fb, result, touching, points_b, scale, s)
+    _refine_starts(first, second, axes, result, s)
     return result
 
 
 def _pair_costs(fa: Features, fb: Features, guesses: np.ndarray, weights: np.ndarray, scale: float,
-                cache: _ShapeCache) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+                cache: _ShapeCache, settings: MatchSettings) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Candidate pairs (P, 2), their costs (P,), point maps (P, 2) = (sign, start) and the part of the
     costs that does not depend on position (P,).
 
@@ -144,7 +129,7 @@ def _pair_costs(fa: Features, fb: Features, guesses: np.ndarray, weights: np.nda
     na, nb = len(fa.length), len(fb.length)
     mean_guess = (guesses * weights).sum(axis=1) / weights.sum(axis=1)
     predicted = np.stack([mean_guess.real, mean_guess.imag], axis=1)
-    k_b, k_a = min(CANDIDATES, nb), min(CANDIDATES, na)
+    k_b, k_a = min(settings.candidates, nb), min(settings.candidates, na)
     _, near_b = cKDTree(fb.centroid).query(predicted, k=k_b)
     _, near_a = cKDTree(predicted).query(fb.centroid, k=k_a)
     keys = np.unique(np.concatenate([np.repeat(np.arange(na), k_b) * nb + np.asarray(near_b).reshape(-1),
@@ -154,34 +139,34 @@ def _pair_costs(fa: Features, fb: Features, guesses: np.ndarray, weights: np.nda
     cb = fb.centroid[:, 0] + 1j * fb.centroid[:, 1]
     position = ((np.abs(guesses[ia] - cb[ib, None]) * weights[ia]).sum(axis=1) / weights[ia].sum(axis=1)) / scale
     shape, orient = cache.get(keys, ia, ib)
-    own = _own_costs(fa, fb, ia, ib, shape, scale)
-    return pairs, W_POSITION * position + own, orient, own
+    own = _own_costs(fa, fb, ia, ib, shape, scale, settings)
+    return pairs, settings.w_position * position + own, orient, own
 
 
 def _own_costs(fa: Features, fb: Features, ia: np.ndarray, ib: np.ndarray, shape: np.ndarray,
-               scale: float | np.ndarray) -> np.ndarray:
+               scale: float | np.ndarray, settings: MatchSettings) -> np.ndarray:
     """The part of a pair's cost that does not depend on where it is: length ratio, shape, kind."""
     tiny = 0.02 * scale
     length = np.abs(np.log((fa.length[ia] + tiny) / (fb.length[ib] + tiny)))
     degenerate = (fa.length[ia] < tiny) | (fb.length[ib] < tiny)  # dots and specks have no shape to compare
     shape = np.where(degenerate, 0.3, shape)
-    return W_LENGTH * length + W_SHAPE * shape + MISMATCH_PENALTY * (
+    return settings.w_length * length + settings.w_shape * shape + settings.mismatch_penalty * (
         (fa.closed[ia] != fb.closed[ib]).astype(float) + (fa.material[ia] != fb.material[ib]).astype(float))
 
 
-def _pairs_of(first: Drawing, second: Drawing, chosen: dict[int, int], axes: tuple[int, int]
-              ) -> tuple[Features, Features, float, np.ndarray, np.ndarray, np.ndarray]:
+def _pairs_of(first: Drawing, second: Drawing, chosen: dict[int, int], axes: tuple[int, int],
+              settings: MatchSettings) -> tuple[Features, Features, float, np.ndarray, np.ndarray, np.ndarray]:
     """Features, scale, and the chosen pairs as sorted (P, 2) rows with their own costs and point maps."""
     fa, fb = features(first, axes), features(second, axes)
     scale = drawing_scale(fa, fb)
     ia = np.array(sorted(chosen), dtype=np.int64)
     ib = np.array([chosen[a] for a in ia.tolist()], dtype=np.int64)
-    shape, orient = shape_costs(fa, fb, ia, ib)
-    return fa, fb, scale, np.stack([ia, ib], axis=1), _own_costs(fa, fb, ia, ib, shape, scale), orient
+    shape, orient = shape_costs(fa, fb, ia, ib, settings.turn_penalty)
+    return fa, fb, scale, np.stack([ia, ib], axis=1), _own_costs(fa, fb, ia, ib, shape, scale, settings), orient
 
 
-def own_costs(one: Drawing, others: Drawing, axes: tuple[int, int] = (0, 1), *, one_first: bool = True
-              ) -> np.ndarray:
+def own_costs(one: Drawing, others: Drawing, axes: tuple[int, int] = (0, 1), *, one_first: bool = True,
+              settings: MatchSettings = DEFAULT_MATCH) -> np.ndarray:
     """What pairing the one stroke of `one` with each stroke of `others` costs apart from where they are
     (length ratio, shape, kind), `one` as the first key's stroke or (one_first=False) the second's. Each
     pair is judged at its own scale (`drawing_scale` of the two strokes), as if they were two keys."""
@@ -189,46 +174,46 @@ def own_costs(one: Drawing, others: Drawing, axes: tuple[int, int] = (0, 1), *, 
     fa, fb = (f_one, f_others) if one_first else (f_others, f_one)
     single, each = np.zeros(len(others), np.int64), np.arange(len(others))
     ia, ib = (single, each) if one_first else (each, single)
-    shape, _ = shape_costs(fa, fb, ia, ib)
+    shape, _ = shape_costs(fa, fb, ia, ib, settings.turn_penalty)
     # drawing_scale of two strokes: the distance of their centroids (twice their spread), half the longer.
     apart = np.linalg.norm(fa.centroid[ia] - fb.centroid[ib], axis=1)
     scale = np.maximum.reduce([apart, 0.5 * np.maximum(fa.length[ia], fb.length[ib]), np.ones(len(ia))])
-    return _own_costs(fa, fb, ia, ib, shape, scale)
+    return _own_costs(fa, fb, ia, ib, shape, scale, settings)
 
 
-def pairing_cost(first: Drawing, second: Drawing, chosen: dict[int, int], axes: tuple[int, int] = (0, 1)
-                 ) -> float:
+def pairing_cost(first: Drawing, second: Drawing, chosen: dict[int, int], axes: tuple[int, int] = (0, 1),
+                 settings: MatchSettings = DEFAULT_MATCH) -> float:
     """What twin exchanges minimise, for a given pairing {first-key stroke: second-key stroke}: each pair's
     shape and length, and whether strokes that touch in one key still touch in the other."""
     if len(chosen) < 1:
         return 0.0
-    return pairing(first, second, chosen, axes).total()
+    return pairing(first, second, chosen, axes, settings).total()
 
 
-def pairing(first: Drawing, second: Drawing, chosen: dict[int, int], axes: tuple[int, int] = (0, 1)
-            ) -> PairingCost:
+def pairing(first: Drawing, second: Drawing, chosen: dict[int, int], axes: tuple[int, int] = (0, 1),
+            settings: MatchSettings = DEFAULT_MATCH) -> PairingCost:
     """The PairingCost of a given (non-empty) pairing, over all contacts of both keys."""
-    fa, fb, scale, pairs, own, orient = _pairs_of(first, second, chosen, axes)
+    fa, fb, scale, pairs, own, orient = _pairs_of(first, second, chosen, axes, settings)
     turns = pair_turns(fa, fb, pairs[:, 0], pairs[:, 1], orient)
-    return PairingCost(pairs, own, orient, turns, _contacts(fa, scale), _contacts(fb, scale), fa, fb, scale,
-                       [tuple(p) for p in pairs.tolist()])
+    return PairingCost(pairs, own, orient, turns, _contacts(fa, scale, settings), _contacts(fb, scale, settings),
+                       fa, fb, scale, [tuple(p) for p in pairs.tolist()], settings)
 
 
-def _contacts(f: Features, scale: float) -> np.ndarray:
-    """Where the strokes of one key touch (`contact_edges` among each stroke's CONTACTS nearest)."""
-    return contact_edges(f, nearest_strokes(f, CONTACTS), scale)
+def _contacts(f: Features, scale: float, settings: MatchSettings) -> np.ndarray:
+    """Where the strokes of one key touch (`contact_edges` among each stroke's `contacts` nearest)."""
+    return contact_edges(f, nearest_strokes(f, settings.contacts), scale)
 
 
 def repaired(first: Drawing, second: Drawing, result: Correspondence, chosen: dict[int, int],
-             axes: tuple[int, int] = (0, 1)) -> Correspondence:
+             axes: tuple[int, int] = (0, 1), settings: MatchSettings = DEFAULT_MATCH) -> Correspondence:
     """`result` with some first-key strokes given other partners ({a: b}, within the strokes it pairs):
     their point maps found anew; a changed pair keeps the (low) confidence of the pair it replaces."""
     old = result.partner_of_a()
-    _, _, _, pairs, own, orient = _pairs_of(first, second, chosen, axes)
+    _, _, _, pairs, own, orient = _pairs_of(first, second, chosen, axes, settings)
     fresh = {a: Match(a, b, float(c), old[a].confidence, int(o[0]), float(o[1]))
              for (a, b), c, o in zip(pairs.tolist(), own, orient)}
     changed = Correspondence(list(fresh.values()))
-    _refine_starts(first, second, axes, changed)
+    _refine_starts(first, second, axes, changed, settings)
     fresh = {m.a: m for m in changed.matches}
     matches = [fresh.get(m.a, m) for m in result.matches]
     return Correspondence(matches, result.unmatched_a, result.unmatched_b)
@@ -237,8 +222,8 @@ def repaired(first: Drawing, second: Drawing, result: Correspondence, chosen: di
 class _ShapeCache:
     """Shape costs of pairs already scored in an earlier pass (candidates overlap from pass to pass)."""
 
-    def __init__(self, fa: Features, fb: Features) -> None:
-        self.fa, self.fb = fa, fb
+    def __init__(self, fa: Features, fb: Features, turn_penalty: float) -> None:
+        self.fa, self.fb, self.turn_penalty = fa, fb, turn_penalty
         self.keys = np.zeros(0, np.int64)
         self.cost = np.zeros(0)
         self.orient = np.zeros((0, 2))
@@ -265,7 +250,7 @@ class _ShapeCache:
         cost[known], orient[known] = self.cost[slot[known]], self.orient[slot[known]]
         new = ~known
         if new.any():
-            cost[new], orient[new], turn = shape_costs_and_turns(self.fa, self.fb, ia[new], ib[new])
+            cost[new], orient[new], turn = shape_costs_and_turns(self.fa, self.fb, ia[new], ib[new], self.turn_penalty)
             merged = np.concatenate([self.keys, keys[new]])
             order = np.argsort(merged, kind="stable")
             self.keys = merged[order]
@@ -281,24 +266,26 @@ class _ShapeCache:
         self.turn = np.concatenate([self.turn, turn])[order]
 
 
-def _assign(pairs: np.ndarray, cost: np.ndarray, orient: np.ndarray, na: int, nb: int) -> Correspondence:
-    """Global minimum-cost assignment in which any stroke may stay unmatched at UNMATCHED_COST."""
+def _assign(pairs: np.ndarray, cost: np.ndarray, orient: np.ndarray, na: int, nb: int, settings: MatchSettings
+            ) -> Correspondence:
+    """Global minimum-cost assignment in which any stroke may stay unmatched at `unmatched_cost`."""
+    unmatched_cost = settings.unmatched_cost
     ia, ib = pairs[:, 0], pairs[:, 1]
     # A pair dearer than leaving both strokes unmatched is never part of the optimum: drop it (keeps the
     # sparse problem small); the confidences below still see every candidate.
-    useful = cost < 2 * UNMATCHED_COST
+    useful = cost < 2 * unmatched_cost
     ia_u, ib_u, cost_u = ia[useful], ib[useful], cost[useful]
-    if na + nb <= DENSE_LIMIT:
+    if na + nb <= settings.dense_limit:
         full = np.full((na + nb, nb + na), _NO_EDGE)
         full[ia_u, ib_u] = cost_u
-        full[np.arange(na), nb + np.arange(na)] = UNMATCHED_COST
-        full[na + np.arange(nb), np.arange(nb)] = UNMATCHED_COST
+        full[np.arange(na), nb + np.arange(na)] = unmatched_cost
+        full[na + np.arange(nb), np.arange(nb)] = unmatched_cost
         full[na:, nb:] = 0.0
         rows, cols = linear_sum_assignment(full)
     else:  # the same problem on a sparse graph: every weight +1 (a full matching has na + nb edges)
         r = np.concatenate([ia_u, np.arange(na), na + np.arange(nb), na + ib_u])
         c = np.concatenate([ib_u, nb + np.arange(na), np.arange(nb), nb + ia_u])
-        w = np.concatenate([cost_u, np.full(na + nb, UNMATCHED_COST), np.zeros(len(ia_u))]) + 1.0
+        w = np.concatenate([cost_u, np.full(na + nb, unmatched_cost), np.zeros(len(ia_u))]) + 1.0
         graph = csr_matrix((w, (r, c)), shape=(na + nb, nb + na))
         rows, cols = min_weight_full_bipartite_matching(graph)
     chosen = (rows < na) & (cols < nb)
@@ -308,9 +295,9 @@ def _assign(pairs: np.ndarray, cost: np.ndarray, orient: np.ndarray, na: int, nb
     # Confidence: low when the pair is costly, or when another option for either stroke is nearly as cheap.
     second_a = _cheapest_other(ia, cost, na, index, rows)
     second_b = _cheapest_other(ib, cost, nb, index, cols)
-    alternative = np.minimum(np.minimum(second_a, second_b), UNMATCHED_COST * 2)
+    alternative = np.minimum(np.minimum(second_a, second_b), unmatched_cost * 2)
     margin = np.maximum(alternative - cost[index], 0.0)
-    confidence = np.exp(-cost[index] / UNMATCHED_COST) * (1.0 - np.exp(-3.0 * margin / UNMATCHED_COST))
+    confidence = np.exp(-cost[index] / unmatched_cost) * (1.0 - np.exp(-3.0 * margin / unmatched_cost))
     result = Correspondence()
     signs, starts = orient[index, 0].astype(int).tolist(), orient[index, 1].tolist()
     result.matches = [Match(r, c, pair_cost, conf, sign, start) for r, c, pair_cost, conf, sign, start in
@@ -347,7 +334,7 @@ def _cheapest_other(owner: np.ndarray, cost: np.ndarray, n: int, chosen: np.ndar
 
 
 def _neighbour_motion(fa: Features, fb: Features, result: Correspondence, scale: float,
-                      nearest: Neighbourhood) -> tuple[np.ndarray, np.ndarray]:
+                      nearest: Neighbourhood, length_power: float) -> tuple[np.ndarray, np.ndarray]:
     """Where each first-key stroke should land if it moved with the strokes it touches or lies nearest to:
     their matched turn-scale-shifts applied to its centroid (so a shin follows its swinging thigh), weighted
     by confidence and length over distance. A stroke's own match is left out, so a wrong match does not
@@ -356,7 +343,7 @@ def _neighbour_motion(fa: Features, fb: Features, result: Correspondence, scale:
     near, gap = nearest.near, nearest.gap
     ca = fa.centroid[:, 0] + 1j * fa.centroid[:, 1]
     cb = fb.centroid[:, 0] + 1j * fb.centroid[:, 1]
-    weight = (valid * confidence[slot] * ((fa.length[near] + 0.02 * scale) / scale) ** LENGTH_POWER
+    weight = (valid * confidence[slot] * ((fa.length[near] + 0.02 * scale) / scale) ** length_power
               / (gap + 0.01 * scale))
     # Neighbour k moved by z → a_k (z − c_a,k) + c_b,k.
     moved = turn[slot] * (ca[:, None] - ca[a_idx[slot]]) + cb[b_idx[slot]]
@@ -393,12 +380,12 @@ def _exchanged(result: Correspondence, cost: PairingCost) -> Correspondence:
     return Correspondence(matches, result.unmatched_a, result.unmatched_b)
 
 
-def _doubted(result: Correspondence, margins: dict[int, float]) -> Correspondence:
+def _doubted(result: Correspondence, margins: dict[int, float], doubt: float) -> Correspondence:
     """The matches of the first-key strokes in `margins` with their confidence lowered by how little more
     (in pairing cost) the other choice they had would cost: a toss-up between twins is not a sure pair."""
     if not margins:
         return result
-    sure = {a: float(1.0 - np.exp(-max(margin, 0.0) / DOUBT)) for a, margin in margins.items()}  # ties: ±1e-6
+    sure = {a: float(1.0 - np.exp(-max(margin, 0.0) / doubt)) for a, margin in margins.items()}  # ties: ±1e-6
     matches = [Match(m.a, m.b, m.cost, m.confidence * sure[m.a], m.sign, m.start) if m.a in sure else m
                for m in result.matches]
     return Correspondence(matches, result.unmatched_a, result.unmatched_b)
@@ -429,7 +416,7 @@ def _contact_predictions(fa: Features, fb: Features, result: Correspondence, sca
 
 
 def _contact_costs(pairs: np.ndarray, orient: np.ndarray, contacts: tuple, points_b: np.ndarray,
-                   closed_b: np.ndarray, turn: np.ndarray, scale: float) -> np.ndarray:
+                   closed_b: np.ndarray, turn: np.ndarray, scale: float, settings: MatchSettings) -> np.ndarray:
     """Per candidate pair: how far from its points of contact with its neighbours the first stroke would
     turn relative to them. Two parts joined at a joint turn relative to each other about that joint, so
     the candidate's point at the contact lands where the neighbour carries it; the miss, divided by the
@@ -441,22 +428,22 @@ def _contact_costs(pairs: np.ndarray, orient: np.ndarray, contacts: tuple, point
     own = at_own[ia]
     there = points_b[ib[:, None], mapped_index(own, sign, start, closed_b[ib, None])]
     relative = np.abs(turn[:, None] / np.where(np.abs(turn_near[ia]) > 1e-9, turn_near[ia], 1.0) - 1.0)
-    miss = np.abs(there - predicted[ia]) / np.maximum(relative, MIN_TURN) / scale
-    miss = np.minimum(miss, CONTACT_CAP)
+    miss = np.abs(there - predicted[ia]) / np.maximum(relative, settings.min_turn) / scale
+    miss = np.minimum(miss, settings.contact_cap)
     w = weight[ia]
     total = w.sum(axis=1)
     return np.where(total > 0, (w * miss).sum(axis=1) / np.where(total > 0, total, 1.0), 0.0)
 
 
 def _settle_alignments(fa: Features, fb: Features, result: Correspondence, edges: np.ndarray,
-                       points_b: np.ndarray, scale: float) -> Correspondence:
+                       points_b: np.ndarray, scale: float, settings: MatchSettings) -> Correspondence:
     """The start (and direction) of each closed pair chosen again, by shape and joints. A near-symmetric
     outline (a capsule, an ellipse) fits its partner about as well from the start half-way round, and the
     shape's turn penalty then picks the smaller turn, which is wrong where the part really turned further (a
     forearm swung on with its upper arm): it would spin through the inbetweens. Of the starts that fit
-    almost as well as the best (within SYMMETRY), the one that keeps the most of the stroke's points of
-    contact with its neighbours (`edges`, first key) together in the second key (within LASTING) wins, and of
-    those the best by shape and by how near its contacts land; a few rounds, as each choice moves its
+    almost as well as the best (within `symmetry`), the one that keeps the most of the stroke's points of
+    contact with its neighbours (`edges`, first key) together in the second key (within the twins' `lasting`)
+    wins, and of those the best by shape and by how near its contacts land; a few rounds, as each choice moves its
     neighbours' points. Open strokes keep the shape's choice: on vectorised line art their contacts are
     junctions that move from key to key, too weak a sign to turn a stroke half round."""
     closed_pair = [r for r, m in enumerate(result.matches) if fa.closed[m.a] and fb.closed[m.b]]
@@ -464,13 +451,14 @@ def _settle_alignments(fa: Features, fb: Features, result: Correspondence, edges
         return result
     ia = np.array([m.a for m in result.matches])
     ib = np.array([m.b for m in result.matches])
-    which, sign, shift, score, misfit = closed_alignments(fa, fb, ia[closed_pair], ib[closed_pair])
+    which, sign, shift, score, misfit = closed_alignments(fa, fb, ia[closed_pair], ib[closed_pair],
+                                                          settings.turn_penalty)
     rows = np.asarray(closed_pair)[which]
     starts = np.r_[0, np.flatnonzero(np.diff(rows)) + 1]
     group = np.cumsum(np.r_[0, np.diff(rows) != 0])
     chosen_now = np.zeros(len(rows), bool)
     chosen_now[first_minima(score, starts, group)] = True       # the shape's choice, as `shape_costs` made it
-    keep = chosen_now | (misfit <= np.minimum.reduceat(misfit, starts)[group] + SYMMETRY)
+    keep = chosen_now | (misfit <= np.minimum.reduceat(misfit, starts)[group] + settings.symmetry)
     if keep.sum() == len(closed_pair):  # one candidate each: nothing to choose
         return result
     rows, sign, shift, score = rows[keep], sign[keep], shift[keep], score[keep]
@@ -479,15 +467,15 @@ def _settle_alignments(fa: Features, fb: Features, result: Correspondence, edges
     here = points_b[ib[rows[cand]], mapped_index(own_p, sign[cand], start[cand], True)]
     total_weight = np.maximum(np.bincount(cand, weight, len(rows)), 1e-12)
     current = np.array([(m.sign, m.start) for m in result.matches], dtype=np.float64)
-    for _ in range(ROUNDS):
+    for _ in range(settings.rounds):
         there = points_b[ib[other], mapped_index(other_p, current[other, 0], current[other, 1],
                                                  fb.closed[ib[other]])]
         apart = np.abs(here - there)
-        held = np.bincount(cand, weight * (apart < LASTING * scale), len(rows))
-        near = np.bincount(cand, weight * np.minimum(apart / scale, CONTACT_CAP), len(rows)) / total_weight
+        held = np.bincount(cand, weight * (apart < settings.twins.lasting * scale), len(rows))
+        near = np.bincount(cand, weight * np.minimum(apart / scale, settings.contact_cap), len(rows)) / total_weight
         # Per pair: the candidate that keeps the most joints; of those, the best by shape and how near its
         # contacts land.
-        order = np.lexsort((W_SHAPE * score + W_CONTACT * near, -np.round(held, 9), rows))
+        order = np.lexsort((settings.w_shape * score + settings.w_contact * near, -np.round(held, 9), rows))
         pick = order[np.r_[True, rows[order][1:] != rows[order][:-1]]]
         settled = current.copy()
         settled[rows[pick], 0], settled[rows[pick], 1] = sign[pick], start[pick]
@@ -523,34 +511,35 @@ def _match_similarity(fa: Features, fb: Features, matches: list[Match]) -> np.nd
     return pair_turns(fa, fb, np.array([m.a for m in matches]), np.array([m.b for m in matches]), orient)
 
 
-def _refine_starts(first: Drawing, second: Drawing, axes: tuple[int, int], result: Correspondence) -> None:
-    """Closed pairs: find the start point to a fraction of a sample at REFINE points (the descriptor
+def _refine_starts(first: Drawing, second: Drawing, axes: tuple[int, int], result: Correspondence,
+                   settings: MatchSettings) -> None:
+    """Closed pairs: find the start point to a fraction of a sample at `refine` points (the descriptor
     found it to 1/DESCRIPTOR of the perimeter)."""
     closed = [i for i, m in enumerate(result.matches)
               if first.strokes[m.a].closed and second.strokes[m.b].closed and first.strokes[m.a].n > 2]
     if not closed:
         return
-    ax = list(axes)
+    ax, refine = list(axes), settings.refine
     matches = [result.matches[i] for i in closed]
     a_pts = resample_many([first.strokes[m.a].points[:, ax] for m in matches], 2, [True] * len(matches),
-                          [REFINE] * len(matches))
+                          [refine] * len(matches))
     b_pts = resample_many([second.strokes[m.b].points[:, ax] for m in matches], 2, [True] * len(matches),
-                          [REFINE] * len(matches), [(m.sign, m.start) for m in matches])
+                          [refine] * len(matches), [(m.sign, m.start) for m in matches])
     x = complex_points(np.stack(a_pts))
     y = complex_points(np.stack(b_pts))
     x -= x.mean(axis=1, keepdims=True)
     y -= y.mean(axis=1, keepdims=True)
-    score = alignment_scores(x, y, closed=True)
+    score = alignment_scores(x, y, closed=True, turn_penalty=settings.turn_penalty)
     # Only within a descriptor sample of the start found: the alignment itself was chosen there, by shape
     # and contacts (a near-symmetric stroke fits as well half a turn away).
-    window = np.abs((np.arange(REFINE) + REFINE // 2) % REFINE - REFINE // 2) <= REFINE // DESCRIPTOR
+    window = np.abs((np.arange(refine) + refine // 2) % refine - refine // 2) <= refine // DESCRIPTOR
     best = np.argmin(np.where(window, score, np.inf), axis=1)
     # The parabola through the best shift and its neighbours places the start between samples.
     rows = np.arange(len(matches))
-    left, mid, right = score[rows, (best - 1) % REFINE], score[rows, best], score[rows, (best + 1) % REFINE]
+    left, mid, right = score[rows, (best - 1) % refine], score[rows, best], score[rows, (best + 1) % refine]
     curve = left - 2 * mid + right
     offset = np.where(curve > 1e-12, 0.5 * (left - right) / np.where(curve > 1e-12, curve, 1.0), 0.0)
-    shift = ((best + np.clip(offset, -0.5, 0.5) + REFINE / 2) % REFINE - REFINE / 2) / REFINE
+    shift = ((best + np.clip(offset, -0.5, 0.5) + refine / 2) % refine - refine / 2) / refine
     sign = np.array([m.sign for m in matches])
     start = (np.array([m.start for m in matches]) + sign * shift) % 1.0
     for index, m, refined in zip(closed, matches, start.tolist()):

@@ -18,15 +18,7 @@ from scipy.spatial import cKDTree
 from .descriptors import Features, drawing_scale, features
 from .match import Correspondence, own_costs
 from .model import Drawing, Stroke
-
-JOIN_REACH = 0.02   # of the drawing's scale, and at most …
-JOIN_REACH_LENGTH = 0.1  # … this share of the keys' median stroke length: an end this close to another continues it
-RETRACE = 4         # × that reach: a piece may start this far back along the line's end, retracing it
-JOIN_GAIN = 0.1     # the pair's own cost must fall by this much for a piece to be joined
-MAX_PIECES = 4      # strokes joined into one line at most
-JOIN_MATCH = 0.6    # pieces left unmatched are joined only if they then fit an unmatched stroke this well
-NEARBY = 4          # unmatched strokes tried as a piece of an unmatched stroke's line (nearest to it) …
-NEAR = 1.0          # … within this share of the drawing's scale
+from .settings import DEFAULT_MATCH, DEFAULT_PIECES, MatchSettings, PieceSettings
 
 Piece = tuple[int, bool]  # stroke index in the key, drawn the other way round
 
@@ -56,46 +48,51 @@ def as_joined(drawing: Drawing) -> Joined:
     return Joined(drawing, [[(i, False)] for i in range(len(drawing))])
 
 
-def find_joins(first: Drawing, second: Drawing, corr: Correspondence, axes: tuple[int, int]
+def find_joins(first: Drawing, second: Drawing, corr: Correspondence, axes: tuple[int, int],
+               settings: PieceSettings = DEFAULT_PIECES, matching: MatchSettings = DEFAULT_MATCH
                ) -> tuple[list[Group], list[Group]]:
     """Groups of strokes to join in the first key and in the second, for one pair of matched keys: matched
     strokes grown with unmatched pieces, and unmatched pieces joined where together they fit an unmatched
-    stroke of the other key (a line drawn in two halves, neither like the whole)."""
+    stroke of the other key (a line drawn in two halves, neither like the whole). `matching`: the costs
+    a joined line's fit is judged by (`own_costs`)."""
+    s = settings
     if not (corr.unmatched_a or corr.unmatched_b):
         return [], []
     fa, fb = features(first, axes), features(second, axes)
     scale = drawing_scale(fa, fb)
-    reach = min(JOIN_REACH * scale, JOIN_REACH_LENGTH * float(np.median(np.r_[fa.length, fb.length])))
+    reach = min(s.join_reach * scale, s.join_reach_length * float(np.median(np.r_[fa.length, fb.length])))
     moved = (np.median([fb.centroid[m.b] - fa.centroid[m.a] for m in corr.matches], axis=0)
              if corr.matches else np.zeros(2))
     seeds_b = [(m.b, first.strokes[m.a], np.inf) for m in corr.matches]
-    seeds_b += [(b, first.strokes[a], JOIN_MATCH) for a in corr.unmatched_a
-                for b in _nearby(fb, corr.unmatched_b, fa.centroid[a] + moved, NEAR * scale)]
-    grown_b = _Pieces(second, corr.unmatched_b, axes, reach).joins(seeds_b, partner_first=True)
+    seeds_b += [(b, first.strokes[a], s.join_match) for a in corr.unmatched_a
+                for b in _nearby(fb, corr.unmatched_b, fa.centroid[a] + moved, s.near * scale, s.nearby)]
+    grown_b = _Pieces(second, corr.unmatched_b, axes, reach, s, matching).joins(seeds_b, partner_first=True)
     # The first key's strokes are grown against their partners as joined in the second key.
     lines_b = {seed: line for seed, _, line in grown_b}
     seeds_a = [(m.a, lines_b.get(m.b, second.strokes[m.b]), np.inf) for m in corr.matches]
-    seeds_a += [(a, second.strokes[b], JOIN_MATCH) for b in corr.unmatched_b
-                for a in _nearby(fa, corr.unmatched_a, fb.centroid[b] - moved, NEAR * scale)]
-    grown_a = _Pieces(first, corr.unmatched_a, axes, reach).joins(seeds_a, partner_first=False)
+    seeds_a += [(a, second.strokes[b], s.join_match) for b in corr.unmatched_b
+                for a in _nearby(fa, corr.unmatched_a, fb.centroid[b] - moved, s.near * scale, s.nearby)]
+    grown_a = _Pieces(first, corr.unmatched_a, axes, reach, s, matching).joins(seeds_a, partner_first=False)
     return [group for _, group, _ in grown_a], [group for _, group, _ in grown_b]
 
 
-def _nearby(f: Features, free: list[int], where: np.ndarray, length: float) -> list[int]:
-    """Up to NEARBY of the free strokes whose centres lie within `length` of `where`, nearest first (a
+def _nearby(f: Features, free: list[int], where: np.ndarray, length: float, most: int) -> list[int]:
+    """Up to `most` of the free strokes whose centres lie within `length` of `where`, nearest first (a
     swinging limb may be far from where the drawing as a whole went)."""
     if not free:
         return []
     distance = np.linalg.norm(f.centroid[free] - where, axis=1)
-    order = np.argsort(distance, kind="stable")[:NEARBY]
+    order = np.argsort(distance, kind="stable")[:most]
     return [free[i] for i in order if distance[i] <= length]
 
 
 class _Pieces:
     """The free (unmatched, open) strokes of one key that may continue a line, found by their ends."""
 
-    def __init__(self, drawing: Drawing, free: list[int], axes: tuple[int, int], reach: float) -> None:
+    def __init__(self, drawing: Drawing, free: list[int], axes: tuple[int, int], reach: float,
+                 settings: PieceSettings, matching: MatchSettings) -> None:
         self.drawing, self.axes, self.reach = drawing, axes, reach
+        self.settings, self.matching = settings, matching
         self.ax = list(axes)
         self.free = [s for s in free if not drawing.strokes[s].closed and drawing.strokes[s].n > 1]
         ends = np.array([drawing.strokes[s].points[[0, -1]][:, self.ax] for s in self.free]).reshape(-1, 2)
@@ -118,16 +115,16 @@ class _Pieces:
         return [(seed, group, line) for _, _, seed, group, line in fits if id(group) in kept]
 
     def _touching(self, point: np.ndarray, used: set[int]) -> list[tuple[int, bool]]:
-        """Free strokes with an end near the point (within reach, or RETRACE × reach for one that retraces
+        """Free strokes with an end near the point (within reach, or `retrace` × reach for one that retraces
         the line's end): (stroke, whether that end is its start)."""
         if self.ends is None:
             return []
-        rows = self.ends.query_ball_point(point, RETRACE * self.reach)
+        rows = self.ends.query_ball_point(point, self.settings.retrace * self.reach)
         return [(self.free[r // 2], r % 2 == 0) for r in sorted(rows) if self.free[r // 2] not in used]
 
     def _grow(self, seed: int, partner: Stroke, partner_first: bool) -> tuple[Group, Stroke, float] | None:
         """The seed stroke extended, one free piece at a time at either end, while that makes it fit its
-        partner better by JOIN_GAIN: the group, the joined line and what its fit costs; None if no piece
+        partner better by `join_gain`: the group, the joined line and what its fit costs; None if no piece
         helps. The line closes where its ends meet and its partner is closed."""
         drawing, ax = self.drawing, self.ax
         if drawing.strokes[seed].closed:
@@ -156,9 +153,9 @@ class _Pieces:
         alone = Drawing([partner])
 
         def costs(lines: list[Stroke]) -> np.ndarray:
-            return own_costs(alone, Drawing(lines), self.axes, one_first=partner_first)
+            return own_costs(alone, Drawing(lines), self.axes, one_first=partner_first, settings=self.matching)
         group, stroke, current = Group([(seed, False)], False), drawing.strokes[seed], None  # as drawn
-        while len(group.pieces) < MAX_PIECES:
+        while len(group.pieces) < self.settings.max_pieces:
             pieces = group.pieces
             used = {s for s, _ in pieces}
             head = drawing.strokes[pieces[0][0]].points[-1 if pieces[0][1] else 0, ax]
@@ -173,7 +170,7 @@ class _Pieces:
             current = float(costs([stroke])[0]) if current is None else current
             values = costs([joined for _, joined in options])
             best = int(np.argmin(values))   # the first of equally good options
-            if values[best] > current - JOIN_GAIN:
+            if values[best] > current - self.settings.join_gain:
                 break
             current, (group, stroke) = float(values[best]), options[best]
         return (group, stroke, current) if len(group.pieces) > 1 and current is not None else None

@@ -3,7 +3,7 @@ inbetweens anti-aliased at the keys' line width and ink colour. Also decides whe
 art that this mode suits (`--mode auto`)."""
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -11,12 +11,14 @@ import numpy as np
 from ..errors import Cancelled
 from ..inbetween.represent import KeyStyle, analyse_keys
 from ..metrics import chamfer_distance
+from ..progress import Cancel, Progress
 from ..timing import gap_of
 from .guide import FlowGuide, guided
 from .interpolate import StrokeInbetweener
 from .match import match_drawings
 from .model import Drawing
 from .render import render_coverage, render_drawing
+from .settings import DEFAULT_MATCH, DEFAULT_STROKES, MatchSettings, StrokeSettings
 from .vectorize import vectorize
 
 # Keys count as clean line art when their strokes, redrawn, land within this chamfer distance (px) of
@@ -38,12 +40,12 @@ class VectorKeys:
     def clean(self) -> bool:
         return self.style.lineart and max(self.fidelity) <= CLEAN_CD
 
-    def agreement(self) -> float:
+    def agreement(self, settings: MatchSettings = DEFAULT_MATCH) -> float:
         """Share of strokes, over all key pairs, confidently matched to a stroke in the neighbouring key
         (1: the keys' strokes correspond one to one; low: they broke up differently)."""
         confident = total = 0
         for first, second in zip(self.drawings, self.drawings[1:]):
-            corr = match_drawings(first, second)
+            corr = match_drawings(first, second, settings=settings)
             confident += 2 * sum(m.confidence >= CONFIDENT for m in corr.matches)
             total += len(first) + len(second)
         return confident / max(total, 1)
@@ -117,14 +119,16 @@ def _matching_thickness(drawing: Drawing, ink: np.ndarray, measured: float, size
 
 def inbetween_vector(keys: Sequence[np.ndarray], key_times: Sequence[float], times: Sequence[float], *,
                      line_width: float | None = None, prepared: VectorKeys | None = None, flow_guide: bool = True,
-                     progress: Callable[[int, int, str], None] | None = None,
-                     cancel: Callable[[], bool] | None = None) -> list[np.ndarray]:
+                     progress: Progress | None = None,
+                     cancel: Cancel | None = None, settings: StrokeSettings = DEFAULT_STROKES
+                     ) -> list[np.ndarray]:
     """RGBA float32 frames at `times` (a key's own time gives a copy of that key). flow_guide: strokes
-    without a confident match follow flow mode's motion (`guide.py`) instead of their uncertain partner."""
+    without a confident match follow flow mode's motion (`guide.py`) instead of their uncertain partner.
+    `settings`: how the strokes are matched and moved."""
     vk = prepared or vectorize_keys(keys, line_width)
     if not any(len(d) for d in vk.drawings):
         raise ValueError("the keys hold no line art to vectorise")
-    engine = StrokeInbetweener(vk.drawings, key_times)
+    engine = StrokeInbetweener(vk.drawings, key_times, settings=settings)
     guide = FlowGuide(keys, key_times, vk.style, line_width) if flow_guide else None
     size = (keys[0].shape[1], keys[0].shape[0])
     frames = []

@@ -18,20 +18,20 @@ import numpy as np
 
 from .match import Correspondence, match_drawings, pairing, repaired
 from .model import Drawing
-
-CLEAR = 0.65     # the pairing corrected must cost at most this share of what the next cheapest fix costs
-W_LASTING = 2.0  # weight of the joints (lasting from the first key to the last) a gap's fix breaks in the middle
+from .settings import DEFAULT_MATCH, DEFAULT_TRIPLES, MatchSettings, TripleSettings
 
 
 def reconcile(keys: Sequence[Drawing], correspondences: list[Correspondence], axes: tuple[int, int] = (0, 1),
-              *, order_hint: bool = False) -> list[Correspondence]:
-    """The correspondences of consecutive keys, corrected where three keys in a row disagree."""
+              *, order_hint: bool = False, settings: TripleSettings = DEFAULT_TRIPLES,
+              matching: MatchSettings = DEFAULT_MATCH) -> list[Correspondence]:
+    """The correspondences of consecutive keys, corrected where three keys in a row disagree (`matching`: as
+    the correspondences were matched)."""
     out = list(correspondences)
     for k in range(len(keys) - 2):
         first, middle, last = keys[k], keys[k + 1], keys[k + 2]
         ab = {m.a: m.b for m in out[k].matches}
         bc = {m.a: m.b for m in out[k + 1].matches}
-        ac = {m.a: m.b for m in match_drawings(first, last, axes, order_hint=order_hint).matches}
+        ac = {m.a: m.b for m in match_drawings(first, last, axes, order_hint=order_hint, settings=matching).matches}
         odd = [a for a in ab if ab[a] in bc and a in ac and bc[ab[a]] != ac[a]]
         from_c = {c: b for b, c in bc.items()}
         if not odd or any(ac[a] not in from_c for a in odd):
@@ -43,9 +43,9 @@ def reconcile(keys: Sequence[Drawing], correspondences: list[Correspondence], ax
         if not (_one_to_one(new_ab) and _one_to_one(new_bc) and _one_to_one(new_ac)):
             continue
         # One cost per pairing, each read twice: in full, and over the joints lasting from first to last.
-        cost = {"ab": pairing(first, middle, ab, axes), "new_ab": pairing(first, middle, new_ab, axes),
-                "bc": pairing(middle, last, bc, axes), "new_bc": pairing(middle, last, new_bc, axes),
-                "ac": pairing(first, last, ac, axes), "new_ac": pairing(first, last, new_ac, axes)}
+        pairs = {"ab": (first, middle, ab), "new_ab": (first, middle, new_ab), "bc": (middle, last, bc),
+                 "new_bc": (middle, last, new_bc), "ac": (first, last, ac), "new_ac": (first, last, new_ac)}
+        cost = {name: pairing(one, other, chosen, axes, matching) for name, (one, other, chosen) in pairs.items()}
         change = {
             "first gap": cost["new_ab"].total() - cost["ab"].total(),
             "second gap": cost["new_bc"].total() - cost["bc"].total(),
@@ -59,14 +59,14 @@ def reconcile(keys: Sequence[Drawing], correspondences: list[Correspondence], ax
         }
         kept_most = min(broken.values())
         for gap, value in broken.items():
-            change[gap] += W_LASTING * (value - kept_most)
+            change[gap] += settings.w_lasting * (value - kept_most)
         wrong, runner_up = sorted(change, key=change.__getitem__)[:2]
-        if change[wrong] > CLEAR * change[runner_up]:  # no clear culprit: leave all as matched
+        if change[wrong] > settings.clear * change[runner_up]:  # no clear culprit: leave all as matched
             continue
         if wrong == "first gap":
-            out[k] = repaired(first, middle, out[k], {a: new_ab[a] for a in odd}, axes)
+            out[k] = repaired(first, middle, out[k], {a: new_ab[a] for a in odd}, axes, matching)
         elif wrong == "second gap":
-            out[k + 1] = repaired(middle, last, out[k + 1], {ab[a]: new_bc[ab[a]] for a in odd}, axes)
+            out[k + 1] = repaired(middle, last, out[k + 1], {ab[a]: new_bc[ab[a]] for a in odd}, axes, matching)
     return out
 
 

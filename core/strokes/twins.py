@@ -13,16 +13,8 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from .descriptors import DESCRIPTOR, MIN_TURN, Features, mapped_index
-
-W_JOINT, JOINT_CAP = 3.0, 0.1   # a contact landing apart costs its distance (of the drawing's scale), capped:
-                                # parts that merely overlap in one key part freely
-W_PIVOT, PIVOT_CAP = 0.5, 0.25  # ... and the point the two turn about must be near that contact (a joint)
-LASTING = 0.03                  # a contact whose points land this close (of the scale) in another key lasts
-SWAP_SLACK = 0.15               # an exchange is tried when neither new pair is this much worse on its own
-MAX_JOINT_SWAPS = 10            # exchanges tried in every combination within one group of touching twins
-DESCENT_ROUNDS = 10             # larger groups: rounds of improving moves
-CHAIN_MOVE, MAX_MOVES = 5, 2000  # larger groups: up to this many exchanges along a chain at once; moves kept
+from .descriptors import DESCRIPTOR, Features, mapped_index
+from .settings import MatchSettings, TwinSettings
 
 Touching = dict[int, list[tuple[int, int, int, float]]]   # stroke → (other stroke, point on it, on other, weight)
 
@@ -32,11 +24,15 @@ class PairingCost:
 
     pairs (P, 2): every candidate pair (first-key stroke, second-key stroke), sorted by a·nb + b; own (P,):
     their shape-and-length costs; orient (P, 2): (sign, start) point maps; turns (P,): turn-and-scale of
-    each pair; edges_a / edges_b: contacts in each key as rows (i, j, point on i, point on j, weight)."""
+    each pair; edges_a / edges_b: contacts in each key as rows (i, j, point on i, point on j, weight);
+    settings: the matching's, of which the twins' (`TwinSettings`: what a contact costs and how exchanges are
+    searched; `untwist` reads them here) and the least turn that places a pivot."""
 
     def __init__(self, pairs: np.ndarray, own: np.ndarray, orient: np.ndarray, turns: np.ndarray,
                  edges_a: np.ndarray, edges_b: np.ndarray, fa: Features, fb: Features, scale: float,
-                 chosen: Iterable[tuple[int, int]]) -> None:
+                 chosen: Iterable[tuple[int, int]], settings: MatchSettings) -> None:
+        self.settings: TwinSettings = settings.twins
+        self.min_turn = settings.min_turn
         self.pairs, self.own, self.orient, self.turns, self.fb, self.scale = pairs, own, orient, turns, fb, scale
         self.nb = len(fb.length)
         self.points_a = fa.shape + (fa.centroid[:, 0] + 1j * fa.centroid[:, 1])[:, None]
@@ -50,9 +46,10 @@ class PairingCost:
         self._landed_a: dict[int, list[complex]] = {}  # pair → where each second-stroke point came from
         self._terms: dict[tuple[bool, int, int, int, int], float] = {}  # exchanges revisit the same contacts
 
-    def lasting(self, first_key: bool, tolerance: float = LASTING) -> np.ndarray:
+    def lasting(self, first_key: bool, tolerance: float | None = None) -> np.ndarray:
         """The contact edges of the first key (else the second) whose two points land within `tolerance`
-        (of the drawing's scale) of each other in the other key."""
+        (of the drawing's scale; by default the settings' `lasting`) of each other in the other key."""
+        tolerance = self.settings.lasting if tolerance is None else tolerance
         edges = self.edges_a if first_key else self.edges_b
         keep = []
         for n, (i, j, p, q, _) in enumerate(edges.tolist()):
@@ -118,9 +115,10 @@ class PairingCost:
             distance = self._apart(forward, p, q, one, other)
             turn_other = self.turns[other]
             relative = abs(self.turns[one] / turn_other - 1.0) if abs(turn_other) > 1e-9 else 1.0
-            pivot = distance / max(relative, MIN_TURN) / self.scale
-            self._terms[key] = W_JOINT * weight * (min(distance / self.scale, JOINT_CAP) +
-                                                   W_PIVOT * min(pivot, PIVOT_CAP))
+            pivot = distance / max(relative, self.min_turn) / self.scale
+            s = self.settings
+            self._terms[key] = s.w_joint * weight * (min(distance / self.scale, s.joint_cap) +
+                                                     s.w_pivot * min(pivot, s.pivot_cap))
         return self._terms[key]
 
     def of(self, strokes: set[int]) -> float:
@@ -169,7 +167,8 @@ def untwist(cost: PairingCost) -> dict[int, float]:
     group, how much more the cheapest other choice for it would cost: near 0, its partner is a toss-up."""
     margins: dict[int, float] = {}
     for members in _twin_groups(cost):
-        if len(members) > MAX_JOINT_SWAPS:  # bounded: 2^n combinations; larger groups by chains of exchanges
+        # Bounded: 2^n combinations; larger groups by chains of exchanges.
+        if len(members) > cost.settings.max_joint_swaps:
             _descend(cost, members, margins)
             continue
         strokes = {a for pair in members for a in pair}
@@ -218,7 +217,8 @@ def _twin_groups(cost: PairingCost) -> list[list[tuple[int, int]]]:
     slot_of[list(slots)] = list(slots.values())
     rows = np.flatnonzero(maybe)
     a_y, c_y = a_all[rows].astype(np.int64), c_all[rows].astype(np.int64)
-    close = (own[rows] - own[slot_of[a_y]] < SWAP_SLACK) & (own[found[rows]] - own[slot_of[c_y]] < SWAP_SLACK)
+    slack = cost.settings.swap_slack
+    close = (own[rows] - own[slot_of[a_y]] < slack) & (own[found[rows]] - own[slot_of[c_y]] < slack)
     exchanges = np.unique(np.stack([np.minimum(a_y, c_y), np.maximum(a_y, c_y)], axis=1)[close], axis=0)
     swaps_list = [(int(a), int(c)) for a, c in exchanges.tolist()]
     group = list(range(len(swaps_list)))
@@ -253,8 +253,8 @@ def _descend(cost: PairingCost, members: list[tuple[int, int]], margins: dict[in
     """Large groups: keep any set of exchanges along a twin chain (a shin with its foot and their details)
     that lowers the cost, until none does (bounded rounds); `margins` as `untwist` gives them, from the
     last round (every move tried from where the descent ended)."""
-    moves = _chain_moves(members, cost.touching_a)
-    for _ in range(DESCENT_ROUNDS):
+    moves = _chain_moves(members, cost.touching_a, cost.settings)
+    for _ in range(cost.settings.descent_rounds):
         improved = False
         rises: dict[int, float] = {}
         for move in moves:
@@ -274,13 +274,14 @@ def _descend(cost: PairingCost, members: list[tuple[int, int]], margins: dict[in
             break
 
 
-def _chain_moves(members: list[tuple[int, int]], touching: Touching) -> list[list[tuple[int, int]]]:
-    """Sets of up to CHAIN_MOVE exchanges that form a twin chain (each one's strokes touch the next one's
-    correspondingly) and share no stroke; at most MAX_MOVES of them, smallest first."""
+def _chain_moves(members: list[tuple[int, int]], touching: Touching, settings: TwinSettings
+                 ) -> list[list[tuple[int, int]]]:
+    """Sets of up to `chain_move` exchanges that form a twin chain (each one's strokes touch the next one's
+    correspondingly) and share no stroke; at most `max_moves` of them, smallest first."""
     links = chain_links(members, _near(touching, members))
     level = {frozenset([k]) for k in range(len(members))}
     found = sorted(level, key=sorted)
-    for _ in range(CHAIN_MOVE - 1):
+    for _ in range(settings.chain_move - 1):
         grown = set()
         for move in level:
             strokes = {a for k in move for a in members[k]}
@@ -289,9 +290,9 @@ def _chain_moves(members: list[tuple[int, int]], touching: Touching) -> list[lis
                     grown.add(move | {k})
         level = grown - set(found)
         found.extend(sorted(level, key=sorted))
-        if len(found) >= MAX_MOVES or not level:
+        if len(found) >= settings.max_moves or not level:
             break
-    return [[members[k] for k in sorted(move)] for move in found[:MAX_MOVES]]
+    return [[members[k] for k in sorted(move)] for move in found[:settings.max_moves]]
 
 
 def chain_links(members: list[tuple[int, int]], near: dict[int, set[int]]) -> list[list[int]]:

@@ -8,7 +8,7 @@ registers nothing.
 try:
     import krita  # noqa: F401
 except ImportError:
-    krita = None
+    krita = None  # type: ignore[assignment]  # outside Krita (unit tests): register nothing
 
 if krita is not None:
     import signal

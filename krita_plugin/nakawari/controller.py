@@ -1,7 +1,8 @@
 """The plugin's one controller: settings, the engine, the running job, progress and errors.
 
-The docker and the Tools ▸ Scripts actions both drive it. Engine calls run on a Python thread (EngineTask);
-a QTimer on the GUI thread polls them and applies results to the document there, as Krita requires.
+The docker and the Tools ▸ Scripts actions both drive it. Engine calls run on a Python thread (the host kit's
+EngineJob, shared with the Blender add-on); a QTimer on the GUI thread polls them and applies results to the
+document there, as Krita requires.
 """
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import shutil
 import tempfile
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -20,27 +21,30 @@ from krita import Krita
 from .client import EngineClient, frames_to_check
 from .document import FrameWriter, LayerSource, load_pixels, outside_mask, paste_layer
 from .engine_install import Install, InstallSettings, remove_engine
+from .engine_job import EngineCall, EngineJob
 from .engine_setup import ROOT_NAME, carried_wheel, choose_engine, install_offer, not_nakawari, version_problem
+from .host_kit import CELS, DOUGA, INBETWEEN, PAINT, FramesParams, Manifest, PaintManifest, UserError, log_folder
 from .paint_plan import PaintPlan, empty_note, fill_files, paint_request, plan_paint, unmatched_note
-from .plan import UserError, describe, inbetween_request, placed_entries, placements, plan_generation, unique_name
+from .plan import describe, inbetween_request, placed_entries, placements, plan_generation, unique_name
 from .qt import QtCore, QtWidgets, Signal, open_path
 from .settings import Settings
-from .task import EngineTask
 
-LOG_DIR = Path(tempfile.gettempdir()) / "nakawari-logs"
 POLL_MS = 50
+# What each job does, for the host kit's "this engine cannot …; update it".
+PURPOSES = {INBETWEEN: "generate inbetweens", PAINT: "paint from keys", CELS: "separate cels",
+            DOUGA: "extract douga"}
 
 log = logging.getLogger("nakawari.krita")
 
 
-def _log_file() -> Path:
+def _log_file(folder: Path) -> Path:
     if not log.handlers:
-        LOG_DIR.mkdir(parents=True, exist_ok=True)
-        handler = logging.FileHandler(LOG_DIR / "krita-plugin.log", encoding="utf-8")
+        folder.mkdir(parents=True, exist_ok=True)
+        handler = logging.FileHandler(folder / "krita-plugin.log", encoding="utf-8")
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
         log.addHandler(handler)
         log.setLevel(logging.INFO)
-    return LOG_DIR / "krita-plugin.log"
+    return folder / "krita-plugin.log"
 
 
 class Controller(QtCore.QObject):
@@ -48,7 +52,8 @@ class Controller(QtCore.QObject):
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
-        self.log_path = _log_file()
+        self.log_dir = log_folder()  # $NAKAWARI_LOG_DIR, else nakawari-logs in the temporary folder
+        self.log_path = _log_file(self.log_dir)
         self.settings = Settings.load(Krita.instance().readSetting)
         self.client: EngineClient | None = None
         self.engine_info: dict[str, Any] | None = None
@@ -58,8 +63,8 @@ class Controller(QtCore.QObject):
         self.last_error = ""
         self.last_paint_note = ""  # the last paint's notes: areas left unpainted, empty keys left alone
         self.last_timing: dict[str, float] = {}
-        self._task: EngineTask | None = None
-        self._probe: EngineTask | None = None
+        self._task: EngineJob | None = None
+        self._probe: EngineJob | None = None
         self._on_result: Callable[[Any], None] | None = None
         self._workdir: Path | None = None
         self._pressed_at = 0.0
@@ -91,7 +96,7 @@ class Controller(QtCore.QObject):
             choice = choose_engine(self.settings.engine, self.engine_root)
             self._engine_path_used = self.settings.engine
             self.engine_origin = choice.origin
-            self.client = EngineClient(choice.engine, log_dir=LOG_DIR)
+            self.client = EngineClient(choice.engine, log_dir=self.log_dir)
         return self.client
 
     def _forget_engine(self) -> None:
@@ -167,12 +172,12 @@ class Controller(QtCore.QObject):
         if self._probe is not None and not self._probe.state().finished:
             return
         self.engine_problem = "Starting the engine…"
-        self._probe = EngineTask(self._client(), "initialize", {"client": "krita"}).start()
+        self._probe = EngineJob(self._client()).start()  # no calls: `initialize` and its protocol check only
         self._timer.start()
         self.changed.emit()
 
     def has(self, capability: str) -> bool:
-        return bool(self.engine_info) and capability in self.engine_info.get("capabilities", [])
+        return self.engine_info is not None and capability in self.engine_info.get("capabilities", [])
 
     def shutdown(self) -> None:
         if self.client is not None:
@@ -191,11 +196,11 @@ class Controller(QtCore.QObject):
 
     def separate_cels(self) -> None:
         self._pressed_at = time.perf_counter()
-        self._guarded(lambda: self._current_frame_job("cels"))
+        self._guarded(lambda: self._current_frame_job(CELS))
 
     def extract_douga(self) -> None:
         self._pressed_at = time.perf_counter()
-        self._guarded(lambda: self._current_frame_job("douga"))
+        self._guarded(lambda: self._current_frame_job(DOUGA))
 
     def paint_from_keys(self) -> None:
         self._pressed_at = time.perf_counter()
@@ -265,14 +270,14 @@ class Controller(QtCore.QObject):
         log.info("generate on '%s': %s, region %s", source.name, describe(plan, source.document.framesPerSecond()),
                  rect)
 
-        def apply(manifest: dict[str, Any]) -> None:
+        def apply(manifest: Manifest) -> None:
             source.check_still_open()
             frames = [(t, load_pixels(path, rect)) for t, path in placements(plan, manifest, folder / "out")]
             to_check = frames_to_check(placed_entries(plan, manifest))
             self._write_frames(source, f"{source.name} inbetweens", new_layer, frames, rect,
                                lambda error, layer: self._written(error, layer, new_layer, len(frames), to_check))
 
-        self._run("inbetween", params, f"Generating {describe(plan, source.document.framesPerSecond())}…", apply)
+        self._run(INBETWEEN, params, f"Generating {describe(plan, source.document.framesPerSecond())}…", apply)
 
     def _write_frames(self, target: LayerSource, new_name: str, new_layer: bool, frames: list, rect,
                       done: Callable[[Exception | None, Any], None]) -> None:
@@ -299,7 +304,7 @@ class Controller(QtCore.QObject):
 
     # --- paint from keys ---------------------------------------------------------------------------
     def _paint(self) -> None:
-        if self.engine_info is not None and not self.has("paint"):  # unknown yet: the engine will say
+        if self.engine_info is not None and not self.has(PAINT):  # unknown yet: the engine will say
             raise UserError(f"Painting is not available in this nakawari engine ({self._engine_label()}). "
                             "Update the engine.")
         settings = dataclasses.replace(self.settings)
@@ -325,7 +330,7 @@ class Controller(QtCore.QObject):
         log.info("paint '%s' from %d key(s) on '%s': frames %s, region %s", line.name, len(plan.painted),
                  colour.name, list(plan.targets), rect)
 
-        def apply(manifest: dict[str, Any]) -> None:
+        def apply(manifest: PaintManifest) -> None:
             line.check_still_open()
             colour.check_still_open()
             frames = [(t, load_pixels(path, rect)) for t, path in fill_files(plan, manifest, folder / "out")]
@@ -333,7 +338,7 @@ class Controller(QtCore.QObject):
             self._write_frames(colour, f"{colour.name} painted", new_layer, frames, rect,
                                lambda error, layer: self._painted(error, layer, new_layer, len(frames), note))
 
-        self._run("paint", params, f"Painting {len(plan.targets)} frames of '{line.name}' from "
+        self._run(PAINT, params, f"Painting {len(plan.targets)} frames of '{line.name}' from "
                                    f"{len(plan.painted)} painted key(s) on '{colour.name}'…", apply)
 
     def _painted(self, error: Exception | None, layer, new_layer: bool, count: int, note: str) -> None:
@@ -350,7 +355,7 @@ class Controller(QtCore.QObject):
     # --- current-frame jobs ------------------------------------------------------------------------
     def _current_frame_job(self, capability: str) -> None:
         if self.engine_info is not None and not self.has(capability):  # unknown yet: the engine will say
-            what = "Separating cels" if capability == "cels" else "Extracting douga"
+            what = "Separating cels" if capability == CELS else "Extracting douga"
             raise UserError(f"{what} is not available in this nakawari engine "
                             f"({self._engine_label()}). Update the engine.")
         source = LayerSource.active(animated=False)
@@ -359,15 +364,15 @@ class Controller(QtCore.QObject):
         frame = source.export_current(rect, folder / "current.png")
         now = source.document.currentTime()
         out = folder / "out"
-        if capability == "cels":
-            params: dict[str, Any] = {"frames": [frame], "out": str(out)}
+        if capability == CELS:
+            params: FramesParams = {"frames": [frame], "out": str(out)}
         else:
             params = {"frames": [frame], "out": str(out), "line_width": float(self.settings.line_width)}
 
         def apply(manifest: dict[str, Any]) -> None:
             source.check_still_open()
             taken = source.layer_names()
-            if capability == "cels":
+            if capability == CELS:
                 cel = load_pixels(out / "current.cel.png", rect)
                 background = outside_mask(Path(frame), out / "current.mask.png", rect)
                 paste_layer(source, unique_name(f"{source.name} background f{now}", taken), background, rect)
@@ -379,12 +384,12 @@ class Controller(QtCore.QObject):
                 self._finish(f"Extracted the douga of frame {now}.")
             self._clean_workdir()
 
-        label = "Separating cels" if capability == "cels" else "Extracting douga"
+        label = "Separating cels" if capability == CELS else "Extracting douga"
         self._run(capability, params, f"{label} of frame {now}…", apply)
 
     # --- running and polling ---------------------------------------------------------------------
-    def _run(self, method: str, params: dict[str, Any], status: str, apply: Callable[[Any], None]) -> None:
-        self._task = EngineTask(self._client(), method, params).start()
+    def _run(self, method: str, params: Mapping[str, Any], status: str, apply: Callable[[Any], None]) -> None:
+        self._task = EngineJob(self._client(), [EngineCall(method, params, PURPOSES[method])]).start()
         self._on_result = apply
         self.progress = (0, 0)
         self._set_status(status)
@@ -410,14 +415,14 @@ class Controller(QtCore.QObject):
             self._set_status("Cancelled; nothing was added to the document.")
         elif state.error is not None:
             self._clean_workdir()
-            log.error("%s failed: %s", task.method, state.error.message)
-            self.report(state.error.message, log_path=state.error.log)
+            log.error("%s failed: %s", task.calls[0].method, state.error)
+            self.report(state.error, log_path=state.log)
         else:
             self.last_timing = {"engine_done_s": time.perf_counter() - self._pressed_at}
             self._applying = True
             try:
                 assert apply is not None
-                apply(state.result)
+                apply(state.responses[0])
             except UserError as error:
                 self._clean_workdir()
                 self.report(str(error))
@@ -434,7 +439,7 @@ class Controller(QtCore.QObject):
         if state.finished:
             self._probe = None
             if state.error is not None:
-                problem = state.error.message
+                problem = state.error
                 if self.engine_origin == "setting" and "was not found" not in problem:
                     problem = not_nakawari(self.settings.engine, problem)
                 elif self.engine_origin == "path" and self.wheel is not None:  # nothing installed yet
@@ -442,8 +447,8 @@ class Controller(QtCore.QObject):
                 self.engine_info, self.engine_problem = None, problem
                 self._forget_engine()  # the next try starts afresh (after an install, a new path)
             else:
-                self.engine_info = state.result
-                self.engine_problem = version_problem(str(state.result.get("version", "")), self.wheel)
+                self.engine_info = state.info
+                self.engine_problem = version_problem(str((state.info or {}).get("version", "")), self.wheel)
             self.changed.emit()
 
     def _engine_label(self) -> str:

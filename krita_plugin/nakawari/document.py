@@ -11,8 +11,9 @@ from pathlib import Path
 
 from krita import Krita
 
+from .host_kit import UserError
 from .paint_plan import choose_colour_layer
-from .plan import UserError, find_keys
+from .plan import find_keys
 from .qt import ARGB32, QtCore, QtGui, image_bytes, image_from_bytes
 
 SUPPORTED = ("RGBA", "U8")

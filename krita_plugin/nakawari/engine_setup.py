@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,12 +37,12 @@ class EngineChoice:
     origin: str          # "setting", "environment", "installed", "path"
 
 
-def choose_engine(setting: str, root: Path, environ: dict[str, str] | None = None) -> EngineChoice:
+def choose_engine(setting: str, root: Path, environ: Mapping[str, str] | None = None) -> EngineChoice:
     """The artist's own path first, then $NAKAWARI_ENGINE, then the engine Install engine made, then PATH."""
-    environ = os.environ if environ is None else environ
+    env: Mapping[str, str] = os.environ if environ is None else environ
     if setting.strip():
         return EngineChoice(setting.strip(), "setting")
-    if environ.get(ENV_VAR, "").strip():
+    if env.get(ENV_VAR, "").strip():
         return EngineChoice(None, "environment")
     installed = installed_executable(root)
     if installed:

@@ -7,9 +7,8 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from .plan import UserError
+from .host_kit import PaintManifest, PaintParams, UserError
 
 AUTO = ""  # the colour-layer choice "automatic": a neighbour of the line layer named like a colour layer
 # Names artists give the layer of fills under the line art (English, and the Japanese shiage/iro terms).
@@ -73,14 +72,14 @@ def _listed(frames: Collection[int]) -> str:
 
 
 def paint_request(plan: PaintPlan, line_files: dict[int, str], painted_files: dict[int, str], out: str,
-                  gap: float) -> dict[str, Any]:
+                  gap: float) -> PaintParams:
     """The engine's `paint` params: fills only (the colour layer sits under the lines), files numbered by
     the line drawing's time, so a painted key belongs to its line drawing."""
     return {"lines": [line_files[t] for t in plan.lines], "painted": [painted_files[t] for t in plan.painted],
             "out": out, "layer": "fill", "name": "fill", "gap": float(gap), "unmatched": "transparent"}
 
 
-def fill_files(plan: PaintPlan, manifest: dict[str, Any], out: str | Path) -> list[tuple[int, Path]]:
+def fill_files(plan: PaintPlan, manifest: PaintManifest, out: str | Path) -> list[tuple[int, Path]]:
     """(frame, fill file) for every target drawing, from the engine's manifest."""
     by_frame = {int(entry["frame"]): entry for entry in manifest.get("frames", [])}
     missing = [t for t in plan.targets if t not in by_frame]
@@ -99,7 +98,7 @@ def empty_note(plan: PaintPlan, colour_name: str) -> str:
             "painted).")
 
 
-def unmatched_note(plan: PaintPlan, manifest: dict[str, Any]) -> str:
+def unmatched_note(plan: PaintPlan, manifest: PaintManifest) -> str:
     """The areas left unpainted on the written frames, for the status line ('' when none)."""
     left = {int(e["frame"]): len(e.get("unmatched", [])) for e in manifest.get("frames", [])
             if int(e["frame"]) in plan.targets and e.get("unmatched")}

@@ -1,11 +1,12 @@
-"""What to generate: keys of the layer, the frames to fill between them, the engine request, and where each
-engine result goes. Plain Python (no Krita, no Qt) so it is tested without Krita."""
+"""What to generate: keys of the layer, the frames to fill between them (the host kit's planner), the engine
+request, and where each engine result goes. Plain Python (no Krita, no Qt) so it is tested without Krita."""
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+
+from .host_kit import InbetweenParams, Manifest, ManifestFrame, Timing, UserError, gap_frames
 
 FILLS = {"every": "every frame (on ones)", "twos": "on twos", "threes": "on threes", "count": "a count per gap"}
 EASES = {"linear": "even spacing", "ease-in": "ease in (slow out of the first key)",
@@ -14,10 +15,7 @@ EASES = {"linear": "even spacing", "ease-in": "ease in (slow out of the first ke
          "favour-both": "favour both keys (halves)"}
 MODES = {"auto": "auto", "flow": "flow (raster)", "vector": "vector (strokes)"}
 TARGETS = {"new_layer": "a new layer above", "empty_frames": "empty frames of this layer"}
-
-
-class UserError(Exception):
-    """A problem the artist can fix (wrong layer, too few keys…); shown as is, without a log."""
+SPACINGS = {"every": "ones", "twos": "twos", "threes": "threes", "count": "count"}  # FILLS → the kit's planner
 
 
 @dataclass(frozen=True)
@@ -42,19 +40,11 @@ def find_keys(has_key: Callable[[int], bool], start: int, end: int) -> list[int]
     return [t for t in range(start, end + 1) if has_key(t)]
 
 
-def gap_frames(first: int, last: int, fill: str, count: int = 1) -> tuple[int, ...]:
-    """The frames to draw between keys at `first` and `last`."""
-    if fill == "every":
-        return tuple(range(first + 1, last))
-    if fill in ("twos", "threes"):
-        return tuple(range(first + (2 if fill == "twos" else 3), last, 2 if fill == "twos" else 3))
-    if fill == "count":
-        if count < 1:
-            raise UserError(f"The number of inbetweens per gap must be at least 1 (got {count}).")
-        span = last - first
-        wanted = {round(first + span * i / (count + 1)) for i in range(1, count + 1)}
-        return tuple(sorted(t for t in wanted if first < t < last))
-    raise UserError(f"Unknown fill '{fill}'; choose one of: {', '.join(FILLS)}.")
+def spacing(fill: str) -> str:
+    """The host kit's name of a Fill choice (`gap_frames`)."""
+    if fill not in SPACINGS:
+        raise UserError(f"Unknown fill '{fill}'; choose one of: {', '.join(FILLS)}.")
+    return SPACINGS[fill]
 
 
 def plan_generation(keys: list[int], fill: str, count: int = 1) -> Plan:
@@ -62,7 +52,7 @@ def plan_generation(keys: list[int], fill: str, count: int = 1) -> Plan:
         found = f"found one, at frame {keys[0]}" if keys else "found none"
         raise UserError(f"Generating inbetweens needs at least two keyframes on the layer within the "
                         f"animation's clip range ({found}).")
-    gaps = tuple(Gap(a, b, gap_frames(a, b, fill, count)) for a, b in zip(keys, keys[1:]))
+    gaps = tuple(Gap(a, b, gap_frames(a, b, spacing(fill), count)) for a, b in zip(keys, keys[1:]))
     plan = Plan(tuple(keys), gaps)
     if not plan.frames:
         raise UserError("There are no empty frames between the keys to fill with this spacing "
@@ -70,7 +60,7 @@ def plan_generation(keys: list[int], fill: str, count: int = 1) -> Plan:
     return plan
 
 
-def timing_params(plan: Plan, ease: str) -> dict[str, Any]:
+def timing_params(plan: Plan, ease: str) -> Timing:
     """The engine's timing options. Even spacing asks for the exact frames; an ease is defined per drawing
     count, so it needs the same number of drawings in every gap (the engine's `count`)."""
     if ease == "linear":
@@ -84,15 +74,15 @@ def timing_params(plan: Plan, ease: str) -> dict[str, Any]:
 
 
 def inbetween_request(plan: Plan, key_files: list[str], out: str, ease: str, mode: str,
-                      line_width: float | None = None) -> dict[str, Any]:
-    params: dict[str, Any] = {"keys": key_files, "key_times": [float(t) for t in plan.keys], "out": out,
+                      line_width: float | None = None) -> InbetweenParams:
+    params: InbetweenParams = {"keys": key_files, "key_times": [float(t) for t in plan.keys], "out": out,
                               "mode": mode, "name": "frame", **timing_params(plan, ease)}
     if line_width:
         params["line_width"] = float(line_width)
     return params
 
 
-def placed_entries(plan: Plan, manifest: dict[str, Any]) -> list[tuple[int, dict[str, Any]]]:
+def placed_entries(plan: Plan, manifest: Manifest) -> list[tuple[int, ManifestFrame]]:
     """(frame, manifest entry) for every generated drawing: the engine's inbetweens in time order go to the
     plan's frames in order (with an ease, the engine's times are fractions of the gap; the order is what counts)."""
     made = sorted((f for f in manifest.get("frames", []) if not f.get("key")), key=lambda f: f["time"])
@@ -101,7 +91,7 @@ def placed_entries(plan: Plan, manifest: dict[str, Any]) -> list[tuple[int, dict
     return list(zip(plan.frames, made))
 
 
-def placements(plan: Plan, manifest: dict[str, Any], out: str | Path) -> list[tuple[int, Path]]:
+def placements(plan: Plan, manifest: Manifest, out: str | Path) -> list[tuple[int, Path]]:
     """(frame, file) for every generated drawing (see ``placed_entries``)."""
     return [(frame, Path(out) / entry["file"]) for frame, entry in placed_entries(plan, manifest)]
 

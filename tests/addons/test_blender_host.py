@@ -22,7 +22,7 @@ import pytest
 from engine_helpers import engine_executable
 from PIL import Image
 
-sys.path.insert(0, str(Path(__file__).parent / "hosts" / "blender"))
+sys.path.insert(0, str(Path(__file__).parents[1] / "hosts" / "blender"))
 import blender_runtimes as runtimes
 import blender_scene
 

@@ -1,5 +1,6 @@
 """The Blender add-on's plain-Python parts, without Blender: what to generate (`plan`), the engine calls on a
-thread (`task`, with the real engine) and finding the client from the source tree (`engine`)."""
+thread (the host kit's `engine_job`, with the real engine) and finding the host kit from the source tree
+(`engine`)."""
 from __future__ import annotations
 
 import sys
@@ -11,11 +12,12 @@ from engine_helpers import engine_executable
 
 from nakawari import __version__
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "blender_addon"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "blender_addon"))
 from nakawari_gp import (  # the package imports outside Blender: it registers nothing
     engine,
+    engine_job,
+    host_kit,
     plan,
-    task,
 )
 
 KEYS = {1: "KEYFRAME", 9: "KEYFRAME", 17: "KEYFRAME"}
@@ -26,14 +28,23 @@ def _stroke(x: float, n: int = 4, **extra) -> dict:
             "closed": False, "material": 1, **extra}
 
 
+def _slots(first: int, last: int, fill: str, count: int) -> tuple[int, ...]:
+    return host_kit.gap_frames(first, last, plan.spacing(fill), count)
+
+
 def test_spacing_gives_the_frames_of_each_gap():
-    assert plan.slot_frames(1, 9, "ONES", 0) == (2, 3, 4, 5, 6, 7, 8)
-    assert plan.slot_frames(1, 9, "TWOS", 0) == (3, 5, 7)
-    assert plan.slot_frames(1, 9, "THREES", 0) == (4, 7)
-    assert plan.slot_frames(1, 9, "COUNT", 3) == (3, 5, 7)
-    assert plan.slot_frames(1, 3, "COUNT", 5) == (2,)  # more drawings than frames: each frame once
+    """The operator's Spacing choices through the host kit's planner (the one the Krita plugin uses too)."""
+    assert _slots(1, 9, "ONES", 0) == (2, 3, 4, 5, 6, 7, 8)
+    assert _slots(1, 9, "TWOS", 0) == (3, 5, 7)
+    assert _slots(1, 9, "THREES", 0) == (4, 7)
+    assert _slots(1, 9, "COUNT", 3) == (3, 5, 7)
+    assert _slots(1, 3, "COUNT", 5) == (2,)  # more drawings than frames: each frame once
     with pytest.raises(plan.UserError, match="at least 1"):
-        plan.slot_frames(1, 9, "COUNT", 0)
+        _slots(1, 9, "COUNT", 0)
+    with pytest.raises(plan.UserError, match="Unknown spacing 'FOURS'; choose one of ONES, TWOS"):
+        plan.spacing("FOURS")
+    layer = plan.plan_layer("L", KEYS, plan.Options(fill="TWOS", arcs=False), 1, (1, 17))
+    assert layer.frames == [3, 5, 7, 11, 13, 15]
 
 
 def test_the_gap_around_the_current_frame_or_every_gap_in_range():
@@ -133,7 +144,7 @@ def _layer_request() -> list[plan.Request]:
 def test_the_job_runs_the_engine_on_a_thread(tmp_path):
     client = engine.EngineClient(engine_executable(), log_dir=tmp_path)
     try:
-        state = task.EngineJob(client, task.inbetween_calls(_layer_request())).start().wait(120)
+        state = engine_job.EngineJob(client, plan.engine_calls(_layer_request())).start().wait(120)
     finally:
         client.close()
     assert state.finished and state.error is None and not state.cancelled
@@ -144,7 +155,7 @@ def test_the_job_runs_the_engine_on_a_thread(tmp_path):
 def test_cancel_stops_the_engine_and_returns_nothing(tmp_path):
     client = engine.EngineClient(engine_executable(), log_dir=tmp_path)
     try:
-        job = task.EngineJob(client, task.inbetween_calls(_layer_request() * 20)).start()
+        job = engine_job.EngineJob(client, plan.engine_calls(_layer_request() * 20)).start()
         deadline = time.monotonic() + 60
         while not job.state().responses and time.monotonic() < deadline:  # cancel once the engine is working
             time.sleep(0.05)
@@ -159,8 +170,9 @@ def test_cancel_stops_the_engine_and_returns_nothing(tmp_path):
 def test_a_method_the_engine_lacks_is_an_error_that_asks_for_an_update(tmp_path):
     client = engine.EngineClient(engine_executable(), log_dir=tmp_path)
     try:
-        calls = [task.EngineCall("no.such.method", {}, "do the impossible"), *task.inbetween_calls(_layer_request())]
-        state = task.EngineJob(client, calls).start().wait(120)
+        calls = [engine_job.EngineCall("no.such.method", {}, "do the impossible"),
+                 *plan.engine_calls(_layer_request())]
+        state = engine_job.EngineJob(client, calls).start().wait(120)
     finally:
         client.close()
     assert state.finished and not state.responses and not state.cancelled
@@ -170,13 +182,16 @@ def test_a_method_the_engine_lacks_is_an_error_that_asks_for_an_update(tmp_path)
 
 def test_no_engine_is_an_error_that_names_the_setting(tmp_path):
     client = engine.EngineClient(str(tmp_path / "no-engine"), log_dir=tmp_path)
-    state = task.EngineJob(client, task.inbetween_calls(_layer_request())).start().wait(30)
+    state = engine_job.EngineJob(client, plan.engine_calls(_layer_request())).start().wait(30)
     assert state.finished and not state.responses
     assert "engine set in the add-on setting was not found" in state.error
 
 
-def test_the_source_tree_add_on_uses_the_engines_client():
-    assert Path(engine.client.__file__).resolve() == Path(__file__).resolve().parents[1] / "core" / "client.py"
+def test_the_source_tree_add_on_uses_the_engines_host_kit():
+    core = Path(__file__).resolve().parents[2] / "core"
+    for module in (engine.client, engine.installer, engine_job, host_kit):
+        assert Path(module.__file__).resolve() == core / Path(module.__file__).name
+    assert engine_job.EngineError is engine.client.EngineError  # one client: the kit's modules import each other
 
 
 def test_an_engine_chosen_by_hand_wins_over_the_carried_one():
@@ -193,7 +208,7 @@ def test_the_carried_engine_is_served_by_the_hosts_own_python(tmp_path):
     site = tmp_path / "site-packages"
     site.mkdir()
     assert engine.bundled_command(sys.executable, site) is None  # no engine there: nothing carried
-    (site / "nakawari").symlink_to(Path(__file__).resolve().parents[1] / "core")
+    (site / "nakawari").symlink_to(Path(__file__).resolve().parents[2] / "core")
     command = engine.bundled_command(sys.executable, site)
     assert command[:2] == [sys.executable, "-I"] and command[-2:] == [str(site), "serve"]
     client = engine.EngineClient(None, log_dir=tmp_path / "logs", command=command, environ={"PATH": ""})

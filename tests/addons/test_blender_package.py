@@ -32,17 +32,17 @@ from nakawari.douga import schema as S
 from nakawari.douga.postprocess import postprocess
 from nakawari.errors import BadInput
 from nakawari.jobs.douga import run_douga_strokes
-from nakawari.package import BLENDER_ADDON, blender_zip_bytes
+from nakawari.package import BLENDER_ADDON, HOST_KIT, blender_zip_bytes
 from nakawari.strokes.model import Drawing, Stroke
 from nakawari.strokes.render import render_coverage
 from nakawari.synth.douga import douga_case
 
-sys.path.insert(0, str(Path(__file__).parent / "hosts" / "blender"))
+sys.path.insert(0, str(Path(__file__).parents[1] / "hosts" / "blender"))
 import blender_runtimes as runtimes
 import blender_scene as figure_scene
 
 SCENARIO = runtimes.HERE / "package_scenario.py"
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PX_PER_UNIT = figure_scene.SCALE  # the scene's units: 100 px of the synthetic 960 × 540 frame each
 FRAME_SIZE = (960, 540)
 WHEEL_CACHE = ROOT / ".hosts" / "wheels"  # kept between runs, like the bpy venvs (.ci/run)
@@ -89,7 +89,7 @@ def test_the_legacy_zip_is_one_folder_with_bl_info_the_installer_and_the_engine_
     assert {name.split("/")[0] for name in names} == {"nakawari_gp"}  # the legacy installer unpacks one package
     packaged = {name for name in names if name.endswith(".py")}
     in_checkout = {f"nakawari_gp/{p.name}" for p in (BLENDER_ADDON / "nakawari_gp").glob("*.py")}
-    assert packaged == in_checkout | {"nakawari_gp/client.py", "nakawari_gp/engine_install.py"}
+    assert packaged == in_checkout | {f"nakawari_gp/{name}" for name in HOST_KIT}
     assert not any("__pycache__" in name or name.endswith(".pyc") for name in names)
     init = ast.parse(archive.read("nakawari_gp/__init__.py"))
     (bl_info,) = [ast.literal_eval(node.value) for node in init.body if isinstance(node, ast.Assign)
@@ -101,10 +101,10 @@ def test_the_legacy_zip_is_one_folder_with_bl_info_the_installer_and_the_engine_
     assert not any(name.endswith("blender_manifest.toml") for name in names)
 
 
-def test_client_and_installer_are_the_engines_and_bytes_are_reproducible(built, engine_wheel):
+def test_the_host_kit_is_the_engines_and_bytes_are_reproducible(built, engine_wheel):
     archive = zipfile.ZipFile(built)
-    assert archive.read("nakawari_gp/client.py") == (ROOT / "core" / "client.py").read_bytes()
-    assert archive.read("nakawari_gp/engine_install.py") == (ROOT / "core" / "engine_install.py").read_bytes()
+    for name in HOST_KIT:  # client, installer and their companions
+        assert archive.read(f"nakawari_gp/{name}") == (ROOT / "core" / name).read_bytes(), name
     assert built.read_bytes() == legacy_zip_bytes(engine_wheel) == legacy_zip_bytes(engine_wheel)
 
 
@@ -153,9 +153,13 @@ def test_the_extension_carries_the_engine_and_the_locked_wheels_for_each_python(
     archive = zipfile.ZipFile(extension)
     names = set(archive.namelist())
     assert extension.name == f"nakawari_gp-{__version__}-linux_x64.zip"
-    # The add-on at the zip's root (Blender's own `extension build` layout), the engine client copied in.
-    assert {"blender_manifest.toml", "__init__.py", "engine.py", "locate.py", "client.py"} <= names
-    assert archive.read("client.py") == (ROOT / "core" / "client.py").read_bytes()
+    # The add-on at the zip's root (Blender's own `extension build` layout), the host kit copied in (no installer:
+    # the extension carries its engine).
+    assert {"blender_manifest.toml", "__init__.py", "engine.py", "locate.py"} <= names
+    kit = [name for name in HOST_KIT if name != "engine_install.py"]
+    assert "engine_install.py" not in names
+    for name in kit:
+        assert archive.read(name) == (ROOT / "core" / name).read_bytes(), name
     manifest = tomllib.loads(archive.read("blender_manifest.toml").decode("utf-8"))
     assert manifest["id"] == "nakawari_gp" and manifest["version"] == __version__
     assert manifest["platforms"] == ["linux-x64"]

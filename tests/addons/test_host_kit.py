@@ -1,5 +1,5 @@
 """The host kit both add-ons carry (core/host_kit.py, core/engine_job.py): planner, log folder, protocol check
-and the engine job's states, without an engine (tests/test_krita_logic.py and tests/test_blender_logic.py run
+and the engine job's states, without an engine (test_krita_logic.py and test_blender_logic.py beside it run
 the job against the real one)."""
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from nakawari.client import EngineCancelled, EngineError
 from nakawari.engine_job import EngineCall, EngineJob
 from nakawari.package import HOST_KIT
 
-CORE = Path(__file__).resolve().parents[1] / "core"
+CORE = Path(__file__).resolve().parents[2] / "core"
 
 
 @pytest.mark.parametrize("fill, count, frames", [

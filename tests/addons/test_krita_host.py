@@ -26,7 +26,7 @@ import pytest
 from engine_helpers import engine_executable, key_pair, paint_layers
 from PIL import Image
 
-sys.path.insert(0, str(Path(__file__).parent / "hosts" / "krita"))
+sys.path.insert(0, str(Path(__file__).parents[1] / "hosts" / "krita"))
 import harness  # noqa: E402
 
 from nakawari import __version__  # noqa: E402

@@ -13,29 +13,28 @@ from engine_helpers import engine_executable, key_pair, paint_layer_pose, paint_
 from PIL import Image
 
 from nakawari import client as engine_client
-from nakawari import engine_install, server
+from nakawari import engine_install, engine_job, host_kit, server
 from nakawari.synth.paintcase import fill_truth
 
-PLUGIN = Path(__file__).resolve().parent.parent / "krita_plugin" / "nakawari"
+PLUGIN = Path(__file__).resolve().parents[2] / "krita_plugin" / "nakawari"
 
 
 def _load_plugin():
-    """The plugin package under another name (the engine owns `nakawari` here), with the engine's client
+    """The plugin package under another name (the engine owns `nakawari` here), with the engine's host kit
     where `nakawari package` puts a copy of it."""
     name = "nakawari_krita_plugin"
     if name not in sys.modules:
-        sys.modules[f"{name}.client"] = engine_client
-        sys.modules[f"{name}.engine_install"] = engine_install
+        for module in (host_kit, engine_client, engine_job, engine_install):
+            sys.modules[f"{name}.{module.__name__.rsplit('.', 1)[-1]}"] = module
         spec = importlib.util.spec_from_file_location(name, PLUGIN / "__init__.py",
                                                       submodule_search_locations=[str(PLUGIN)])
         module = importlib.util.module_from_spec(spec)
         sys.modules[name] = module
         spec.loader.exec_module(module)  # outside Krita it registers nothing
-    return (importlib.import_module(f"{name}.plan"), importlib.import_module(f"{name}.settings"),
-            importlib.import_module(f"{name}.task"))
+    return importlib.import_module(f"{name}.plan"), importlib.import_module(f"{name}.settings")
 
 
-plan, settings_module, task = _load_plugin()
+plan, settings_module = _load_plugin()
 
 
 def test_keys_are_found_by_scanning_the_clip_range():
@@ -52,12 +51,16 @@ def test_keys_are_found_by_scanning_the_clip_range():
     ("count", 9, (1, 2, 3, 4, 5)),  # more than fit: every frame once
 ])
 def test_gap_frames(fill, count, frames):
-    assert plan.gap_frames(0, 6, fill, count) == frames
+    """The docker's Fill choices through the host kit's planner (the one the Blender add-on uses too)."""
+    assert host_kit.gap_frames(0, 6, plan.spacing(fill), count) == frames
+    assert plan.plan_generation([0, 6], fill, count).frames == list(frames)
 
 
 def test_uneven_gaps_on_twos_and_by_count():
-    assert plan.gap_frames(0, 7, "twos") == (2, 4, 6)
-    assert plan.gap_frames(10, 17, "count", 2) == (12, 15)  # 12.33 and 14.67 on the nearest frames
+    assert plan.plan_generation([0, 7], "twos").frames == [2, 4, 6]
+    assert plan.plan_generation([10, 17], "count", 2).frames == [12, 15]  # 12.33 and 14.67 on the nearest frames
+    with pytest.raises(plan.UserError, match="at least 1"):
+        plan.plan_generation([0, 6], "count", 0)
 
 
 def test_plan_needs_two_keys_and_something_to_fill():
@@ -117,21 +120,24 @@ def test_settings_round_trip_and_bad_values_fall_back():
     assert (loaded.fill, loaded.count, loaded.line_width) == ("every", 3, 50.0)
 
 
-def test_engine_task_reports_progress_and_result_from_its_thread(tmp_path):
+def test_the_engine_job_reports_progress_and_result_from_its_thread(tmp_path):
+    """The plugin's request through the host kit's EngineJob, as the controller runs it."""
     with engine_client.EngineClient(engine_executable(), log_dir=tmp_path / "logs") as client:
         made = plan.plan_generation([0, 6], "every")
         params = plan.inbetween_request(made, key_pair(tmp_path / "keys"), str(tmp_path / "out"), "linear", "flow")
-        running = task.EngineTask(client, "inbetween", params).start()
+        running = engine_job.EngineJob(client, [engine_job.EngineCall("inbetween", params, "inbetween")]).start()
         state = running.wait(120)
         assert state.finished and state.error is None and not state.cancelled
-        assert [frame for frame, _ in plan.placements(made, state.result, tmp_path / "out")] == [1, 2, 3, 4, 5]
-        assert state.done == state.total > 0
+        (manifest,) = state.responses
+        assert [frame for frame, _ in plan.placements(made, manifest, tmp_path / "out")] == [1, 2, 3, 4, 5]
+        assert state.done == state.total > 0 and state.fraction == 1.0
+        assert state.info is not None and "inbetween" in state.info["capabilities"]
 
 
-def test_engine_task_turns_failures_into_states(tmp_path):
+def test_the_engine_job_turns_failures_into_states(tmp_path):
     client = engine_client.EngineClient(str(tmp_path / "no-engine-here"), log_dir=tmp_path)
-    state = task.EngineTask(client, "inbetween", {}).start().wait(30)
-    assert state.finished and "not found" in state.error.message and state.result is None
+    state = engine_job.EngineJob(client, [engine_job.EngineCall("inbetween", {})]).start().wait(30)
+    assert state.finished and "not found" in state.error and not state.responses
 
 
 engine_setup = importlib.import_module("nakawari_krita_plugin.engine_setup")

@@ -14,9 +14,9 @@ import pytest
 from engine_helpers import engine_executable
 
 from nakawari import __version__
-from nakawari.package import KRITA_PLUGIN
+from nakawari.package import HOST_KIT, KRITA_PLUGIN
 
-sys.path.insert(0, str(Path(__file__).parent / "hosts" / "krita"))
+sys.path.insert(0, str(Path(__file__).parents[1] / "hosts" / "krita"))
 import harness  # noqa: E402
 
 KRITA_IMPORTER = harness.KRITA_IMPORTER
@@ -86,14 +86,14 @@ def test_artefacts_are_reproducible_and_built_from_an_installed_engine(release, 
         assert (out / name).read_bytes() == (release / name).read_bytes(), name
 
 
-def test_zip_has_directory_entries_desktop_action_and_client(built):
+def test_zip_has_directory_entries_desktop_action_and_the_host_kit(built):
     names = zipfile.ZipFile(built).namelist()
     assert "nakawari/" in names  # without it Krita says "No plugins found in archive"
-    assert {"nakawari.desktop", "nakawari.action", "nakawari/__init__.py", "nakawari/client.py",
-            "nakawari/engine_install.py"} <= set(names)
+    kit = {"nakawari/host_kit.py", "nakawari/client.py", "nakawari/engine_job.py", "nakawari/engine_install.py"}
+    assert {f"nakawari/{name}" for name in HOST_KIT} == kit
+    assert {"nakawari.desktop", "nakawari.action", "nakawari/__init__.py"} | kit <= set(names)
     packaged = {name for name in names if name.startswith("nakawari/") and name.endswith(".py")}
-    in_checkout = {f"nakawari/{p.name}" for p in (KRITA_PLUGIN / "nakawari").glob("*.py")} | {
-        "nakawari/client.py", "nakawari/engine_install.py"}
+    in_checkout = {f"nakawari/{p.name}" for p in (KRITA_PLUGIN / "nakawari").glob("*.py")} | kit
     assert packaged == in_checkout
     assert not any("__pycache__" in name for name in names)
 
@@ -114,9 +114,10 @@ def test_desktop_file_names_the_package_like_krita_reads_it(built):
     assert f"{library}.action" in names
 
 
-def test_client_in_the_zip_is_the_engine_client(built):
-    engine_client = (Path(__file__).resolve().parent.parent / "core" / "client.py").read_bytes()
-    assert zipfile.ZipFile(built).read("nakawari/client.py") == engine_client
+def test_the_host_kit_in_the_zip_is_the_engines(built):
+    for name in HOST_KIT:
+        engine_copy = (Path(__file__).resolve().parents[2] / "core" / name).read_bytes()
+        assert zipfile.ZipFile(built).read(f"nakawari/{name}") == engine_copy, name
 
 
 def test_existing_zip_is_not_overwritten_without_asking(built):

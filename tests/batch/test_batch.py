@@ -253,7 +253,7 @@ def test_bad_batch_input_is_refused_before_any_work(tmp_path: Path, capsys) -> N
 def test_an_installed_wheel_carries_the_plugins(tmp_path: Path) -> None:
     """`pip install .` (not editable) must give a working batch: the plugins ship as nakawari.pyblish_plugins
     (the add-ons ride along as package data, so their folders are part of the source tree too)."""
-    source = Path(__file__).resolve().parent.parent
+    source = Path(__file__).resolve().parents[2]
     tree = tmp_path / "src"
     tree.mkdir()
     for name in ("pyproject.toml", "README.md", "core", "plugins", "krita_plugin", "blender_addon"):

@@ -5,6 +5,7 @@ import pytest
 from nakawari.cels import cel_mask
 from nakawari.cels.baseline import colour_key_mask
 from nakawari.cels.score import Confusion, accuracy, iou, plate_error
+from nakawari.cels.settings import DEFAULT_CELS, CelSettings
 from nakawari.synth.celframes import cel_frame, cel_frame_suite
 from nakawari.synth.paint import add_distractors, painted_background
 
@@ -95,3 +96,12 @@ def test_cel_drawn_on_plain_paper_leaves_the_paper_as_background():
     drawn = rgb.min(axis=2) < 0.95  # ink and fills: everything that is not white paper
     assert 0.02 < mask.mean() < 0.25
     assert (mask & drawn).sum() / drawn.sum() > 0.95
+
+
+def test_settings_reach_the_separation(clean_cases):
+    """The thresholds travel as CelSettings (defaults: the module's old values), not module globals."""
+    rgb = clean_cases[0].rgb
+    mask = cel_mask(rgb)
+    assert mask.any()
+    np.testing.assert_array_equal(mask, cel_mask(rgb, DEFAULT_CELS))
+    assert not cel_mask(rgb, CelSettings(min_area=rgb.shape[0] * rgb.shape[1] + 1)).any()  # no region is so large

@@ -9,6 +9,7 @@ from nakawari.douga import schema as S
 from nakawari.douga.extract import extract
 from nakawari.douga.postprocess import postprocess
 from nakawari.douga.score import DougaScore
+from nakawari.douga.settings import DEFAULT_DOUGA, DougaSettings
 from nakawari.synth.douga import degraded, douga_case, douga_suite
 
 BASE = np.array([0.9, 0.6, 0.5], np.float32)
@@ -105,3 +106,15 @@ def test_books_only_with_a_foreground_layer():
     assert not np.isin(without, (S.BOOK_LINE, S.BOOK_FILL)).any()
     iou = DougaScore().add(with_book, case.classes).iou()
     assert iou[S.BOOK_FILL] > 0.95 and iou[S.BOOK_LINE] > 0.8
+
+
+def test_settings_reach_the_reader_and_its_post_processor():
+    """The thresholds travel as DougaSettings (defaults: the module's old values), not module globals."""
+    rgba = _painted_disc()
+    default = extract(rgba)
+    np.testing.assert_array_equal(default, extract(rgba, settings=DEFAULT_DOUGA))
+    no_ink = extract(rgba, settings=DougaSettings(ink_contrast=2.0))  # nothing is that much darker
+    assert (default == S.VISIBLE_LINE).sum() > 0 and (no_ink[98:103, 28:33] != S.VISIBLE_LINE).any()
+    wide = DougaSettings(boundary_width=7)
+    assert (S.IS_LINE[extract(rgba, settings=wide)]).sum() > S.IS_LINE[default].sum()
+    assert not np.array_equal(postprocess(default, 3.0), postprocess(default, 3.0, DougaSettings(vote_radius=0)))

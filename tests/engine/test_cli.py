@@ -15,6 +15,7 @@ from PIL import Image
 
 from nakawari.cli import main
 from nakawari.image import read_image
+from nakawari.jobs import registry
 
 W, H = 192, 108
 
@@ -199,6 +200,19 @@ def test_failure_mid_run_leaves_nothing(tmp_path: Path, keys: list[Path], capsys
     if code == 1:
         log = Path(err.rsplit("details in ", 1)[1].rstrip(")"))
         assert "Traceback" in log.read_text()
+
+
+def test_a_job_that_fails_to_load_is_logged_even_while_options_are_read(
+        tmp_path: Path, keys: list[Path], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """--ease is read by the inbetween job (loaded through the registry): a broken install says where its log is."""
+    monkeypatch.setenv("NAKAWARI_LOG_DIR", str(tmp_path / "logs"))
+    def broken(spec: registry.JobSpec) -> None:
+        raise ImportError("no cv2 here")
+
+    monkeypatch.setattr(registry.JobSpec, "load", broken)
+    code, err = _run(capsys, "inbetween", *keys, "--out", tmp_path / "out", "--ease", "ease-in")
+    assert code == 1 and "no cv2 here" in err and len(err.splitlines()) == 1 and "Traceback" not in err
+    assert "Traceback" in Path(err.rsplit("details in ", 1)[1].rstrip(")")).read_text()
 
 
 def test_console_script_exit_status_and_one_line(tmp_path: Path) -> None:

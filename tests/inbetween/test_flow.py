@@ -5,7 +5,8 @@ import pytest
 
 from nakawari.image import ink
 from nakawari.inbetween import Cancelled, PairInbetweener, inbetween
-from nakawari.inbetween.flow import consistency, reverse_flow
+from nakawari.inbetween.flow import DEFAULT_DENSE_FLOW, consistency, reverse_flow
+from nakawari.inbetween.settings import InbetweenSettings, PartSettings
 
 H, W = 180, 320
 
@@ -160,6 +161,19 @@ def test_bad_arguments():
         inbetween([k0, k1], [0, 1], [1.5], device="cpu")
 
 
+def test_settings_reach_the_frames():
+    # The settings passed to inbetween() are the ones its steps read: a coarser working resolution, or
+    # no rigid parts, gives another frame; the defaults passed explicitly give the same one.
+    k0, k1 = _arm(0.1), _arm(0.8, shift=20)
+    plain = inbetween([k0, k1], [0, 1], [0.5], device="cpu").frames[0]
+    same = inbetween([k0, k1], [0, 1], [0.5], device="cpu", settings=InbetweenSettings()).frames[0]
+    coarse = inbetween([k0, k1], [0, 1], [0.5], device="cpu", settings=InbetweenSettings(work_long_side=60)).frames[0]
+    flat = inbetween([k0, k1], [0, 1], [0.5], device="cpu",
+                     settings=InbetweenSettings(parts=PartSettings(rigid_parts=False))).frames[0]
+    assert np.array_equal(plain, same)
+    assert not np.array_equal(plain, coarse) and not np.array_equal(plain, flat)
+
+
 def test_pair_inbetweener_reuse_is_consistent():
     k0, k1 = _arm(0.1), _arm(0.5, shift=20)
     p = PairInbetweener(k0, k1, device="cpu")
@@ -173,8 +187,9 @@ def test_consistency_and_reverse_flow():
     flow = np.zeros((h, w, 2), np.float32)
     flow[..., 0] = 5.0
     back = -flow
-    assert consistency(flow, back)[:, :40].min() == 1.0
-    assert consistency(flow, np.zeros_like(flow))[:, :40].max() == 0.0
+    tolerance, share = DEFAULT_DENSE_FLOW.occlusion_tolerance, DEFAULT_DENSE_FLOW.occlusion_share
+    assert consistency(flow, back, tolerance, share)[:, :40].min() == 1.0
+    assert consistency(flow, np.zeros_like(flow), tolerance, share)[:, :40].max() == 0.0
     rev = reverse_flow(flow * 0.5, np.ones((h, w), np.float32), 2.0)
     # Pixels landing at x + 2.5 point back by −2.5.
     assert np.allclose(rev[:, 10:40, 0], -2.5, atol=1e-4)

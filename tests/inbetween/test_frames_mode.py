@@ -57,8 +57,8 @@ def test_frames_is_a_mode_and_fills_checks():
 def test_moving_character_lands_between_and_held_background_is_copied():
     bg = painted(W, H, 2)
     k0, k1, truth = with_character(bg, 50, 64), with_character(bg, 66, 64), with_character(bg, 58, 64)
-    # Drawn exactly at t (no timing hedge): the motion itself must put the character halfway.
-    frame, check = FramesInbetweener(k0, k1, FramesSettings(timing_samples=0)).render(0.5)
+    # Drawn exactly at t (no timing hedge, no holds): the motion itself must put the character halfway.
+    frame, check = FramesInbetweener(k0, k1, FramesSettings(timing_samples=0, hold_share=0.0)).render(0.5)
     fade = crossfade(k0, k1, 0.5)
     assert np.mean((frame - truth) ** 2) < 0.25 * np.mean((fade - truth) ** 2)
     # Far from the character nothing changed between the keys: copied exactly (16-bit steps kept, no resampling).
@@ -180,8 +180,8 @@ def test_timing_hedge_is_closer_on_average_over_likely_timings():
     the likely timings, on average, than the frame drawn exactly at t, and keep the still background exact."""
     bg = painted(W, H, 5)
     k0, k1 = with_character(bg, 50, 64), with_character(bg, 68, 64)
-    exact, _ = FramesInbetweener(k0, k1, FramesSettings(timing_samples=0)).render(0.5)
-    hedged, _ = FramesInbetweener(k0, k1).render(0.5)
+    exact, _ = FramesInbetweener(k0, k1, FramesSettings(timing_samples=0, hold_share=0.0)).render(0.5)
+    hedged, _ = FramesInbetweener(k0, k1, FramesSettings(hold_share=0.0)).render(0.5)  # timings only, no holds
     truths = [with_character(bg, 50 + 18 * t, 64) for t in (0.3, 0.4, 0.5, 0.6, 0.7)]
     err_exact = np.mean([np.mean((exact - truth) ** 2) for truth in truths])
     err_hedged = np.mean([np.mean((hedged - truth) ** 2) for truth in truths])
@@ -206,3 +206,25 @@ def test_timing_blur_is_capped_for_fast_motion():
         assert np.allclose(reach * np.hypot(v[..., 0], v[..., 1]), settings.timing_blur_max_px / scale, rtol=1e-4)
     v = path_velocity(FlowsAt(to0=still, to1=slow, seen0=ones, seen1=ones), offsets, 1.0, settings)
     assert np.allclose(v, slow)  # slow motion keeps its whole path
+
+
+def test_hold_share_hedges_against_a_held_drawing():
+    """Limited animation may hold either key's picture at t: with the hold share the frame is nearer to a held
+    drawing and, under the prior's own mix of holds and timings, nearer on average; still pixels stay exact."""
+    bg = painted(W, H, 12)
+    k0, k1 = with_character(bg, 50, 64), with_character(bg, 68, 64)
+    settings = FramesSettings()
+    assert settings.hold_share > 0.0
+    with_holds, _ = FramesInbetweener(k0, k1, settings).render(0.5)
+    without, _ = FramesInbetweener(k0, k1, FramesSettings(hold_share=0.0)).render(0.5)
+
+    def err(frame: np.ndarray, truths: list[np.ndarray]) -> float:
+        return float(np.mean([np.mean((frame - truth) ** 2) for truth in truths]))
+
+    held = [k0, k1]
+    on_path = [with_character(bg, 50 + 18 * t, 64) for t in (0.3, 0.4, 0.5, 0.6, 0.7)]
+    assert err(with_holds, held) < 0.9 * err(without, held)
+    share = settings.hold_share
+    mixed = [share * err(f, held) + (1.0 - share) * err(f, on_path) for f in (with_holds, without)]
+    assert mixed[0] < mixed[1]
+    assert np.array_equal(with_holds[:, 130:], k0[:, 130:])

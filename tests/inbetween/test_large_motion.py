@@ -5,6 +5,7 @@ import numpy as np
 
 from nakawari.inbetween import align, fuse, hinge, hold, rigid
 from nakawari.inbetween.pair import KeyBank, PairInbetweener
+from nakawari.inbetween.settings import InbetweenSettings
 from nakawari.metrics import chamfer_distance
 
 SIZE = 480
@@ -156,8 +157,7 @@ def test_turn_search_finds_a_swing_flow_lost():
 def test_settings_turn_the_large_motion_off():
     key_a = _shapes(1.0, (200.0, 250.0), (0.0, 0.0))
     key_b = _shapes(1.5, (200.0, 250.0), (40.0, -20.0))
-    bank = KeyBank.of([key_a, key_b], [0.0, 1.0])
-    bank.align_settings = align.AlignSettings(use=False)
+    bank = KeyBank.of([key_a, key_b], [0.0, 1.0], settings=InbetweenSettings(align=align.AlignSettings(use=False)))
     assert bank.alignment(0, 1) is None
 
 

@@ -89,6 +89,10 @@ def test_bench_paint_scores_a_folder_of_line_and_colour_frames(tmp_path, capsys,
         assert "painted from frame 0 only" in out and "truth of the frame before" in out
         row = next(line for line in out.splitlines() if line.startswith("nakawari paint"))
         assert float(row.split()[2]) > 0.9
+        # Every colour of this shot is in the key; the studio loop (artist fills what is left) is scored too.
+        assert "ceiling from the key alone: 1.000" in out
+        artist = next(line for line in out.splitlines() if line.startswith("nakawari paint + artist"))
+        assert float(artist.split()[4]) > 0.9
 
 
 def test_bench_paint_refuses_a_folder_without_the_layout(tmp_path, capsys):

@@ -11,7 +11,15 @@ from hypothesis import strategies as st
 
 from nakawari.bench.strokes import curve_error
 from nakawari.errors import BadInput
-from nakawari.strokes import Drawing, Stroke, StrokeInbetweener, inbetween_strokes, match_drawings
+from nakawari.strokes import (
+    Drawing,
+    MatchSettings,
+    Stroke,
+    StrokeInbetweener,
+    StrokeSettings,
+    inbetween_strokes,
+    match_drawings,
+)
 from nakawari.strokes.geometry import resample_many
 from nakawari.strokes.model import MAX_STROKES
 from nakawari.synth.rig import limb
@@ -111,6 +119,18 @@ def test_strokes_are_matched_in_any_order_and_direction_with_confidence() -> Non
     assert {m.b: m.sign for m in corr.matches} == {j: -1 if j % 2 == 0 else 1 for j in range(8)}
     assert all(0.0 <= m.confidence <= 1.0 for m in corr.matches)
     assert np.mean([m.confidence for m in corr.matches]) > 0.5
+
+
+def test_settings_reach_the_matching() -> None:
+    # StrokeSettings passed to the engine are the ones its matching reads: with leaving a stroke unmatched
+    # cheaper than any pair, nothing is matched and every stroke fades out or in.
+    first, second = _keys(3, n=8)
+    loner = StrokeSettings(match=MatchSettings(unmatched_cost=1e-6))
+    frames, engine = inbetween_strokes([first, second], [0, 1], [0.5], settings=loner)
+    assert not engine.correspondences[0].matches and len(engine.correspondences[0].unmatched_a) == 8
+    assert {source["state"] for source in frames[0].sources} == {"vanishing", "appearing"}
+    _, default = inbetween_strokes([first, second], [0, 1], [0.5])
+    assert len(default.correspondences[0].matches) == 8
 
 
 def test_closed_strokes_align_their_start_points() -> None:
@@ -232,13 +252,12 @@ def test_order_hint_tells_twins_apart_when_the_keys_share_a_drawing_order() -> N
     assert {m.a: m.b for m in hinted.matches} == {0: 0, 1: 1}
 
 
-def test_sparse_matching_for_large_keys_agrees_with_the_dense_one(monkeypatch: pytest.MonkeyPatch) -> None:
-    import nakawari.strokes.match as match_module
+def test_sparse_matching_for_large_keys_agrees_with_the_dense_one() -> None:
     first, second = _keys(13, n=8)
     second = _permuted(second, [3, 1, 7, 5, 0, 2, 6, 4], [False] * 8)
     dense = match_drawings(first, Drawing(second.strokes[:6]))
-    monkeypatch.setattr(match_module, "DENSE_LIMIT", 4)  # as if the keys held thousands of strokes
-    sparse = match_drawings(first, Drawing(second.strokes[:6]))
+    as_if_thousands = MatchSettings(dense_limit=4)  # as if the keys held thousands of strokes
+    sparse = match_drawings(first, Drawing(second.strokes[:6]), settings=as_if_thousands)
     assert [(m.a, m.b) for m in sparse.matches] == [(m.a, m.b) for m in dense.matches]
     assert sparse.unmatched_a == dense.unmatched_a and len(sparse.matches) == 6
 

@@ -151,7 +151,7 @@ def test_auto_mode_picks_vector_for_clean_line_art_and_flow_for_cels(tmp_path: P
     code, _, err = _run(capsys, "inbetween", k0, k1, "--out", tmp_path / "line")
     assert code == 0, err
     assert json.loads((tmp_path / "line" / "manifest.json").read_text())["mode"] == "vector"
-    samples = Path(__file__).resolve().parent.parent / "core" / "samples"
+    samples = Path(__file__).resolve().parents[2] / "core" / "samples"
     code, _, err = _run(capsys, "inbetween", samples / "cel.key0.png", samples / "cel.key1.png",
                         "--out", tmp_path / "cel", "--device", "cpu")
     assert code == 0, err

@@ -38,7 +38,7 @@ def test_the_true_pairing_costs_less_than_the_twins_swapped() -> None:
 
 
 @pytest.mark.parametrize("seed, index, shuffled", [(25, 0, True), (25, 1, True), (24, 9, False),
-                                                   # the fix is clear but not by 2:1 (CLEAR = 0.5 left these)
+                                                   # the fix is clear but not by 2:1 (a `clear` of 0.5 left these)
                                                    (25, 7, True), (48, 9, True), (60, 2, False)])
 def test_three_keys_settle_which_gap_swapped_the_twins(seed: int, index: int, shuffled: bool) -> None:
     """One gap alone pairs the forearms crosswise; the direct match of the first key with the third says

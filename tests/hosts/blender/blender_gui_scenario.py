@@ -3,7 +3,7 @@
 Inbetweens is invoked in the 3D View and goes modal (the engine on its thread, a window timer polling it);
 this script's own timer keeps running meanwhile (Blender is not frozen); the frames arrive; one undo removes
 them; a second run is cancelled with a simulated Esc and leaves the keys alone; the sidebar panel and a Grease
-Pencil menu draw. Results go to a JSON file for tests/test_blender_host.py.
+Pencil menu draw. Results go to a JSON file for tests/addons/test_blender_host.py.
 
     blender --factory-startup --enable-event-simulate -P blender_gui_scenario.py -- SCENE.json OUT.json ADDON ENGINE
 """
@@ -15,7 +15,8 @@ import time
 import bpy
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import window_steps  # beside this script, which Blender runs by its path
+import scene_steps  # beside this script, which Blender runs by its path
+import window_steps
 
 ARGS = sys.argv[sys.argv.index("--") + 1:]
 SCENE_PATH, OUT_PATH, ADDON_SOURCE, ENGINE = ARGS[:4]
@@ -24,9 +25,7 @@ LAYER = OBJECT = "Figure"
 
 
 def frames():
-    from nakawari_gp.gp_data import adapter_for
-
-    return sorted(adapter_for(bpy.data.objects[OBJECT]).frame_types(LAYER))
+    return sorted(scene_steps.adapter(OBJECT).frame_types(LAYER))
 
 
 def running():
@@ -36,26 +35,11 @@ def running():
 
 
 def setup():
-    import addon_utils
-
-    sys.path.insert(0, ADDON_SOURCE)
-    addon_utils.enable("nakawari_gp", default_set=True, handle_error=None)
-    bpy.context.preferences.addons["nakawari_gp"].preferences.engine_path = ENGINE
-    from nakawari_gp.gp_data import adapter_for
-
+    scene_steps.enable_addon(ADDON_SOURCE, ENGINE)
     with open(SCENE_PATH) as handle:
         scene = json.load(handle)
-    data = bpy.data.grease_pencils.new(OBJECT)
-    obj = bpy.data.objects.new(OBJECT, data)
-    bpy.context.scene.collection.objects.link(obj)
-    gp = adapter_for(obj)
-    gp.new_layer(LAYER)
-    data.layers.active = data.layers[0]
-    for name, rgba in scene["materials"]:
-        gp.ensure_material(name, rgba)
-    for frame, strokes in scene["keys"].items():
-        gp.write_frame(LAYER, int(frame), strokes, "KEYFRAME")
-    bpy.context.scene.frame_start, bpy.context.scene.frame_end = 1, 17
+    obj = scene_steps.new_object(OBJECT, active=False)
+    scene_steps.draw_keys(obj, LAYER, scene, 17)
     window_steps.make_active(obj, "scene built")
 
 

@@ -1,6 +1,6 @@
 """Runs INSIDE Blender (Debian's blender -b … -P, or a bpy module's python): draws the test scene with the
 add-on's `gp_data`, enables the add-on, runs Generate Inbetweens like an artist would, and writes what it
-finds to a JSON file for tests/test_blender_host.py to judge (the judging needs numpy and the engine's
+finds to a JSON file for tests/addons/test_blender_host.py to judge (the judging needs numpy and the engine's
 metrics; Blender here needs only the standard library).
 
     … blender_scenario.py -- SCENE.json OUT.json ADDON_SOURCE_FOLDER ENGINE WORK_FOLDER
@@ -9,9 +9,11 @@ import json
 import os
 import sys
 import time
-import traceback
 
 import bpy
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import scene_steps  # beside this script, which Blender runs by its path
 
 ARGS = sys.argv[sys.argv.index("--") + 1:]
 SCENE_PATH, OUT_PATH, ADDON_SOURCE, ENGINE, WORK = ARGS[:5]
@@ -26,11 +28,7 @@ def step(name):
 
 
 def gp():
-    """The adapter, fetched anew each time: after an undo or a reload old references are stale (and in 5.0 a
-    drawing kept across an undo crashes Blender)."""
-    from nakawari_gp.gp_data import adapter_for
-
-    return adapter_for(bpy.data.objects[OBJECT])
+    return scene_steps.adapter(OBJECT)
 
 
 def dump(frames=None):
@@ -41,43 +39,15 @@ def dump(frames=None):
             "strokes": {str(k): data.read_strokes(LAYER, k) for k in wanted if k in types}}
 
 
-def new_gp_object():
-    v3 = bpy.app.version >= (4, 3, 0)
-    # GPv3 data is `grease_pencils_v3` in 4.3–4.5 and `grease_pencils` from 5.0 (an empty one is falsy)
-    collection = bpy.data.grease_pencils_v3 if hasattr(bpy.data, "grease_pencils_v3") else bpy.data.grease_pencils
-    data = collection.new(OBJECT)
-    obj = bpy.data.objects.new(OBJECT, data)
-    bpy.context.scene.collection.objects.link(obj)
-    bpy.context.view_layer.objects.active = obj
-    obj.select_set(True)
-    out["model_expected"] = "GPv3" if v3 else "legacy"
-    return obj
-
-
 def build(scene):
-    obj = new_gp_object()
-    from nakawari_gp.gp_data import adapter_for
-
-    data = adapter_for(obj)
+    out["model_expected"] = "GPv3" if bpy.app.version >= (4, 3, 0) else "legacy"
+    data, slots = scene_steps.draw_keys(scene_steps.new_object(OBJECT), LAYER, scene, 17)
     out["model"] = data.model
-    layer = data.new_layer(LAYER)
-    data.data.layers.active = data.data.layers[0]
-    slots = [data.ensure_material(name, rgba) for name, rgba in scene["materials"]]
     assert slots == list(range(len(slots))), slots
-    for frame, strokes in scene["keys"].items():
-        data.write_frame(layer, int(frame), strokes, "KEYFRAME")
-    bpy.context.scene.frame_start, bpy.context.scene.frame_end = 1, 17
-    bpy.context.scene.frame_current = 1
 
 
 def enable_addon():
-    import addon_utils
-
-    sys.path.insert(0, ADDON_SOURCE)
-    addon_utils.enable("nakawari_gp", default_set=True, handle_error=None)
-    addon = bpy.context.preferences.addons.get("nakawari_gp")
-    assert addon is not None, "the add-on did not enable"
-    addon.preferences.engine_path = ENGINE  # found through the add-on preference, as an artist sets it
+    scene_steps.enable_addon(ADDON_SOURCE, ENGINE)  # the engine found through the add-on preference
     out["panel"] = hasattr(bpy.types, "NAKAWARI_PT_sidebar")
     out["menus"] = [name for name in ("VIEW3D_MT_gpencil_animation", "VIEW3D_MT_edit_greasepencil_animation")
                     if getattr(bpy.types, name, None) is not None
@@ -195,16 +165,4 @@ def main():
     step("done")
 
 
-try:
-    main()
-except Exception:  # noqa: BLE001 - written to the result file for the test to show
-    out["crash"] = traceback.format_exc()
-finally:
-    with open(OUT_PATH, "w") as handle:
-        json.dump(out, handle)
-    import addon_utils
-
-    try:  # hand-registered classes left registered crash or hang Blender on exit
-        addon_utils.disable("nakawari_gp", default_set=True)
-    except Exception:  # noqa: BLE001
-        traceback.print_exc()
+scene_steps.run(main, out, OUT_PATH)

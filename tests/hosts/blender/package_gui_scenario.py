@@ -2,7 +2,7 @@
 `nakawari package` installed as a legacy add-on, then Douga to Strokes invoked in the 3D View as a click does:
 it goes modal (the engine on its thread, a window timer polling it) while this script's own timer keeps
 running (Blender is not frozen); the strokes arrive; one undo removes them; a second run on a slower image is
-cancelled with a simulated Esc and adds nothing. Results go to a JSON file for tests/test_blender_package.py.
+cancelled with a simulated Esc and adds nothing. Results go to a JSON file for tests/addons/test_blender_package.py.
 
     blender --factory-startup --enable-event-simulate -P package_gui_scenario.py -- ZIP OUT.json ENGINE DOUGA FRAME
 """

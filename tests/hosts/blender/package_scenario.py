@@ -2,7 +2,7 @@
 `nakawari package` wrote the way an artist does (as a 4.2+ extension, or as a legacy add-on), enables it,
 runs Generate Inbetweens on a figure with three keys (tests/hosts/blender/scene.py, drawn through the
 installed add-on's own adapter) and Douga to Strokes on an image, and writes what it finds (every frame's
-strokes included, for the onion-skin picture) to a JSON file for tests/test_blender_package.py to judge.
+strokes included, for the onion-skin picture) to a JSON file for tests/addons/test_blender_package.py to judge.
 Blender here needs only the standard library.
 
     … package_scenario.py -- MODE ZIP OUT.json ENGINE IMAGE WORK_FOLDER SCENE.json   (MODE: extension | legacy)

@@ -1,7 +1,7 @@
 """Runs INSIDE Krita (kritarunner, or the driver plugin on 5.3/6.0): *Paint from keys* like an artist — a line
 layer 'ink' with three drawings, a colour layer 'colour' below it with frame 0 painted, the docker's button —
 and writes what it saw to RESULTS/paint.json (and the colour layer's frames as PNGs) for
-tests/test_krita_host.py.
+tests/addons/test_krita_host.py.
 
     kritarunner -s paint_scenario -f main -- RESULTS LAYERS_FOLDER
 """
@@ -12,18 +12,8 @@ import os
 import sys
 import traceback
 
-from scenarios import (
-    ADD_KEY,
-    QtGui,
-    Session,
-    image_bytes,
-    layer_names,
-    layer_state,
-    message_boxes,
-    save_pixels,
-    spin,
-    wait_until,
-)
+from krita_steps import ADD_KEY, QtGui, image_bytes, message_boxes, save_pixels, spin, wait_until
+from scenarios import Session, layer_names, layer_state
 
 
 def colour_layer_below(session: Session, doc, colour_path: str):
