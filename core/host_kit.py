@@ -119,6 +119,8 @@ class _StrokeOptions(TypedDict, total=False):
     opacity: float | list[float]
     closed: bool
     material: int
+    vertex_color: list[float] | list[list[float]]  # one colour (1 to 4 numbers) or one per point
+    fill_color: list[float]                         # the engine blends both between the keys
 
 
 class Stroke(_StrokeOptions):

@@ -86,9 +86,8 @@ def apply(prepared: Prepared, responses: list[StrokesResult]) -> tuple[int, list
         if request.layer not in gp.layer_names():
             raise plan.UserError(f"Layer '{request.layer}' is gone; nothing was written")
         keys = [int(key["time"]) for key in request.params["keys"]]
-        flipped = plan.reversed_pairs(response)
         for number, frame in plan.placements(request, response):
-            strokes = plan.host_strokes(frame, keys, prepared.key_strokes[request.layer], flipped)
+            strokes = plan.host_strokes(frame, keys, prepared.key_strokes[request.layer])
             frames.append((request.layer, number, strokes))
             placed.append((number, frame))
     written, skipped = 0, []

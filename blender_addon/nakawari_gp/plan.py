@@ -44,7 +44,7 @@ EASES = (("linear", "Even", "Even spacing"),
          ("favour-both", "Favour both keys", "Halves towards both keys"))
 SPACINGS = {"ONES": "ones", "TWOS": "twos", "THREES": "threes", "COUNT": "count"}  # FILLS → the kit's planner
 GENERATED = "BREAKDOWN"        # keyframe type of the frames we make; such frames are not keys
-ENGINE_FIELDS = ("points", "width", "opacity", "closed", "material")  # what the engine reads of a stroke
+ENGINE_FIELDS = ("points", "width", "opacity", "closed", "material", "vertex_color", "fill_color")  # the engine reads
 
 
 @dataclass(frozen=True)
@@ -172,30 +172,11 @@ def placements(request: Request, response: StrokesResult) -> list[tuple[int, Str
     return out
 
 
-def _resampled(values: Sequence[Sequence[float]], n: int, flip: bool) -> list[list[float]]:
-    """Per-point values (colours) of a source stroke spread over n points by their place along the stroke."""
-    if not values:
-        return []
-    values = list(values)[::-1] if flip else list(values)
-    last = len(values) - 1
-    return [list(values[round(i * last / (n - 1)) if n > 1 else 0]) for i in range(n)]
-
-
-def _mix(a: Sequence[float], b: Sequence[float], u: float) -> list[float]:
-    return [(1.0 - u) * x + u * y for x, y in zip(a, b)]
-
-
-def reversed_pairs(response: StrokesResult) -> set[tuple[int, int, int]]:
-    """(gap, from stroke, to stroke) of the pairs the engine found drawn the other way."""
-    return {(m["gap"], p["from"], p["to"]) for m in response.get("matches", []) for p in m.get("pairs", [])
-            if p.get("reversed")}
-
-
-def host_strokes(frame: StrokesFrame, keys: Sequence[int], key_strokes: dict[int, list[dict[str, Any]]],
-                 flipped: set[tuple[int, int, int]]) -> list[dict[str, Any]]:
+def host_strokes(frame: StrokesFrame, keys: Sequence[int], key_strokes: dict[int, list[dict[str, Any]]]
+                 ) -> list[dict[str, Any]]:
     """The engine's strokes of one frame as stroke dicts for the host: points, width (pressure or radius),
-    opacity, closed and material from the engine; line width, vertex colours and fill colour from the key
-    strokes it came from and goes to (blended by how far the frame lies between them)."""
+    opacity, closed, material, vertex and fill colours from the engine (it blends the colours between the
+    keys); the line width, which the engine does not carry, from the key stroke the frame's stroke came from."""
     out = []
     for stroke in frame["strokes"]:
         source = stroke.get("source") or {}
@@ -204,22 +185,10 @@ def host_strokes(frame: StrokesFrame, keys: Sequence[int], key_strokes: dict[int
         n = len(stroke["points"])
         made: dict[str, Any] = {"points": stroke["points"], "width": per_point(stroke.get("width"), n, DEFAULT_WIDTH),
                                 "opacity": per_point(stroke.get("opacity"), n, 1.0),
-                                "closed": bool(stroke.get("closed", False)), "material": int(stroke.get("material", 0))}
-        olds = [key_strokes[keys[k]][i] for k, i in ends]
-        if olds:
-            made["line_width"] = olds[0].get("line_width")
-            u, flip = 0.0, False
-            if len(ends) == 2:
-                t0, t1 = keys[ends[0][0]], keys[ends[1][0]]
-                u = min(max((frame["position"] - t0) / (t1 - t0), 0.0), 1.0)
-                flip = (ends[0][0], ends[0][1], ends[1][1]) in flipped
-            colours = [_resampled(old.get("vertex_color", []), n, j == 1 and flip)
-                       for j, old in enumerate(olds)]
-            if all(colours):
-                made["vertex_color"] = ([_mix(a, b, u) for a, b in zip(*colours)] if len(colours) == 2
-                                        else colours[0])
-            fills = [old["fill_color"] for old in olds if "fill_color" in old]
-            if fills:
-                made["fill_color"] = _mix(fills[0], fills[-1], u)
+                                "closed": bool(stroke.get("closed", False)), "material": int(stroke.get("material", 0)),
+                                "vertex_color": stroke.get("vertex_color"), "fill_color": stroke.get("fill_color")}
+        if ends:
+            k, i = ends[0]
+            made["line_width"] = key_strokes[keys[k]][i].get("line_width")
         out.append({k: v for k, v in made.items() if v is not None})
     return out

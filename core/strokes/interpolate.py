@@ -219,6 +219,12 @@ class _Gap:
         # Samples of every spanning track at each window key, in correspondence with key g's samples.
         self.available = np.zeros((n_tracks, 4), bool)
         data = np.zeros((4, n_points, n_cols))
+        # Vertex colours, where every stroke of the gap's two keys has them (as many channels each): sampled at
+        # the same corresponding points, blended straight from one key to the other (a spline would overshoot).
+        gap_colours = [keys[k].strokes[tr.strokes[k][0]].colour for tr in spanning for k in (g, g + 1)]
+        colour_sets = {None if c is None else c.shape[1] for c in gap_colours}
+        channels = colour_sets.pop() if len(colour_sets) == 1 else None
+        self.slot_colours: list[np.ndarray] = []
         for j, k in enumerate(window):
             if not 0 <= k < len(keys) or (j in (0, 3) and not owner.arcs):
                 continue
@@ -228,10 +234,17 @@ class _Gap:
             chosen = [tr for tr, here in zip(spanning, present) if here]
             strokes = [keys[k].strokes[tr.strokes[k][0]] for tr in chosen]
             closed = [st.closed for st in strokes]
-            walk = walk_rows(_rows(strokes, (ix, iy), extra), [st.n for st in strokes], 2, closed)
+            rows = _rows(strokes, (ix, iy), extra)
+            coloured = channels is not None and j in (1, 2)
+            if coloured:  # extra columns: the walk's arc length reads the plane alone, so the rest is unchanged
+                rows = np.column_stack([rows, np.concatenate([st.colour for st in strokes])])
+            walk = walk_rows(rows, [st.n for st in strokes], 2, closed)
             # Map from key g's stroke parameter to key k's: compose with the inverse of g's map.
             maps = [_relative(tr.strokes[g][1], tr.strokes[k][1]) for tr in chosen]
             sampled = resample_walk(walk, closed, np.asarray(counts)[present], maps)
+            if coloured:
+                self.slot_colours.append(sampled[:, n_cols:])
+                sampled = sampled[:, :n_cols]
             if present.all():
                 data[j] = sampled
             else:
@@ -337,8 +350,11 @@ class _Gap:
         opacity = np.clip(values[:, -1], 0.0, 1.0)
         bounds = self.offsets.tolist()
         models = self._models[0] if u < 0.5 else self._models[1]
-        strokes = [Stroke.built(points[lo:hi], width[lo:hi], opacity[lo:hi], model.closed, model.material, model.id)
-                   for model, lo, hi in zip(models, bounds[:-1], bounds[1:])]
+        colour = (np.clip((1.0 - u) * self.slot_colours[0] + u * self.slot_colours[1], 0.0, 1.0)
+                  if self.slot_colours else None)
+        strokes = [Stroke.built(points[lo:hi], width[lo:hi], opacity[lo:hi], model.closed, model.material, model.id,
+                                None if colour is None else colour[lo:hi], _mixed(first.fill, last.fill, u))
+                   for model, first, last, lo, hi in zip(models, *self._models, bounds[:-1], bounds[1:])]
         sources = [dict(link) for link in self._links]
         for state, k, s, carrier in self.unmatched:
             stroke = keys[k].strokes[s]
@@ -374,10 +390,13 @@ class _Gap:
         visible = 1.0 - u if state == "vanishing" else u
         out = stroke.copy()
         if self.owner.unmatched == "draw" and not stroke.closed and stroke.n > 1:
-            data = np.column_stack([stroke.points, stroke.width, stroke.opacity])
+            columns = [stroke.points, stroke.width, stroke.opacity] + ([stroke.colour] if stroke.colour is not None
+                                                                       else [])
+            data = np.column_stack(columns)
             data = resample_many([data], stroke.points.shape[1], [False], [stroke.n], [(max(visible, 1e-3), 0.0)])[0]
             dims = stroke.points.shape[1]
-            out = Stroke(data[:, :dims], data[:, dims], data[:, dims + 1], False, stroke.material, stroke.id)
+            out = Stroke(data[:, :dims], data[:, dims], data[:, dims + 1], False, stroke.material, stroke.id,
+                         colour=data[:, dims + 2:] if stroke.colour is not None else None, fill=stroke.fill)
         else:
             out.opacity = out.opacity * visible
         if carrier is not None:
@@ -398,6 +417,13 @@ def _rows(strokes: Sequence[Stroke], plane: tuple[int, int], extra: list[int]) -
     points = np.concatenate([stroke.points for stroke in strokes])
     return np.column_stack([points[:, list(plane) + extra], np.concatenate([stroke.width for stroke in strokes]),
                             np.concatenate([stroke.opacity for stroke in strokes])])
+
+
+def _mixed(first: np.ndarray | None, last: np.ndarray | None, u: float) -> np.ndarray | None:
+    """A per-stroke colour (fill) at u between the keys: blended when both have one, else the one there is."""
+    if first is None or last is None or first.shape != last.shape:
+        return first if last is None else last if first is None else (first if u < 0.5 else last)
+    return np.clip((1.0 - u) * first + u * last, 0.0, 1.0)
 
 
 def _centre(stroke: Stroke, axes: tuple[int, int, int | None]) -> np.ndarray:

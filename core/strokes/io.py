@@ -5,13 +5,17 @@ Request::
     {"format": "nakawari.strokes", "version": 1,
      "keys": [{"time": 0, "strokes": [{"points": [[x, y], …] or [[x, y, z], …],
                                        "width": 3.0 or [w, …], "opacity": 1.0 or [o, …],
-                                       "closed": false, "material": 0, "id": "any text"}, …]}, …],
+                                       "closed": false, "material": 0, "id": "any text",
+                                       "vertex_color": [r, g, b, a] or [[r, g, b, a], …],
+                                       "fill_color": [r, g, b, a]}, …]}, …],
      "count": 3 | "times": [0.25, 0.5, …], "ease": "linear" | "ease-in-out:3" | "favour-first" …,
      "unmatched": "fade" | "draw", "arcs": true, "include_keys": false, "order_hint": false,
      "join_pieces": true}
 
 Only "keys" (two or more, strictly increasing "time"; default 0, 1, 2, …) and each stroke's "points" are
-required. Response::
+required. Colours (1 to 4 numbers in [0, 1]) travel with their strokes: an inbetween's vertex colours are its
+keys' colours at the corresponding points, blended by how far it lies between them, and its fill colour the
+keys' fill colours blended the same way; a stroke without a partner keeps its own. Response::
 
     {"format": "nakawari.strokes", "version": 1, "kind": "inbetweens", "key_times": […],
      "ease": {"name", "strength"},
@@ -41,6 +45,7 @@ from .model import Drawing, Stroke
 FORMAT = "nakawari.strokes"
 VERSION = 1
 DECIMALS = 4  # coordinates, widths and opacities are written rounded to this many decimals
+COLOUR_DECIMALS = 6  # colours: hosts keep them as floats (finer than 16 bits per channel)
 
 
 def _need(condition: bool, where: str, problem: str) -> None:
@@ -73,7 +78,19 @@ def stroke_from_json(data: Any, where: str) -> Stroke:
     _need(isinstance(material, int) and not isinstance(material, bool), f"{where}.material",
           "expected an integer")
     ident = data.get("id")
-    return Stroke(points, width, opacity, closed, material, None if ident is None else str(ident))
+    colour = fill = None
+    if data.get("vertex_color") is not None:  # per point, or one colour for all points
+        colour = _number_list(data["vertex_color"], f"{where}.vertex_color")
+        _need(colour.ndim in (1, 2) and colour.shape[-1] in range(1, 5) and np.isfinite(colour).all()
+              and (colour.ndim == 1 or len(colour) == len(points)), f"{where}.vertex_color",
+              f"expected one colour or one per point ({len(points)}), each 1 to 4 numbers")
+        colour = np.broadcast_to(colour, (len(points), colour.shape[-1])) if colour.ndim == 1 else colour
+    if data.get("fill_color") is not None:
+        fill = _number_list(data["fill_color"], f"{where}.fill_color")
+        _need(fill.ndim == 1 and len(fill) in range(1, 5) and np.isfinite(fill).all(), f"{where}.fill_color",
+              "expected one colour of 1 to 4 numbers")
+    return Stroke(points, width, opacity, closed, material, None if ident is None else str(ident), colour=colour,
+                  fill=fill)
 
 
 def keys_from_json(request: Any) -> tuple[list[Drawing], list[float]]:
@@ -108,6 +125,10 @@ def stroke_to_json(stroke: Stroke) -> dict[str, Any]:
     out["material"] = int(stroke.material)
     if stroke.id is not None:
         out["id"] = stroke.id
+    if stroke.colour is not None:
+        out["vertex_color"] = np.round(np.clip(stroke.colour, 0.0, 1.0), COLOUR_DECIMALS).tolist()
+    if stroke.fill is not None:
+        out["fill_color"] = np.round(np.clip(stroke.fill, 0.0, 1.0), COLOUR_DECIMALS).tolist()
     return out
 
 

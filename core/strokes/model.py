@@ -29,26 +29,32 @@ class Stroke:
     closed: bool = False
     material: int = 0
     id: str | None = None                   # the host's own name for the stroke, passed through
+    colour: np.ndarray | None = None        # (N, C) per point (a host's vertex colours), interpolated like width
+    fill: np.ndarray | None = None          # (C,) the stroke's fill colour, mixed between the keys
 
     # Written out so that width and opacity are typed as the arrays they always become, while callers pass
     # scalars, lists or None (the default) as before.
     def __init__(self, points: ArrayLike, width: ArrayLike | None = None, opacity: ArrayLike | None = None,
-                 closed: bool = False, material: int = 0, id: str | None = None) -> None:
+                 closed: bool = False, material: int = 0, id: str | None = None, *,
+                 colour: ArrayLike | None = None, fill: ArrayLike | None = None) -> None:
         self.points = np.asarray(points, dtype=np.float64)
         n = len(self.points) if self.points.ndim == 2 else 0
         self.width = _per_point(width, n, DEFAULT_WIDTH)
         self.opacity = _per_point(opacity, n, 1.0)
         self.closed, self.material, self.id = closed, material, id
+        self.colour = None if colour is None else np.asarray(colour, dtype=np.float64).reshape(n, -1)
+        self.fill = None if fill is None else np.asarray(fill, dtype=np.float64).reshape(-1)
 
     @classmethod
     def built(cls, points: np.ndarray, width: np.ndarray, opacity: np.ndarray, closed: bool, material: int,
-              id: str | None) -> Stroke:
+              id: str | None, colour: np.ndarray | None = None, fill: np.ndarray | None = None) -> Stroke:
         """A stroke from arrays the engine made itself (float64 points, one width and opacity per point):
         skips the conversions of the constructor, which cost more than the interpolation itself when a
         frame holds thousands of strokes."""
         stroke = cls.__new__(cls)
         stroke.points, stroke.width, stroke.opacity = points, width, opacity
         stroke.closed, stroke.material, stroke.id = closed, material, id
+        stroke.colour, stroke.fill = colour, fill
         return stroke
 
     @property
@@ -57,13 +63,14 @@ class Stroke:
 
     def copy(self) -> Stroke:
         return Stroke(self.points.copy(), self.width.copy(), self.opacity.copy(), self.closed, self.material,
-                      self.id)
+                      self.id, colour=None if self.colour is None else self.colour.copy(),
+                      fill=None if self.fill is None else self.fill.copy())
 
     def reversed(self) -> Stroke:
         """The same stroke drawn the other way (a closed one keeps its start point)."""
         order = np.r_[0, np.arange(self.n - 1, 0, -1)] if self.closed and self.n > 1 else np.arange(self.n)[::-1]
         return Stroke(self.points[order], self.width[order], self.opacity[order], self.closed, self.material,
-                      self.id)
+                      self.id, colour=None if self.colour is None else self.colour[order], fill=self.fill)
 
 
 def _per_point(value: ArrayLike | None, n: int, default: float) -> np.ndarray:

@@ -211,20 +211,29 @@ def joined_stroke(drawing: Drawing, group: Group) -> Stroke:
     """One stroke along the pieces in order (each the right way round, retracing dropped); a point shared
     by two pieces once."""
     parts = [_oriented(drawing, piece) for piece in group.pieces]
+    # Vertex colours join too when every piece has them (as many channels each).
+    colours = [part.colour for part in parts if part.colour is not None]
+    coloured = len(colours) == len(parts) and len({c.shape[1] for c in colours}) == 1
     point_runs, width_runs, opacity_runs = [parts[0].points], [parts[0].width], [parts[0].opacity]
+    colour_runs = colours[:1] if coloured else []
     retraced = group.retraced or (0,) * (len(parts) - 1)
     for previous, part, skip in zip(parts, parts[1:], retraced):
         skip += 1 if skip < part.n - 1 and np.array_equal(previous.points[-1], part.points[skip]) else 0
         point_runs.append(part.points[skip:])
         width_runs.append(part.width[skip:])
         opacity_runs.append(part.opacity[skip:])
+        if coloured:
+            colour_runs.append(colours[len(colour_runs)][skip:])
     points, width, opacity = np.concatenate(point_runs), np.concatenate(width_runs), np.concatenate(opacity_runs)
+    colour = np.concatenate(colour_runs) if coloured else None
     if group.closing:
         points, width, opacity = points[group.closing:], width[group.closing:], opacity[group.closing:]
+        colour = None if colour is None else colour[group.closing:]
     if group.closed and len(points) > 2 and np.array_equal(points[0], points[-1]):
         points, width, opacity = points[:-1], width[:-1], opacity[:-1]
+        colour = None if colour is None else colour[:-1]
     first = parts[0]
-    return Stroke.built(points, width, opacity, group.closed, first.material, first.id)
+    return Stroke.built(points, width, opacity, group.closed, first.material, first.id, colour, first.fill)
 
 
 def join(key: Joined, groups: list[Group]) -> Joined:

@@ -7,6 +7,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 from engine_helpers import engine_executable
 
@@ -79,11 +80,11 @@ def test_nothing_to_do_is_a_readable_error(frames, options, current, message):
 
 def test_requests_send_the_engine_only_what_it_reads():
     layer = plan.plan_layer("L", KEYS, plan.Options(), 1, (1, 17))
-    strokes = {k: [_stroke(k, line_width=4, vertex_color=[[1, 0, 0, 1]] * 4)] for k in KEYS}
+    strokes = {k: [_stroke(k, line_width=4, vertex_color=[[1, 0, 0, 1]] * 4, fill_color=[1, 1, 1, 1])] for k in KEYS}
     (even,) = plan.requests(layer, strokes, plan.Options())
     assert even.params["times"] == [float(t) for t in layer.frames]
     assert [k["time"] for k in even.params["keys"]] == [1.0, 9.0, 17.0]
-    assert set(even.params["keys"][0]["strokes"][0]) == set(plan.ENGINE_FIELDS)
+    assert set(even.params["keys"][0]["strokes"][0]) == set(plan.ENGINE_FIELDS)  # the line width stays home
     uneven = plan.plan_layer("L", {1: "KEYFRAME", 9: "KEYFRAME", 13: "KEYFRAME"}, plan.Options(fill="TWOS"), 1,
                              (1, 17))
     eased = plan.requests(uneven, {k: [_stroke(k)] for k in (1, 9, 13)}, plan.Options(fill="TWOS", ease="ease-in"))
@@ -116,23 +117,31 @@ def test_even_spacing_around_an_occupied_frame_asks_for_the_empty_ones(tmp_path)
     assert [frame for frame, _ in plan.placements(request, response)] == [3, 7]
 
 
-def test_what_the_engine_does_not_carry_comes_back_from_the_source_strokes():
-    red, blue = [[1.0, 0.0, 0.0, 1.0]] * 4, [[0.0, 0.0, 1.0, 1.0]] * 3 + [[0.0, 1.0, 0.0, 1.0]]
-    keys = {1: [_stroke(0, line_width=5, vertex_color=red, fill_color=[1, 1, 1, 1])],
-            9: [_stroke(0, line_width=7, vertex_color=blue, fill_color=[0, 0, 0, 1])]}
-    frame = {"time": 3.0, "position": 3.0, "strokes": [
-        {"points": [[0, 0, 0]] * 4, "width": 2.5, "opacity": [1, 1, 0.5, 0.5], "closed": True, "material": 2,
-         "source": {"state": "matched", "from": [0, 0], "to": [1, 0]}}]}
-    (straight,) = plan.host_strokes(frame, [1, 9], keys, set())
-    assert straight["line_width"] == 5 and straight["width"] == [2.5] * 4 and straight["material"] == 2
-    assert straight["closed"] and straight["opacity"] == [1, 1, 0.5, 0.5]
-    assert straight["vertex_color"][0] == pytest.approx([0.75, 0.0, 0.25, 1.0])  # a quarter of the way
-    assert straight["fill_color"] == pytest.approx([0.75, 0.75, 0.75, 1.0])
-    (flipped,) = plan.host_strokes(frame, [1, 9], keys, {(0, 0, 0)})  # drawn the other way in the next key
-    assert flipped["vertex_color"][0] == pytest.approx([0.75, 0.25, 0.0, 1.0])
-    frame["strokes"][0]["source"] = {"state": "vanishing", "from": [0, 0], "to": None}
-    (vanishing,) = plan.host_strokes(frame, [1, 9], keys, set())
-    assert vanishing["vertex_color"] == red
+def test_the_engine_blends_the_colours_and_the_line_width_comes_back_from_the_source_stroke(tmp_path):
+    """Vertex and fill colours travel to the real engine and come back blended between the keys, point by
+    corresponding point (the second key's stroke is drawn the other way); the line width, which the engine
+    does not carry, comes from the stroke the inbetween came from."""
+    red_to_green = [[1.0 - i / 9, i / 9, 0.0, 1.0] for i in range(10)]
+    blue = [[0.0, 0.0, 1.0, 1.0]] * 10
+    first = {**_stroke(0.0, 10), "line_width": 5, "vertex_color": red_to_green, "fill_color": [1, 1, 1, 1]}
+    second = {**_stroke(0.0, 10), "line_width": 7, "vertex_color": blue, "fill_color": [0, 0, 0, 1]}
+    second["points"] = second["points"][::-1]
+    keys = {1: [first], 9: [second]}
+    layer = plan.plan_layer("L", {1: "KEYFRAME", 9: "KEYFRAME"}, plan.Options(scope="GAP", fill="TWOS"), 3, (1, 9))
+    (request,) = plan.requests(layer, keys, plan.Options(fill="TWOS"))
+    assert request.params["keys"][0]["strokes"][0]["vertex_color"] == red_to_green  # sent to the engine
+    client = engine.EngineClient(engine_executable(), log_dir=tmp_path)
+    try:
+        response = client.call("strokes.inbetween", request.params, timeout=120)
+    finally:
+        client.close()
+    placed = dict(plan.placements(request, response))
+    (at_3,) = plan.host_strokes(placed[3], [1, 9], keys)  # a quarter of the way
+    assert at_3["line_width"] == 5 and at_3["material"] == 1
+    colours = np.asarray(at_3["vertex_color"])
+    assert colours[0] == pytest.approx([0.75, 0.0, 0.25, 1.0], abs=1e-3)   # red start, a quarter to blue
+    assert colours[-1] == pytest.approx([0.0, 0.75, 0.25, 1.0], abs=1e-3)  # green end, a quarter to blue
+    assert at_3["fill_color"] == pytest.approx([0.75, 0.75, 0.75, 1.0], abs=1e-3)
 
 
 def _layer_request() -> list[plan.Request]:
