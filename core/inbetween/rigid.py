@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from ..curves import hermite_basis
 from .flow import nearest_pixel
 
 
@@ -135,8 +136,7 @@ def _hermite(before: complex | None, v0: complex, v1: complex, after: complex | 
     key before and after (one-sided where None), as the smooth synthetic ground truth moves."""
     m0 = v1 - v0 if before is None else (v1 - before) / (1.0 + span_before)
     m1 = v1 - v0 if after is None else (after - v0) / (1.0 + span_after)
-    h00, h10 = 2 * t**3 - 3 * t**2 + 1, t**3 - 2 * t**2 + t
-    h01, h11 = -2 * t**3 + 3 * t**2, t**3 - t**2
+    h00, h10, h01, h11 = hermite_basis(t)
     return h00 * v0 + h10 * m0 + h01 * v1 + h11 * m1
 
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..curves import hermite_basis
 from ..errors import Cancelled
 from ..progress import Cancel, Progress
 from .descriptors import reuse_descriptors
@@ -442,7 +443,6 @@ def _hermite_weights(times: np.ndarray, u: float) -> np.ndarray:
     """Weights of the four window values in the time-parametrised Catmull-Rom between slots 1 and 2."""
     t0, t1, t2, t3 = times.T
     span = t2 - t1
-    h00, h10 = 2 * u**3 - 3 * u**2 + 1, u**3 - 2 * u**2 + u
-    h01, h11 = -2 * u**3 + 3 * u**2, u**3 - u**2
+    h00, h10, h01, h11 = hermite_basis(u)
     left, right = span / (t2 - t0), span / (t3 - t1)
     return np.stack([-h10 * left, h00 - h11 * right, h01 + h10 * left, h11 * right], axis=1)
