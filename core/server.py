@@ -7,6 +7,7 @@ Nothing but protocol lines is written to stdout; logs go to stderr.
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
@@ -63,10 +64,18 @@ def available_jobs() -> tuple[str, ...]:
 WARM_LINE = "nakawari serve: warmed up"  # in the log when done (`bench speed` waits for it)
 
 
-def warm_up(log: IO[str], busy: Callable[[], bool] = lambda: False) -> None:
+def warm_up(log: IO[str], busy: Callable[[], bool] = lambda: False,
+            engine: threading.Lock | None = None) -> None:
     """Import every job's module (a broken one is named in the log, as its job will fail) and inbetween two
     tiny keys in memory, so that the artist's first job pays for neither. Runs once, on its own thread;
-    the tiny inbetween is left out when ``busy()`` says a job came first (it warms what it needs itself)."""
+    the tiny inbetween is left out when ``busy()`` says a job came first (it warms what it needs itself).
+    ``engine``: held while warming, as jobs hold it while they run: two threads importing the same libraries
+    at once can deadlock in Python's import locks (seen as "deadlock detected by _ModuleLock")."""
+    with engine if engine is not None else contextlib.nullcontext():
+        _warm_up(log, busy)
+
+
+def _warm_up(log: IO[str], busy: Callable[[], bool]) -> None:
     started = time.perf_counter()
     for method in available_jobs():
         try:
@@ -107,8 +116,9 @@ class Server:
         self._pending: dict[Any, _Job] = {}  # queued or running, by request id
         self._pending_lock = threading.Lock()
         self._worker = threading.Thread(target=self._work, name="nakawari-worker", daemon=True)
-        self._warm = threading.Thread(target=warm_up, args=(log, lambda: bool(self._pending)), name="nakawari-warm-up",
-                                      daemon=True)
+        self._engine = threading.Lock()  # the warm-up and the jobs take turns (see `warm_up`)
+        self._warm = threading.Thread(target=warm_up, args=(log, lambda: bool(self._pending), self._engine),
+                                      name="nakawari-warm-up", daemon=True)
 
     # --- output ---------------------------------------------------------------------------------
     def _send(self, message: dict[str, Any]) -> None:
@@ -278,7 +288,8 @@ class Server:
             return
         print(f"nakawari serve: {job.method} (id {job.id!r})", file=self.log, flush=True)
         try:
-            result = JOBS[job.method](job.params, self._progress(job.id), job.cancelled.is_set)
+            with self._engine:  # a job that comes during the warm-up waits for it (at most a second or two)
+                result = JOBS[job.method](job.params, self._progress(job.id), job.cancelled.is_set)
         except RpcError as error:
             self._error(job.id, error)
         except BadParams as error:  # the client's mistake: invalid params, naming the field to blame
