@@ -158,8 +158,6 @@ def _read_with_pillow(path: Path) -> Raster:
             rgba /= np.float32(255.0)  # in place: the same numbers as `/ 255.0`, one buffer fewer
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
         raise BadInput(f"corrupt or unreadable image ({_short(error)})", path) from None
-    if not has_alpha:
-        rgba[..., 3] = 1.0  # a mode without alpha converts to opaque already; this only says so
     return _raster_rgba(rgba, 8, path, transparent_possible=has_alpha)
 
 

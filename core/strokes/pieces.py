@@ -222,8 +222,8 @@ def joined_stroke(drawing: Drawing, group: Group) -> Stroke:
         point_runs.append(part.points[skip:])
         width_runs.append(part.width[skip:])
         opacity_runs.append(part.opacity[skip:])
-        if coloured:
-            colour_runs.append(colours[len(colour_runs)][skip:])
+        if coloured and part.colour is not None:
+            colour_runs.append(part.colour[skip:])
     points, width, opacity = np.concatenate(point_runs), np.concatenate(width_runs), np.concatenate(opacity_runs)
     colour = np.concatenate(colour_runs) if coloured else None
     if group.closing:
