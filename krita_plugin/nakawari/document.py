@@ -20,6 +20,7 @@ SUPPORTED = ("RGBA", "U8")
 # Polling Krita's event loop for a state to settle; patience in wall-clock time, generous because a busy
 # machine (Krita 6 on two loaded cores) took over 5 s to add one keyframe.
 WAIT_MS, PATIENCE_S = 5, 30.0
+RETRIGGER_S = 8.0
 
 
 @dataclass(frozen=True)
@@ -277,6 +278,7 @@ class FrameWriter:
         self._error: Exception | None = None
         self._time_before = document.currentTime()
         self._add_key = Krita.instance().action("add_blank_frame")
+        self._triggered_at = 0.0
 
     def start(self) -> None:
         self.document.setActiveNode(self.layer)
@@ -301,13 +303,29 @@ class FrameWriter:
         if self.layer.hasKeyframeAtTime(time):
             raise RuntimeError(f"frame {time} of '{self.layer.name()}' already holds a key; it was left alone")
         self.document.setCurrentTime(time)
-        self._when(lambda: self.document.currentTime() == time and self._layer_is_active(),
-                   lambda: self._add(time), f"frame {time}")
+        self._when(lambda: self._ready_to_add(time), lambda: self._add(time), f"frame {time}")
 
-    def _add(self, time: int) -> None:
+    def _ready_to_add(self, frame: int) -> bool:
+        """The action adds a key to the active view's layer at its time, and a disabled action ignores a
+        trigger: Krita re-enables its actions in the event loop after the active layer changes."""
+        shown = Krita.instance().activeDocument()
+        return (shown is not None and shown.rootNode().uniqueId() == self.document.rootNode().uniqueId()
+                and self.document.currentTime() == frame and self._layer_is_active() and self._add_key.isEnabled())
+
+    def _add(self, frame: int) -> None:
         self._add_key.trigger()
-        self._when(lambda: self.layer.hasKeyframeAtTime(time), lambda: self._fill(time),
-                   f"the new keyframe at frame {time}")
+        self._triggered_at = time.monotonic()
+        self._when(lambda: self.layer.hasKeyframeAtTime(frame), lambda: self._fill(frame),
+                   f"the new keyframe at frame {frame}", retry=lambda: self._add_again(frame))
+
+    def _add_again(self, frame: int) -> None:
+        """A trigger Krita dropped is sent again, only long after the first (a busy Krita can take seconds to
+        add a key, and a second trigger would add a second undo step), while the key is still missing and the
+        state is as it must be."""
+        if time.monotonic() - self._triggered_at > RETRIGGER_S and not self.layer.hasKeyframeAtTime(frame) \
+                and self._ready_to_add(frame):
+            self._add_key.trigger()
+            self._triggered_at = time.monotonic()
 
     def _fill(self, time: int) -> None:
         self.added.append(time)
