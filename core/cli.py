@@ -22,7 +22,8 @@ EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_CANCELLED = 0, 1, 2, 130
 # What only one command needs (OpenCV, pyblish, the training code, the engine's loop): imported by name when that
 # command runs, as the job registry imports jobs, so `nakawari --help` and the other commands never wait for it.
 COMMAND_MODULES = {"batch": "nakawari.batch", "package": "nakawari.package", "train": "nakawari.learned.train",
-                   "export": "nakawari.learned.export", "serve": "nakawari.server"}
+                   "export": "nakawari.learned.export", "frames_train": "nakawari.learned.frames_train",
+                   "serve": "nakawari.server"}
 
 
 def _module(name: str) -> Any:
@@ -176,6 +177,12 @@ def build_parser() -> argparse.ArgumentParser:
                        help="also stop after this many seconds, the learning rate decaying over them "
                             "(default: no limit)")
     learn.add_argument("--log-every", type=int, default=25, help="log (and validate) every this many steps")
+    frames = targets.add_parser("frames", help="the colour frames' refinement: train on synthetic shots, export "
+                                "frames.onnx and frames.json (sha256) to --out")
+    frames.add_argument("--out", required=True, help="folder for frames.pt, frames.onnx, frames.json")
+    frames.add_argument("--steps", type=int, default=2500, help="optimiser steps (default 2500)")
+    frames.add_argument("--shots", type=int, default=40, help="synthetic shots drawn for training (default 40)")
+    frames.add_argument("--threads", type=int, default=2, help="torch CPU threads (default 2)")
     export = targets.add_parser("export", help="checkpoint → ONNX + weights + manifest (sha256) in --out")
     export.add_argument("checkpoint", help="checkpoint.pt from nakawari train inbetween")
     export.add_argument("--out", required=True, help="folder for inbetween.onnx, inbetween.npz, inbetween.json")
@@ -344,6 +351,14 @@ def _cmd_train(args: argparse.Namespace) -> int:
         if not checkpoint.is_file():
             raise BadInput("no such checkpoint", checkpoint)
         print(_module("export").export(checkpoint, Path(args.out)))
+        return EXIT_OK
+    if args.target == "frames":
+        if min(args.steps, args.shots, args.threads) < 1:
+            raise BadInput("--steps, --shots and --threads must be positive")
+        frames = _module("frames_train")
+        out = Path(args.out)
+        recipe = frames.Recipe(steps=args.steps, shots=args.shots, threads=args.threads)
+        print(frames.export(frames.train(out, recipe), out))
         return EXIT_OK
     training = _module("train")
     try:

@@ -18,6 +18,7 @@ import numpy as np
 
 from ..errors import BadInput
 from ..model_manifest import checked_model_files, shipped_manifest
+from ..onnx_session import ort_session
 from .features import prepare
 from .single import cel_mask as rule_mask
 
@@ -52,14 +53,10 @@ def load_cel_model(manifest: Path | None = None) -> tuple[CelModel | None, str]:
         return None, str(error)
     except OSError as error:  # unreadable: the rule reader answers, as for any other broken manifest
         return None, f"{manifest}: not a valid model manifest ({error})"
-    path = files["onnx"]
     try:
-        import onnxruntime as ort
+        session, _provider = ort_session(files["onnx"], want_cuda=False)
     except ImportError:
         return None, "onnxruntime is not installed"
-    options = ort.SessionOptions()
-    options.log_severity_level = 3
-    session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
     return CelModel(session, data), "learned"
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import sys
 import time
-import warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -21,9 +20,9 @@ import cv2
 import numpy as np
 
 from ..cels.features import CHANNELS, WORK_HEIGHT, prepare
-from ..files import sha256_file
 from ..synth.celframes import cel_frame
 from ..synth.composite import composite_frame
+from .small_models import load_checkpoint, write_onnx
 
 HIDDEN = (48, 32)   # per-pixel layers (1x1 convolutions) over the feature maps
 TRAIN_SEED = 5000
@@ -124,23 +123,11 @@ def train(out: Path, recipe: Recipe = Recipe(), log=print) -> Path:
 
 def export(checkpoint: Path, out_dir: Path) -> Path:
     """The checkpoint → ``out_dir``/cels.onnx and cels.json (sha256, recipe); returns the manifest path."""
-    import torch
-
-    saved = torch.load(checkpoint, weights_only=False, map_location="cpu")
-    net = build_network()
-    net.load_state_dict(saved["model"])
-    net.eval()
-    out_dir.mkdir(parents=True, exist_ok=True)
-    onnx_path = out_dir / f"{MODEL_NAME}.onnx"
-    with warnings.catch_warnings():  # the TorchScript exporter is deprecated but needs no onnxscript
-        warnings.simplefilter("ignore")
-        torch.onnx.export(net, (torch.rand(1, CHANNELS, 64, 96),), str(onnx_path), dynamo=False, opset_version=17,
-                          input_names=["features"], output_names=["logits"],
-                          dynamic_axes={"features": {0: "n", 2: "h", 3: "w"}, "logits": {0: "n", 2: "h", 3: "w"}})
+    net, saved = load_checkpoint(checkpoint, build_network)
+    onnx_file = write_onnx(net, CHANNELS, out_dir / f"{MODEL_NAME}.onnx", "features", "logits")
     manifest = {
         "model": "nakawari learned cel reader (nakawari.learned.cels_train.CelNet)",
-        "files": {"onnx": {"file": onnx_path.name, "sha256": sha256_file(onnx_path),
-                           "bytes": onnx_path.stat().st_size}},
+        "files": {"onnx": onnx_file},
         "work_height": WORK_HEIGHT,
         "parameters": int(sum(p.numel() for p in net.parameters())),
         "recipe": saved["recipe"],

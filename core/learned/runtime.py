@@ -19,7 +19,6 @@ from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -29,6 +28,7 @@ from ..inbetween import InbetweenResult, fuse
 from ..inbetween.pair import KeyBank, PairInbetweener, gap_width
 from ..inbetween.represent import KeyStyle, compose_lineart
 from ..inbetween.selfcheck import FrameChecker, check_frames
+from ..onnx_session import ort_session
 from ..progress import Cancel, Progress
 from ..timing import gap_of
 from .model_files import ModelFiles, default_manifest, load_model_files
@@ -64,30 +64,6 @@ def gpu_can_run(device: str) -> bool:
     import onnxruntime as ort
 
     return "CUDAExecutionProvider" in ort.get_available_providers()
-
-
-def ort_session(path: Path, want_cuda: bool) -> tuple[Any, str]:
-    """The one session factory: (onnxruntime session, provider that runs it). CUDA is asked for only
-    when wanted, offered by this onnxruntime build and backed by a driver; if it still fails, the
-    session quietly falls back to the CPU and says so through the returned provider."""
-    import onnxruntime as ort
-
-    ort.set_default_logger_severity(3)  # a failed CUDA load is reported through the provider, not a log storm
-    providers = ["CPUExecutionProvider"]
-    if want_cuda and "CUDAExecutionProvider" in ort.get_available_providers() and cuda_driver_present():
-        if hasattr(ort, "preload_dlls"):
-            try:
-                ort.preload_dlls()
-            except Exception:  # noqa: BLE001 - no CUDA libraries from pip: the session decides below
-                pass
-        providers.insert(0, "CUDAExecutionProvider")
-    options = ort.SessionOptions()
-    options.log_severity_level = 3
-    try:
-        session = ort.InferenceSession(str(path), options, providers=providers)
-    except Exception:  # noqa: BLE001 - a CUDA provider that cannot start: CPU
-        session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-    return session, session.get_providers()[0]
 
 
 class OnnxRunner:

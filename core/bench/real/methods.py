@@ -11,11 +11,14 @@ import numpy as np
 
 from ...baselines import crossfade, dis_warp_average, hold_nearer
 from ...errors import BadInput
+from ...inbetween.frames import FramesSettings, inbetween_frames
+from ...inbetween.frames.refine import shipped_refiner
 from ...jobs import inbetween as inbetween_job
 from .cases import Case
 
 T = 0.5  # a triplet's middle frame lies halfway; pairs are judged there too
 HOLD, FADE, WARP = "hold key", "cross-fade", "warp-average (DIS)"
+REFINED = "nakawari frames, refined"
 OK, REFUSED, UNAVAILABLE, FAILED = "ok", "refused", "unavailable", "failed"
 
 
@@ -68,9 +71,23 @@ def baseline(pairwise: Callable[[np.ndarray, np.ndarray, float], np.ndarray]) ->
     return run
 
 
+def refined_frames(case: Case, keys: list[np.ndarray]) -> Made:
+    """Frames mode with its learned refinement switched on, whatever its manifest records (the row that
+    shows whether it wins on these frames)."""
+    started = time.perf_counter()
+    try:
+        frames, checks = inbetween_frames(keys, [0.0, 1.0], [T], settings=FramesSettings(refine="on"))
+    except ValueError as error:
+        return Made(None, REFUSED, time.perf_counter() - started, str(error))
+    return Made(frames[0], OK, time.perf_counter() - started, "frames", checks[0].fallback or "")
+
+
 def methods_for(modes: tuple[str, ...], device: str) -> dict[str, Method]:
-    """Ours first (in the order asked), then the baselines; warp-average is the reference for the ratios."""
+    """Ours first (in the order asked; frames mode also with its learned refinement forced on, when one is
+    installed), then the baselines; warp-average is the reference for the ratios."""
     methods: dict[str, Method] = {f"nakawari {mode}": our_method(mode, device) for mode in modes}
+    if "frames" in modes and shipped_refiner() is not None:
+        methods[REFINED] = refined_frames
     methods[HOLD] = baseline(hold_nearer)
     methods[FADE] = baseline(crossfade)
     methods[WARP] = baseline(dis_warp_average)

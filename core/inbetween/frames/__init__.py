@@ -6,6 +6,7 @@
                with a share of the keys' blend for the chance that the drawing holds a key (limited animation)
   fuse.py      warp both keys, blend by visibility, crisp where they disagree, copy held pixels,
                fall back to the cross-fade block by block where the warp did not help
+  refine.py    the learned refinement: a small network mixes the frame, the warped keys and the fade
   kind.py      whether keys are finished frames (auto mode's test)
   settings.py  every setting, with its reason
 Each frame comes with its ``FrameCheck``.
@@ -23,6 +24,7 @@ from ..each_frame import each_frame
 from .cut import CutCheck, check_cut
 from .fuse import fallback_boxes, fuse
 from .motion import PairMotion, estimate_motion, flows_at, work_scale
+from .refine import FramesRefiner, refiner_for
 from .settings import FramesSettings
 
 __all__ = ["FramesInbetweener", "FramesSettings", "inbetween_frames"]
@@ -45,6 +47,7 @@ class FramesInbetweener:
         self.settings = settings or FramesSettings()
         self._motion: PairMotion | None = None
         self._cut: CutCheck | None = None
+        self.refiner: FramesRefiner | None = refiner_for(self.settings.refine)
 
     @property
     def motion(self) -> PairMotion:
@@ -66,7 +69,8 @@ class FramesInbetweener:
                     f"{self.cut.unmatched:.0%} unmatched): held the {'first' if t <= 0.5 else 'second'} key")
             return held.copy(), FrameCheck(confidence=CUT_CONFIDENCE, fallback="hold", note=note)
         scale = work_scale(self.motion.full_size, self.settings)
-        fused = fuse(self.key0, self.key1, flows_at(self.motion, t, self.settings), t, scale, self.settings)
+        fused = fuse(self.key0, self.key1, flows_at(self.motion, t, self.settings), t, scale, self.settings,
+                     self.refiner)
         confidence = float(np.clip(1.0 - DOUBT_COST * fused.doubt, 0.0, 1.0))
         if fused.doubt >= WHOLE_FADE_DOUBT:
             note = f"{fused.doubt:.0%} of the moving picture could not be matched: cross-faded the keys"

@@ -14,6 +14,7 @@ import numpy as np
 
 from ..boxes import boxes_of
 from .motion import FlowsAt, smooth
+from .refine import FramesRefiner
 from .settings import FramesSettings
 from .timing import path_velocity, spread_warp, timing_offsets, with_holds
 
@@ -85,8 +86,26 @@ def block_fallback(key0: np.ndarray, key1: np.ndarray, warped0: np.ndarray, warp
     return np.clip(smooth(mask, settings.feather_px / scale) * 2.0, 0.0, 1.0)
 
 
-def fuse(key0: np.ndarray, key1: np.ndarray, flows: FlowsAt, t: float, scale: float,
-         settings: FramesSettings) -> Fused:
+@dataclass
+class Drawn:
+    """What the frame at t is drawn from: each key warped to t and the keys' cross-fade (HxWxC float32), the
+    frame mixed of them, where the warped keys disagree and where the keys themselves differ (HxW)."""
+    frame: np.ndarray
+    warped0: np.ndarray
+    warped1: np.ndarray
+    fade: np.ndarray
+    gap: np.ndarray
+    apart: np.ndarray
+
+    @property
+    def candidates(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The pictures the learned refinement mixes, in its order (refine.CANDIDATES)."""
+        return self.frame, self.warped0, self.warped1, self.fade
+
+
+def draw(key0: np.ndarray, key1: np.ndarray, flows: FlowsAt, t: float, scale: float,
+         settings: FramesSettings) -> Drawn:
+    """Both keys warped to t and mixed by visibility, with the timing hedge and the chance of a hold."""
     # Edges replicated: no holes where the camera brings in new picture. Each key is averaged over the
     # likely timings around t (timing.py): the path from key 0 to key 1 through a pixel is to1 − to0.
     offsets = timing_offsets(t, settings)
@@ -100,7 +119,18 @@ def fuse(key0: np.ndarray, key1: np.ndarray, flows: FlowsAt, t: float, scale: fl
     apart = channel_gap(key0, key1)
     # Limited animation may hold either key's picture at t (timing.py): part of the fade belongs in the frame.
     frame = with_holds(frame, fade, apart, scale, settings)
-    fallback = block_fallback(key0, key1, warped0, warped1, gap, flows, scale, settings)
+    return Drawn(frame=frame, warped0=warped0, warped1=warped1, fade=fade, gap=gap, apart=apart)
+
+
+def fuse(key0: np.ndarray, key1: np.ndarray, flows: FlowsAt, t: float, scale: float,
+         settings: FramesSettings, refiner: FramesRefiner | None = None) -> Fused:
+    """The frame at t (refined by the learned mix when ``refiner`` is given), checked against the
+    cross-fade block by block, held pixels copied exactly."""
+    drawn = draw(key0, key1, flows, t, scale, settings)
+    frame, fade, warped0, warped1, apart = drawn.frame, drawn.fade, drawn.warped0, drawn.warped1, drawn.apart
+    if refiner is not None:
+        frame = refiner.refine(drawn.candidates, flows.seen0, flows.seen1, t)
+    fallback = block_fallback(key0, key1, warped0, warped1, drawn.gap, flows, scale, settings)
     if fallback.any():
         frame = cv2.blendLinear(fade, frame, fallback, 1.0 - fallback)
     # Unchanged pixels (held cels, a still background) are copied, unless something moves across them by t.

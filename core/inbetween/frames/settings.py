@@ -6,6 +6,7 @@ same for a 1080p and a 720p shot), colour differences in units of [0, 1] images 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 
 @dataclass(frozen=True)
@@ -35,3 +36,6 @@ class FramesSettings:
     compare_blur_px: float = 1.0    # the keys and warped keys are compared blurred by this (working px)
     block_noise: float = 4.0 / 255  # blocks whose keys differ less than this never fall back (nothing to fix)
     feather_px: float = 6.0         # fallback regions are blended in over this many working pixels
+    # Learned refinement -------------------------------------------------------------------------------------
+    refine: Literal["auto", "on", "off"] = "auto"  # the installed network mixes each frame ("auto": only when
+                                                   # its manifest records that it wins on real frames)
