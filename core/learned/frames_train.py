@@ -34,10 +34,6 @@ SHOT_FRAMES = 13
 CAMERAS = ("static", "pan", "zoom", "rotate")
 # Key pairs of a shot, four and eight frames apart; the truths lie at a quarter, half and three quarters.
 PAIRS = ((0, 4), (4, 8), (8, 12), (2, 6), (0, 8), (4, 12))
-# Real drawings are not timed linearly, and limited animation holds keys (inbetween.frames.timing): the truth
-# for time t is the frame at t moved by the prior's timing spread, or a held key, as that module assumes.
-TIMING_SPREAD = 0.15
-HOLD_CHANCE = 0.15
 WIDTH = 24         # channels of the hidden layers
 DILATIONS = (1, 2, 4, 1)
 START_LOGIT = 4.0  # the untrained network keeps frames mode's own frame (weight 0.95)
@@ -77,12 +73,13 @@ def build_network():  # -> torch.nn.Module (torch is an optional dependency)
     return nn.Sequential(*layers, head, nn.Softmax(dim=1))
 
 
-def truth_index(a: int, b: int, t: float, rng: np.random.Generator) -> int:
-    """The frame that stands as the truth for time ``t`` between keys ``a`` and ``b``: a held key with
-    ``HOLD_CHANCE`` (key 0 with chance 1 − t), else the frame nearest a timing drawn around t."""
-    if rng.random() < HOLD_CHANCE:
+def truth_index(a: int, b: int, t: float, rng: np.random.Generator, settings: FramesSettings) -> int:
+    """The frame that stands as the truth for time ``t`` between keys ``a`` and ``b``, timed as frames mode's
+    prior assumes real drawings are (`inbetween.frames.timing`): a held key with chance ``hold_share`` (key 0
+    with chance 1 − t), else the frame nearest a timing drawn around t with the prior's ``timing_spread``."""
+    if rng.random() < settings.hold_share:
         return a if rng.random() >= t else b
-    timing = t + rng.normal(0.0, 2.0 * TIMING_SPREAD * np.sqrt(t * (1.0 - t)))
+    timing = t + rng.normal(0.0, 2.0 * settings.timing_spread * np.sqrt(t * (1.0 - t)))
     return int(np.clip(round(a + timing * (b - a)), a, b))
 
 
@@ -103,7 +100,7 @@ def shot_samples(seed: int, index: int, settings: FramesSettings | None = None) 
             drawn = draw(pair.key0, pair.key1, flows, t, scale, settings)
             size = net_size(pair.key0.shape)
             inputs = net_inputs(drawn.candidates, flows.seen0, flows.seen1, t, size)
-            truth = shot.frames[truth_index(a, b, t, rng)]
+            truth = shot.frames[truth_index(a, b, t, rng, settings)]
             truth = shrink(np.ascontiguousarray(truth[..., :3]), size).transpose(2, 0, 1)
             samples.append(Sample(inputs.astype(np.float16), truth.astype(np.float16)))
     return samples

@@ -263,3 +263,152 @@ def test_the_paint_request_runs_in_the_engine_and_its_manifest_is_read(tmp_path)
     assert badge.sum() > 50 and (fill[..., 3][badge] == 0).all()
     assert paint_plan.unmatched_note(made, manifest) == \
         "1 area(s) left unpainted (no sure match in the keys) on frame 2: paint them by hand."
+
+
+class _Clock:
+    """Krita's event loop as the writer sees it: QTimer.singleShot callbacks, and a wall clock each tick moves."""
+
+    def __init__(self) -> None:
+        self.now, self.queue = 0.0, []
+
+    def single_shot(self, ms: int, callback) -> None:
+        self.queue.append((ms, callback))
+
+    def run(self, limit_s: float = 120.0) -> None:
+        while self.queue and self.now < limit_s:
+            ms, callback = self.queue.pop(0)
+            self.now += ms / 1000 + 0.045  # a busy Krita: each tick takes 50 ms of wall clock
+            callback()
+
+
+class _Node:
+    def __init__(self, name: str) -> None:
+        self._name, self.keys, self.pixels = name, set(), {}
+
+    def name(self) -> str:
+        return self._name
+
+    def uniqueId(self) -> str:  # noqa: N802 - Krita's API
+        return f"uuid-{self._name}"
+
+    def hasKeyframeAtTime(self, time: int) -> bool:  # noqa: N802
+        return time in self.keys
+
+
+class _Document:
+    def __init__(self, layer: _Node) -> None:
+        self.layer, self.time, self.active, self.root = layer, 0, None, _Node("root")
+
+    def currentTime(self) -> int:  # noqa: N802
+        return self.time
+
+    def setCurrentTime(self, time: int) -> None:  # noqa: N802
+        self.time = time
+
+    def activeNode(self):  # noqa: N802
+        return self.active
+
+    def setActiveNode(self, node) -> None:  # noqa: N802
+        self.active = node
+
+    def rootNode(self):  # noqa: N802
+        return self.root
+
+    def refreshProjection(self) -> None:  # noqa: N802
+        pass
+
+
+class _AddKey:
+    """Krita's add_blank_frame action: disabled for `disabled_ticks` checks, drops the first `drops` triggers,
+    and puts the key on the active layer `delay_s` after a trigger it takes."""
+
+    def __init__(self, clock: _Clock, document: _Document, disabled_ticks: int = 0, drops: int = 0,
+                 delay_s: float = 0.0) -> None:
+        self.clock, self.document, self.disabled_ticks, self.drops, self.delay_s = (
+            clock, document, disabled_ticks, drops, delay_s)
+        self.triggers = 0
+
+    def isEnabled(self) -> bool:  # noqa: N802
+        self.disabled_ticks -= 1
+        return self.disabled_ticks < 0
+
+    def trigger(self) -> None:
+        if self.disabled_ticks >= 0:
+            return  # a disabled QAction ignores trigger()
+        self.triggers += 1
+        if self.drops > 0:
+            self.drops -= 1
+            return
+        layer, time, due = self.document.active, self.document.time, self.clock.now + self.delay_s
+
+        def land() -> None:
+            if self.clock.now < due:
+                self.clock.single_shot(5, land)
+            else:
+                layer.keys.add(time)
+        land()
+
+
+def _frame_writer(monkeypatch: pytest.MonkeyPatch, clock: _Clock, **action):
+    """The plugin's FrameWriter over a fake Krita and Qt, writing frames 1 and 2 onto a layer."""
+    layer = _Node("ink inbetweens")
+    document = _Document(layer)
+    add_key = _AddKey(clock, document, **action)
+
+    class FakeKrita:
+        @staticmethod
+        def instance():
+            return FakeKrita
+
+        @staticmethod
+        def action(name: str):
+            return add_key
+
+        @staticmethod
+        def activeDocument():  # noqa: N802
+            return document
+
+    qt = type(sys)("nakawari_krita_plugin.qt")
+    qt.QtCore = type("QtCore", (), {"QTimer": type("QTimer", (), {"singleShot": staticmethod(clock.single_shot)})})
+    qt.QtGui, qt.ARGB32, qt.image_bytes, qt.image_from_bytes = None, None, None, None
+    monkeypatch.setitem(sys.modules, "krita", type(sys)("krita"))
+    sys.modules["krita"].Krita = FakeKrita
+    monkeypatch.setitem(sys.modules, "nakawari_krita_plugin.qt", qt)
+    monkeypatch.delitem(sys.modules, "nakawari_krita_plugin.document", raising=False)
+    document_module = importlib.import_module("nakawari_krita_plugin.document")
+    monkeypatch.setattr(document_module.time, "monotonic", lambda: clock.now)
+
+    def set_pixels(pixels, x, y, w, h) -> None:
+        layer.pixels[document.time] = pixels
+
+    layer.setPixelData = set_pixels
+    layer.pixelDataAtTime = lambda x, y, w, h, time: layer.pixels.get(time, b"")
+    outcome: list = []
+    frames = [(1, b"one"), (2, b"two")]
+    writer = document_module.FrameWriter(document, layer, frames, document_module.Rect(0, 0, 1, 1), outcome.append)
+    return writer, layer, add_key, outcome, document_module
+
+
+def test_frame_writer_waits_for_krita_to_enable_the_add_key_action(monkeypatch: pytest.MonkeyPatch):
+    clock = _Clock()
+    writer, layer, add_key, outcome, _ = _frame_writer(monkeypatch, clock, disabled_ticks=40)
+    writer.start()
+    clock.run()
+    assert outcome == [None] and layer.keys == {1, 2} and layer.pixels == {1: b"one", 2: b"two"}
+    assert add_key.triggers == 2  # no trigger was lost to the disabled action, none sent twice
+
+
+def test_frame_writer_sends_a_dropped_trigger_again_but_never_hurries_a_slow_krita(
+        monkeypatch: pytest.MonkeyPatch):
+    clock = _Clock()
+    writer, layer, add_key, outcome, module = _frame_writer(monkeypatch, clock, drops=1)
+    writer.start()
+    clock.run()
+    assert outcome == [None] and layer.keys == {1, 2} and add_key.triggers == 3
+    assert clock.now > module.RETRIGGER_S  # sent again only after waiting that long
+
+    slow = _Clock()
+    writer, layer, add_key, outcome, module = _frame_writer(monkeypatch, slow, delay_s=module.RETRIGGER_S * 0.75)
+    writer.start()
+    slow.run()
+    assert outcome == [None] and layer.keys == {1, 2} and add_key.triggers == 2
