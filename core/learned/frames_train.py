@@ -43,6 +43,7 @@ START_LOGIT = 4.0  # the untrained network keeps frames mode's own frame (weight
 class Recipe:
     shots: int = 40
     held_out_shots: int = 4
+    hold_chance: float = 0.15  # truths that hold a key (frames mode's prior says 0.3: trained so, it lost more)
     steps: int = 2500
     batch: int = 12
     patch: int = 96
@@ -73,17 +74,19 @@ def build_network():  # -> torch.nn.Module (torch is an optional dependency)
     return nn.Sequential(*layers, head, nn.Softmax(dim=1))
 
 
-def truth_index(a: int, b: int, t: float, rng: np.random.Generator, settings: FramesSettings) -> int:
-    """The frame that stands as the truth for time ``t`` between keys ``a`` and ``b``, timed as frames mode's
-    prior assumes real drawings are (`inbetween.frames.timing`): a held key with chance ``hold_share`` (key 0
-    with chance 1 − t), else the frame nearest a timing drawn around t with the prior's ``timing_spread``."""
-    if rng.random() < settings.hold_share:
+def truth_index(a: int, b: int, t: float, rng: np.random.Generator, hold_chance: float,
+                settings: FramesSettings) -> int:
+    """The frame that stands as the truth for time ``t`` between keys ``a`` and ``b``, timed the way real
+    drawings are (`inbetween.frames.timing`): a held key with chance ``hold_chance`` (key 0 with chance 1 − t),
+    else the frame nearest a timing drawn around t with frames mode's ``timing_spread``."""
+    if rng.random() < hold_chance:
         return a if rng.random() >= t else b
     timing = t + rng.normal(0.0, 2.0 * settings.timing_spread * np.sqrt(t * (1.0 - t)))
     return int(np.clip(round(a + timing * (b - a)), a, b))
 
 
-def shot_samples(seed: int, index: int, settings: FramesSettings | None = None) -> list[Sample]:
+def shot_samples(seed: int, index: int, hold_chance: float = Recipe.hold_chance,
+                 settings: FramesSettings | None = None) -> list[Sample]:
     """Truths of one synthetic shot, with the network's inputs as frames mode draws them."""
     settings = settings or FramesSettings()
     shot = composite_shot(seed, index, SHOT_SIZE, SHOT_FRAMES, CAMERAS[index % len(CAMERAS)],
@@ -100,7 +103,7 @@ def shot_samples(seed: int, index: int, settings: FramesSettings | None = None) 
             drawn = draw(pair.key0, pair.key1, flows, t, scale, settings)
             size = net_size(pair.key0.shape)
             inputs = net_inputs(drawn.candidates, flows.seen0, flows.seen1, t, size)
-            truth = shot.frames[truth_index(a, b, t, rng, settings)]
+            truth = shot.frames[truth_index(a, b, t, rng, hold_chance, settings)]
             truth = shrink(np.ascontiguousarray(truth[..., :3]), size).transpose(2, 0, 1)
             samples.append(Sample(inputs.astype(np.float16), truth.astype(np.float16)))
     return samples
@@ -157,8 +160,9 @@ def train(out: Path, recipe: Recipe = Recipe(), log=print) -> Path:
     torch.set_num_threads(recipe.threads)
     torch.manual_seed(recipe.seed)
     started = time.time()
-    samples = [s for i in range(recipe.shots) for s in shot_samples(TRAIN_SEED + i, i)]
-    held_out = [s for i in range(recipe.held_out_shots) for s in shot_samples(HELD_OUT_SEED, i)]
+    samples = [s for i in range(recipe.shots) for s in shot_samples(TRAIN_SEED + i, i, recipe.hold_chance)]
+    held_out = [s for i in range(recipe.held_out_shots)
+                for s in shot_samples(HELD_OUT_SEED, i, recipe.hold_chance)]
     log(f"{len(samples)} training truths, {len(held_out)} held out, drawn in {time.time() - started:.0f} s")
     rng = np.random.default_rng(recipe.seed)
     net = build_network()

@@ -130,10 +130,10 @@ def test_train_frames_refuses_nonsense_settings_in_one_line(capsys: pytest.Captu
 
 def test_training_truths_are_timed_as_the_prior_assumes():
     rng = np.random.default_rng(3)
-    exact = FramesSettings(hold_share=0.0, timing_spread=0.0)
-    assert [frames_train.truth_index(0, 4, t, rng, exact) for t in (0.25, 0.5, 0.75)] == [1, 2, 3]
-    held = {frames_train.truth_index(0, 4, 0.5, rng, FramesSettings(hold_share=1.0)) for _ in range(50)}
+    exact = FramesSettings(timing_spread=0.0)
+    assert [frames_train.truth_index(0, 4, t, rng, 0.0, exact) for t in (0.25, 0.5, 0.75)] == [1, 2, 3]
+    held = {frames_train.truth_index(0, 4, 0.5, rng, 1.0, FramesSettings()) for _ in range(50)}
     assert held == {0, 4}
-    spread = [frames_train.truth_index(0, 8, 0.5, rng, FramesSettings(hold_share=0.0)) for _ in range(400)]
+    spread = [frames_train.truth_index(0, 8, 0.5, rng, 0.0, FramesSettings()) for _ in range(400)]
     # The prior's spread halfway: 2 × 0.15 × 0.5 of the gap, 1.2 of 8 frames (rounded to whole frames).
     assert abs(np.mean(spread) - 4) < 0.25 and 0.9 < np.std(spread) < 1.5
