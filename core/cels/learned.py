@@ -16,9 +16,8 @@ from typing import Any
 import cv2
 import numpy as np
 
-from ..errors import BadInput
-from ..model_manifest import checked_model_files, shipped_manifest
-from ..onnx_session import ort_session
+from ..model_manifest import shipped_manifest
+from ..onnx_session import load_onnx_model
 from .features import prepare
 from .single import cel_mask as rule_mask
 
@@ -46,18 +45,8 @@ def default_manifest() -> Path:
 
 def load_cel_model(manifest: Path | None = None) -> tuple[CelModel | None, str]:
     """(model, "learned") or (None, why the rule reader answers alone)."""
-    manifest = default_manifest() if manifest is None else manifest
-    try:
-        data, files = checked_model_files(manifest, ("onnx",))
-    except BadInput as error:
-        return None, str(error)
-    except OSError as error:  # unreadable: the rule reader answers, as for any other broken manifest
-        return None, f"{manifest}: not a valid model manifest ({error})"
-    try:
-        session, _provider = ort_session(files["onnx"], want_cuda=False)
-    except ImportError:
-        return None, "onnxruntime is not installed"
-    return CelModel(session, data), "learned"
+    loaded, status = load_onnx_model(default_manifest() if manifest is None else manifest, want_cuda=False)
+    return (CelModel(loaded.session, loaded.manifest) if loaded is not None else None), status
 
 
 @lru_cache(maxsize=4)

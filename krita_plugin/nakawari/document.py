@@ -312,9 +312,12 @@ class FrameWriter:
         return (shown is not None and shown.rootNode().uniqueId() == self.document.rootNode().uniqueId()
                 and self.document.currentTime() == frame and self._layer_is_active() and self._add_key.isEnabled())
 
-    def _add(self, frame: int) -> None:
+    def _trigger(self) -> None:
         self._add_key.trigger()
         self._triggered_at = time.monotonic()
+
+    def _add(self, frame: int) -> None:
+        self._trigger()
         self._when(lambda: self.layer.hasKeyframeAtTime(frame), lambda: self._fill(frame),
                    f"the new keyframe at frame {frame}", retry=lambda: self._add_again(frame))
 
@@ -324,8 +327,7 @@ class FrameWriter:
         state is as it must be."""
         if time.monotonic() - self._triggered_at > RETRIGGER_S and not self.layer.hasKeyframeAtTime(frame) \
                 and self._ready_to_add(frame):
-            self._add_key.trigger()
-            self._triggered_at = time.monotonic()
+            self._trigger()
 
     def _fill(self, time: int) -> None:
         self.added.append(time)

@@ -21,9 +21,8 @@ from typing import Any
 import cv2
 import numpy as np
 
-from ...errors import BadInput
-from ...model_manifest import checked_model_files, shipped_manifest
-from ...onnx_session import ort_session
+from ...model_manifest import shipped_manifest
+from ...onnx_session import load_onnx_model
 
 MANIFEST_NAME = "frames.json"
 NET_SIDE = 480       # longest side the network sees: 960-wide anime frames at half size
@@ -93,18 +92,8 @@ def default_manifest() -> Path:
 
 def load_refiner(manifest: Path | None = None) -> tuple[FramesRefiner | None, str]:
     """(refiner, "learned") or (None, why there is none)."""
-    manifest = default_manifest() if manifest is None else manifest
-    try:
-        data, files = checked_model_files(manifest, ("onnx",))
-    except BadInput as error:
-        return None, str(error)
-    except OSError as error:
-        return None, f"{manifest}: not a valid model manifest ({error})"
-    try:
-        session, provider = ort_session(files["onnx"], want_cuda=True)
-    except ImportError:
-        return None, "onnxruntime is not installed"
-    return FramesRefiner(session, data, provider), "learned"
+    loaded, status = load_onnx_model(default_manifest() if manifest is None else manifest, want_cuda=True)
+    return (FramesRefiner(loaded.session, loaded.manifest, loaded.provider) if loaded is not None else None), status
 
 
 @lru_cache(maxsize=4)
