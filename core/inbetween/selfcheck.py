@@ -1,11 +1,13 @@
-"""Do no harm for line art: every generated frame checks itself against its keys and falls back when it fails.
+"""Do no harm for line art and cels: every generated frame checks itself against its keys and falls back when it
+fails.
 
 A frame fails where the motion was not found: its lines break into short pieces and specks (dust), its ink
 comes out far lighter or heavier than the keys', or it is blank while the keys are not. Isolated specks that
 no key has are removed (never dust) and torn lines mended; a frame that still fails is replaced by the nearer
 key's pieces, each moved whole along the motion (fallback.py), or, when even those fail, by the nearer key as
 drawn (an animator can always keep or redraw a held drawing), and says so, with the boxes where it broke, so
-hosts flag it.
+hosts flag it. A cel frame that paints new colour over what both keys agree on (dark masses, torn fills over
+a still background) holds the nearer key whole.
 """
 from __future__ import annotations
 
@@ -22,6 +24,11 @@ from ..timing import gap_of
 from .boxes import boxes_of
 from .fuse import ink_box
 from .represent import KeyStyle, compose_lineart, outline_map
+
+# A colour this far off (any channel, about 25 levels of 255) is another colour, not noise or anti-aliasing.
+ASTRAY_STEP = 0.1
+# New colour on this share of the frame is never astray (keys that barely differ).
+ASTRAY_FLOOR = 0.005
 
 
 @dataclass(frozen=True)
@@ -44,6 +51,8 @@ class SelfCheckSettings:
     bridge_widths: float = 4.0       # a line's end this close to another piece is joined to it
     moved_confidence: float = 0.4    # a frame of moved key pieces is clean but only an approximation
     fall_back_below: float = 0.35    # pieces or ink this far off: the frame is replaced by the nearer key
+    astray: float = 0.5              # cels: new colour where the keys agree on more than this × the pixels where
+                                     # they differ is not motion (true frames ≤ 0.3, torn ones ≥ 0.65): held instead
 
 
 @dataclass(frozen=True)
@@ -124,6 +133,10 @@ class FrameChecker:
         """The frame to use at local time ``t`` in (0, 1) of the gap after key ``gap`` and its check: specks
         no key has erased and broken lines mended; where the frame failed, the nearer key's pieces moved
         whole (``moved()``: that ink, line art only) when they pass, else a copy of the nearer key."""
+        if not self.style.lineart and astray(frame, self.keys[gap], self.keys[gap + 1], self.settings.astray):
+            nearer, which = (gap, "first") if t <= 0.5 else (gap + 1, "second")
+            note = f"it painted over what both keys agree on: held the {which} key"
+            return self.keys[nearer].copy(), FrameCheck(0.0, "hold", (), note)
         frame_ink = self.ink(frame)
         verdict, box = self.judge_full(frame_ink, gap, t, width, mend=self.style.lineart)
         if verdict.hold:
@@ -161,6 +174,22 @@ def check_frames(checker: FrameChecker, frames: Sequence[np.ndarray], key_times:
         moved = None if mover is None else (lambda i=i, local=local: mover(i, local))
         checked.append(checker.check(frame, i, local, width_of_gap(i), moved))
     return checked
+
+
+def astray(frame: np.ndarray, key_a: np.ndarray, key_b: np.ndarray, factor: float) -> bool:
+    """Does the frame (HxWx4 straight RGBA) paint over what both keys agree on, more than motion can explain?
+
+    A true inbetween puts new colour only where a moving part passes, and a part covers about half of the
+    pixels where the keys differ (it is at A in one key, at B in the other); a frame whose dark masses or
+    torn fills cover the still background is new where the keys agree. Counted on every other pixel,
+    premultiplied (a transparent layer's hidden colours do not count)."""
+    def premultiplied(image: np.ndarray) -> np.ndarray:
+        return image[::2, ::2, :3] * image[::2, ::2, 3:4]
+
+    a, b, f = premultiplied(key_a), premultiplied(key_b), premultiplied(frame)
+    keys_differ = np.abs(a - b).max(axis=2) > ASTRAY_STEP
+    new = (np.abs(f - a).max(axis=2) > ASTRAY_STEP) & (np.abs(f - b).max(axis=2) > ASTRAY_STEP) & ~keys_differ
+    return float(new.mean()) > factor * float(keys_differ.mean()) + ASTRAY_FLOOR
 
 
 @dataclass(frozen=True)

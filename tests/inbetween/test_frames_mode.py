@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from nakawari.baselines import crossfade
-from nakawari.image import write_image
+from nakawari.image import LUMA, write_image
 from nakawari.inbetween import MODES, inbetween
 from nakawari.inbetween.frames import FramesInbetweener, FramesSettings
 from nakawari.inbetween.frames.motion import FlowsAt
@@ -120,6 +120,13 @@ def test_auto_picks_frames_for_painted_frames_and_flow_for_cels_on_paper():
     layer = [f.copy() for f in frames]
     layer[0][:10, :10, 3] = 0.0  # a transparent layer is a drawing, not a finished frame
     assert choose_mode("auto", layer, None)[0] != "frames"
+
+
+def test_auto_picks_frames_for_greyscale_frames_too():
+    # A black-and-white film: at 5 bits a channel a grey frame has 32 colours at most, so its tones count.
+    frames = [with_character(painted(W, H, 9), x, 64) for x in (50, 62)]
+    grey = [np.dstack([np.repeat(f[..., :3] @ LUMA, 3).reshape(f.shape[:2] + (3,)), f[..., 3:]]) for f in frames]
+    assert choose_mode("auto", grey, None)[0] == "frames"
 
 
 @pytest.mark.parametrize("t", [0.25, 0.75])

@@ -12,6 +12,7 @@ from nakawari.frame_check import CHECK_BELOW, FrameCheck
 from nakawari.image import write_image
 from nakawari.inbetween.represent import analyse_keys
 from nakawari.inbetween.selfcheck import FrameChecker, KeyInk, SelfCheckSettings, judge
+from nakawari.synth.cels import cel_motion
 
 
 def line_key(offset: int, size: tuple[int, int] = (160, 240)) -> np.ndarray:
@@ -66,6 +67,21 @@ def test_a_blank_frame_is_never_returned() -> None:
     blank = np.ones_like(a)
     frame, check = FrameChecker([a, b], analyse_keys([a, b])).check(blank, 0, 0.5, 3.0)
     assert np.array_equal(frame, a) and check.fallback == "hold" and "blank" in check.note
+
+
+def test_cels_that_paint_over_the_still_background_hold_the_nearer_key() -> None:
+    motion = cel_motion(3, 0, max_rotation=1.2)
+    a, b, truth = (motion.render(t, (240, 135)) for t in (0.0, 1.0, 0.5))
+    style = analyse_keys([a, b])
+    assert not style.lineart
+    checker = FrameChecker([a, b], style)
+    kept, check = checker.check(truth, 0, 0.5, 3.0)
+    assert check.fallback != "hold"  # a true inbetween, however far its parts travel, is never astray
+    torn = truth.copy()
+    torn[:60, :, :3] = 0.05  # a dark mass over paper that both keys keep bare
+    held, check = checker.check(torn, 0, 0.4, 3.0)
+    assert np.array_equal(held, a) and check.fallback == "hold" and check.confidence == 0.0
+    assert "painted over what both keys agree on" in check.note and "first key" in check.note
 
 
 def test_a_torn_line_is_mended() -> None:

@@ -22,6 +22,12 @@ COLOURS_MIN = 96
 COLOUR_LEVELS = 32         # per channel when counting colours (5 bits: shading steps count, noise does not)
 COLOUR_SHARE = 1e-4        # a colour counts when at least this share of the pixels has it
 SUBSAMPLE = 2              # the decision needs no full resolution
+# A greyscale frame (a black-and-white film, a grey render) has at most COLOUR_LEVELS colours at that
+# quantisation, so its tones are counted on 8-bit luma instead: its gradients give 100-250 (real anime frames
+# in grey), flat grey fills a few dozen.
+GREY_SATURATION = 0.04     # pixels with less chroma than this are grey ...
+GREY_SHARE = 0.99          # ... and a frame this much grey is a greyscale frame
+GREY_LEVELS = 256
 
 
 def paper_share(key: np.ndarray) -> float:
@@ -32,10 +38,17 @@ def paper_share(key: np.ndarray) -> float:
 
 
 def colour_count(key: np.ndarray) -> int:
-    """Number of distinct colours (quantised) that each cover at least ``COLOUR_SHARE`` of the frame."""
-    q = (np.clip(key[::SUBSAMPLE, ::SUBSAMPLE, :3], 0.0, 1.0) * (COLOUR_LEVELS - 1) + 0.5).astype(np.int32)
-    codes = (q[..., 0] * COLOUR_LEVELS + q[..., 1]) * COLOUR_LEVELS + q[..., 2]
-    counts = np.bincount(codes.ravel(), minlength=COLOUR_LEVELS ** 3)
+    """Number of distinct colours (quantised; tones of 8-bit luma in a greyscale frame) that each cover at
+    least ``COLOUR_SHARE`` of the frame."""
+    rgb = np.clip(key[::SUBSAMPLE, ::SUBSAMPLE, :3], 0.0, 1.0)
+    if float((rgb.max(axis=2) - rgb.min(axis=2) < GREY_SATURATION).mean()) >= GREY_SHARE:
+        codes = (rgb @ LUMA * (GREY_LEVELS - 1) + 0.5).astype(np.int32)
+        levels = GREY_LEVELS
+    else:
+        q = (rgb * (COLOUR_LEVELS - 1) + 0.5).astype(np.int32)
+        codes = (q[..., 0] * COLOUR_LEVELS + q[..., 1]) * COLOUR_LEVELS + q[..., 2]
+        levels = COLOUR_LEVELS ** 3
+    counts = np.bincount(codes.ravel(), minlength=levels)
     return int((counts >= max(1.0, COLOUR_SHARE * codes.size)).sum())
 
 
