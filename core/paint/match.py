@@ -19,6 +19,7 @@ pixels carry UNKNOWN and lower confidences pass on, so doubt grows along the cha
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import cv2
 import numpy as np
@@ -27,7 +28,7 @@ from scipy import sparse
 from ..inbetween.flow import estimate_flow
 from .areas import Areas
 from .palette import UNKNOWN, KeyPalette, code_colour
-from .regions import match_regions, mix_table, reference_colours
+from .regions import Landings, area_colour_counts, match_regions, mix_table, reference_colours
 from .settings import PaintSettings
 
 # Key areas touching the frame edge and larger than this share of it are the outside (paper, background).
@@ -45,6 +46,13 @@ class Reference:
     table: np.ndarray        # (n,) int64 colour codes; UNKNOWN where not painted
     confidence: np.ndarray   # HxW float32: how sure that colour is (1 on a key)
     lost: np.ndarray | None = None  # (areas+1,) bool: areas left unpainted though painted in the frame before
+
+    @cached_property
+    def area_colours(self) -> np.ndarray:
+        """(areas+1, colours) pixels of each colour in each area off the lines: once per reference (the vote
+        and the shape search both ask, and a chain's reference is asked again by the recall)."""
+        return area_colour_counts(self.areas.labels, self.index, ~self.areas.line, self.areas.count + 1,
+                                  len(self.table))
 
     def packed(self) -> np.ndarray:
         """HxWx4 float32: colour index, area label, confidence, line distance (gathered in one remap)."""
@@ -160,13 +168,15 @@ def vote(target: Areas, ref: Reference, flow: np.ndarray, settings: PaintSetting
     n_t = target.count + 1
     known = unique_codes != UNKNOWN
 
-    # Votes: interior target pixels landing inside the frame and off the reference's lines.
-    cast = ~target.line & inside & (landed_d > 0)
-    t_lab = target.labels[cast].astype(np.int64)
-    by_colour = np.bincount(t_lab * n_col + colour_index[cast], minlength=n_t * n_col).reshape(n_t, n_col)
-    landed_area = landed[..., 1][cast].astype(np.int64)
-    best_key = _votes_by_key(t_lab, landed_area, n_t, key.count + 1)
-    ref_conf = np.bincount(t_lab, weights=landed[..., 2][cast], minlength=n_t)
+    # Votes: interior target pixels landing inside the frame and off the reference's lines; their landings
+    # gathered once, all four channels a row (at 1080p each masked copy of a map costs milliseconds).
+    cast = np.flatnonzero(~target.line & inside & (landed_d > 0))
+    votes = np.take(landed.reshape(-1, 4), cast, axis=0)  # np.take: several times faster than a mask here
+    t_lab = np.take(target.labels.reshape(-1), cast).astype(np.int64)
+    by_colour = np.bincount(t_lab * n_col + votes[:, 0].astype(np.int64), minlength=n_t * n_col).reshape(n_t, n_col)
+    landings = Landings.of(t_lab, votes[:, 1].astype(np.int64), n_t, key.count + 1)
+    best_key = landings.most_landed()
+    ref_conf = np.bincount(t_lab, weights=votes[:, 2], minlength=n_t)
 
     total = by_colour.sum(axis=1)
     # Mixed areas: the colours with a real part of the votes are painted where they land.
@@ -177,11 +187,9 @@ def vote(target: Areas, ref: Reference, flow: np.ndarray, settings: PaintSetting
     allowed = minor & known[None, :]
     if settings.regions:
         # ... but only colours of the reference area(s) this area is (region match, regions.py).
-        holds, ref_main = reference_colours(key.labels, ref.index, ~key.line, key.count + 1, n_col,
-                                            settings.minor_vote, patch)
+        holds, ref_main = reference_colours(ref.area_colours, settings.minor_vote, patch)
         holds &= known[None, :]
-        region = match_regions(t_lab, landed_area, n_t, key.count + 1, holds, ref_main, settings.swallow,
-                               settings.minor_vote)
+        region = match_regions(landings, holds, ref_main, settings.swallow, settings.minor_vote)
         matched_region = region.best > 0
         allowed[matched_region] &= region.allowed[matched_region]
         # The main colour is the region's colour most pixels landed on (its own main colour if none did).
@@ -214,15 +222,14 @@ def vote(target: Areas, ref: Reference, flow: np.ndarray, settings: PaintSetting
     # A new shape is told from a piece of an area (a sliver where lines meet) by where it lands: a piece
     # lands as close to the reference's lines as it lies to its own; a new shape lands out in the open.
     ratio = target.sizes / np.maximum(key.sizes[best_key], 1)
-    own = np.bincount(t_lab, weights=target.line_distance[cast], minlength=n_t) / np.maximum(total, 1)
-    land_d = landed_d[cast]
+    own_d, land_d = np.take(target.line_distance.reshape(-1), cast), votes[:, 3]
+    own = np.bincount(t_lab, weights=own_d, minlength=n_t) / np.maximum(total, 1)
     away = np.bincount(t_lab, weights=land_d, minlength=n_t) / np.maximum(total, 1)
     new_inside = (ratio < settings.min_size_ratio) & ~target.border & (away > 2.0 * own + 2.0)
     confidence[new_inside] *= 0.5
     # Shape check: where motion is right, each pixel lies as far from the reference's lines as from its own
     # (the distance fields agree). An area whose pixels land out in the open of a bigger area, or across
     # its lines, was carried by a wrong motion: not trusted.
-    own_d = target.line_distance[cast]
     mismatch = np.bincount(t_lab, weights=np.abs(land_d - own_d), minlength=n_t) / np.maximum(total, 1)
     wrong_motion = mismatch > np.maximum(settings.shape_tolerance, 0.5 * own)
     confidence[wrong_motion] *= 0.5
@@ -243,7 +250,8 @@ def vote(target: Areas, ref: Reference, flow: np.ndarray, settings: PaintSetting
         # does not carry the neighbour's colour in.
         near_line &= landed_d <= settings.edge_band
     neighbour_allowed = _spread(allowed, target.adjacency)
-    choice = best_colour[labels]
+    area_colour = best_colour.astype(np.int32)[labels]  # int32 maps, as the pixel index is kept
+    choice = area_colour.copy()
     differ = colour_index != choice  # only where the landing colour is not the area's own is there a choice
     if differ.any():
         lab, col = labels[differ], colour_index[differ]
@@ -254,16 +262,14 @@ def vote(target: Areas, ref: Reference, flow: np.ndarray, settings: PaintSetting
             # would pile up into holes): a 5x5 median keeps boundaries, removes specks. It only ever picks the
             # pixel's own choice or its area's main colour, so no colour appears where it was not allowed.
             smooth = cv2.medianBlur(choice.astype(np.uint16), 5).astype(np.int32)
-            own = best_colour[labels]
-            keep = (smooth == choice) | (smooth == own)
-            choice = np.where(keep, smooth, choice)
+            np.copyto(choice, smooth, where=(smooth == choice) | (smooth == area_colour))
     seen = by_colour[:, known].sum(axis=1) / np.maximum(total, 1)
     from_lost = None
     if ref.lost is not None:
-        from_lost = np.bincount(t_lab, weights=ref.lost[landed_area], minlength=n_t) / np.maximum(total, 1)
+        from_lost = landings.count_in(ref.lost) / np.maximum(total, 1)
     return AreaMatches(codes=unique_codes[best_colour], confidence=confidence,
                        matched=confidence >= settings.min_confidence, flat=flat,
-                       pixel_index=choice.astype(np.int32), table=unique_codes, seen=seen, from_lost=from_lost)
+                       pixel_index=choice, table=unique_codes, seen=seen, from_lost=from_lost)
 
 
 def rescue(target: Areas, ref: Reference, matches: AreaMatches, flow: np.ndarray,
@@ -282,11 +288,8 @@ def rescue(target: Areas, ref: Reference, matches: AreaMatches, flow: np.ndarray
     if not todo:
         return matches
     # The reference areas' own colour: the majority of their painted pixels, if nearly all of them.
-    interior = ~key.line
-    k_lab = key.labels[interior]
-    k_col = ref.index[interior]
-    n_k, n_col = key.count + 1, len(ref.table)
-    counts = np.bincount(k_lab.astype(np.int64) * n_col + k_col, minlength=n_k * n_col).reshape(n_k, n_col)
+    n_k = key.count + 1
+    counts = ref.area_colours.copy()
     unknown = ref.table == UNKNOWN
     counts[:, unknown] = 0
     main = counts.argmax(axis=1)
@@ -355,21 +358,6 @@ def _spread(allowed: np.ndarray, adjacency: list[set[int]]) -> np.ndarray:
         return np.zeros_like(allowed)
     graph = sparse.csr_matrix((np.ones(len(rows), np.int32), (rows, cols)), shape=(len(adjacency),) * 2)
     return (graph @ allowed.astype(np.int32)) > 0
-
-
-def _votes_by_key(t_lab: np.ndarray, k_lab: np.ndarray, n_t: int, n_k: int) -> np.ndarray:
-    """(n_t,) the reference area that received most of each target area's votes (0: none)."""
-    code = t_lab * n_k + k_lab
-    if n_t * n_k <= 20_000_000:
-        counts = np.bincount(code, minlength=n_t * n_k).reshape(n_t, n_k)
-        return counts.argmax(axis=1)
-    pairs, counts = np.unique(code, return_counts=True)
-    order = np.lexsort((-counts, pairs // n_k))
-    pairs = pairs[order]
-    first = np.r_[True, pairs[1:] // n_k != pairs[:-1] // n_k]
-    best = np.zeros(n_t, np.int64)
-    best[pairs[first] // n_k] = pairs[first] % n_k
-    return best
 
 
 def combine(candidates: list[AreaMatches], labels: np.ndarray) -> tuple[AreaMatches, np.ndarray]:

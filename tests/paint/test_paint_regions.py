@@ -11,7 +11,7 @@ from nakawari.paint import PaintSettings, _recall
 from nakawari.paint.areas import find_areas
 from nakawari.paint.match import Reference, vote
 from nakawari.paint.palette import colour_codes, read_palette
-from nakawari.paint.regions import key_mixes, match_regions
+from nakawari.paint.regions import Landings, key_mixes, match_regions
 
 H, W = 120, 160
 BROWN = (0.22, 0.09, 0.01)
@@ -65,7 +65,7 @@ def test_region_match_prefers_the_partner_over_a_big_neighbour_strayed_onto():
     holds = np.zeros((8, 3), bool)
     holds[1, 0] = holds[7, 1] = True
     main = np.array([0, 0, 0, 0, 0, 0, 0, 1])
-    region = match_regions(t_lab, landed, 3, 8, holds, main, swallow=0.6, min_coverage=0.08)
+    region = match_regions(Landings.of(t_lab, landed, 3, 8), holds, main, swallow=0.6, min_coverage=0.08)
     assert region.best[1] == 7 and region.mutual[1] and region.sure[1] > 0.9
     assert region.allowed[1].tolist() == [False, True, False]  # the paper's colour is not the leg's
     assert region.best[2] == 1 and region.allowed[2].tolist() == [True, False, False]
