@@ -71,6 +71,19 @@ def test_region_match_prefers_the_partner_over_a_big_neighbour_strayed_onto():
     assert region.best[2] == 1 and region.allowed[2].tolist() == [True, False, False]
 
 
+def test_landings_count_pairs_and_break_ties_by_the_lowest_label():
+    t_lab = np.array([1, 1, 1, 1, 2, 2, 3])
+    landed = np.array([5, 5, 2, 2, 0, 4, 4])
+    for dense in (True, False):  # the table and the sort count the same pairs
+        landings = Landings.of(t_lab, landed, 5 if dense else 5_000_000, 6 if dense else 6)
+        assert landings.target.tolist() == [1, 1, 2, 2, 3]
+        assert landings.reference.tolist() == [2, 5, 0, 4, 4] and landings.count.tolist() == [2, 2, 1, 1, 1]
+        assert landings.most_landed()[:4].tolist() == [0, 2, 0, 4]  # area 1: a 2-2 tie goes to label 2
+        flagged = np.zeros(6, bool)
+        flagged[[4, 5]] = True
+        assert landings.count_in(flagged)[:4].tolist() == [0, 2, 1, 1]
+
+
 def test_a_leg_whose_motion_strays_onto_the_paper_keeps_its_colour():
     settings = PaintSettings()
     _, _, areas, ref = _setup(settings)
