@@ -274,7 +274,9 @@ def _render_cpu(pi: PairInbetweener, fa: np.ndarray, fb: np.ndarray, va: np.ndar
     if style.lineart:
         ink = fuse.fuse_lineart(ink_a, ink_b, wa, wb, pi.line_width)
         return compose_lineart(ink, style, bank.keys[i].shape)
-    paper = (0.0, 0.0, 0.0, 0.0) if style.transparent else (1.0, 1.0, 1.0, 1.0)
+    # Pulled in from outside the key: nothing on a layer, the key's own edge on paper (not white: off-white
+    # paper and painted edges would show a white band).
+    paper = (0.0, 0.0, 0.0, 0.0) if style.transparent else None
     ra = warp.remap(bank.keys[i], maps_a, paper)
     rb = warp.remap(bank.keys[i + 1], maps_b, paper)
     outline = fuse.fuse_lineart(ink_a, ink_b, wa, wb, pi.line_width) if pi.line_width > 0 else None

@@ -64,12 +64,15 @@ def _grid(flow, h: int, w: int):
     return torch.stack([sx, sy], dim=-1)[None]
 
 
-def warp(image, flow, fill: float | tuple[float, ...] = 0.0):
-    """Bilinear backward warp of a 1xCxHxW tensor; outside the image → ``fill`` (like BORDER_CONSTANT)."""
+def warp(image, flow, fill: float | tuple[float, ...] | None = 0.0):
+    """Bilinear backward warp of a 1xCxHxW tensor; outside the image → ``fill`` (like BORDER_CONSTANT), or
+    the image's own edge where ``fill`` is None (like BORDER_REPLICATE)."""
     torch = _torch()
     f = torch.nn.functional
     _, c, h, w = image.shape
     grid = _grid(flow, h, w)
+    if fill is None:
+        return f.grid_sample(image, grid, mode="bilinear", padding_mode="border", align_corners=True)
     fills = torch.tensor(fill if isinstance(fill, tuple) else (fill,) * c, device=image.device,
                          dtype=torch.float32).view(1, c, 1, 1)
     # Warp (image − fill) with zero padding, then add fill back: constant border of any value.
@@ -131,7 +134,7 @@ def render_torch(pi: PairInbetweener, fa: np.ndarray, fb: np.ndarray, va: np.nda
             outline = _fused_lines(ink_a, ink_b, wa, wb, pi.line_width)
             if style.lineart:
                 return compose_lineart(outline, style, bank.keys[i].shape)
-        paper = (0.0, 0.0, 0.0, 0.0) if style.transparent else (1.0, 1.0, 1.0, 1.0)
+        paper = (0.0, 0.0, 0.0, 0.0) if style.transparent else None  # as _render_cpu: the key's own edge
         ra = warp(_to(bank.keys[i], dev), flow_a, paper)
         rb = warp(_to(bank.keys[i + 1], dev), flow_b, paper)
         diff = (ra - rb).abs().amax(dim=1, keepdim=True)

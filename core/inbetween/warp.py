@@ -36,7 +36,11 @@ def sampling_maps(flow: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return cv2.convertMaps(map_x, map_y, cv2.CV_16SC2)
 
 
-def remap(image: np.ndarray, maps: tuple[np.ndarray, np.ndarray], border_value: float | tuple = 0.0) -> np.ndarray:
-    """Bilinear backward warp; pixels from outside the key take ``border_value`` (paper)."""
+def remap(image: np.ndarray, maps: tuple[np.ndarray, np.ndarray],
+          border_value: float | tuple | None = 0.0) -> np.ndarray:
+    """Bilinear backward warp; pixels from outside the key take ``border_value`` (None: the key's own edge,
+    so an opaque drawing's paper or painting goes on, off-white paper included)."""
     m1, m2 = maps
+    if border_value is None:
+        return cv2.remap(image, m1, m2, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
     return cv2.remap(image, m1, m2, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=border_value)

@@ -72,6 +72,16 @@ def test_inbetween_of_light_keys_is_never_blank_and_keeps_their_colour(form: str
     assert chamfer_distance(as_black(frame), as_black(truth)) < 4.0
 
 
+def test_off_white_paper_goes_on_to_the_frame_edge() -> None:
+    # The drawing travels 50 px: the frame's left edge is pulled in from outside the first key, which must
+    # bring its paper, not white (a white band that the cel self-check would rightly call astray).
+    a, b = drawn_circle(120, line=0.6, paper=0.9), drawn_circle(170, line=0.6, paper=0.9)
+    result = inbetween([a, b], [0.0, 1.0], [0.5], mode="flow", device="cpu")
+    edges = np.concatenate([result.frames[0][:, :30, :3], result.frames[0][:, -30:, :3]], axis=1)
+    assert float(np.abs(edges - 0.9).max()) < 0.02
+    assert result.checks[0].fallback != "hold"
+
+
 @pytest.mark.parametrize("colour", [(0.85, 0.1, 0.1), (0.1, 0.2, 0.9)])
 def test_coloured_lines_keep_their_colour(colour: tuple[float, float, float]) -> None:
     def key(x: int) -> np.ndarray:
