@@ -111,9 +111,15 @@ class FrameChecker:
         self.style = style
         self.settings = settings
         self._key_inks: dict[tuple[int, float], KeyInk] = {}
+        self._pair_colours: dict[int, KeyPairColours] = {}
 
     def ink(self, image: np.ndarray) -> np.ndarray:
         return self.style.ink(image) if self.style.lineart else outline_map(image, self.style.transparent)
+
+    def pair_colours(self, gap: int) -> KeyPairColours:
+        if gap not in self._pair_colours:
+            self._pair_colours[gap] = KeyPairColours.of(self.keys[gap], self.keys[gap + 1])
+        return self._pair_colours[gap]
 
     def key_ink(self, k: int, width: float) -> KeyInk:
         if (k, width) not in self._key_inks:
@@ -133,7 +139,7 @@ class FrameChecker:
         """The frame to use at local time ``t`` in (0, 1) of the gap after key ``gap`` and its check: specks
         no key has erased and broken lines mended; where the frame failed, the nearer key's pieces moved
         whole (``moved()``: that ink, line art only) when they pass, else a copy of the nearer key."""
-        if not self.style.lineart and astray(frame, self.keys[gap], self.keys[gap + 1], self.settings.astray):
+        if not self.style.lineart and astray(frame, self.pair_colours(gap), self.settings.astray):
             nearer, which = (gap, "first") if t <= 0.5 else (gap + 1, "second")
             note = f"it painted over what both keys agree on: held the {which} key"
             return self.keys[nearer].copy(), FrameCheck(0.0, "hold", (), note)
@@ -176,23 +182,38 @@ def check_frames(checker: FrameChecker, frames: Sequence[np.ndarray], key_times:
     return checked
 
 
-def astray(frame: np.ndarray, key_a: np.ndarray, key_b: np.ndarray, factor: float) -> bool:
+def _premultiplied(image: np.ndarray) -> np.ndarray:
+    """Every other pixel's colour, premultiplied (a transparent layer's hidden colours do not count)."""
+    return image[::2, ::2, :3] * image[::2, ::2, 3:4]
+
+
+@dataclass(frozen=True)
+class KeyPairColours:
+    """What `astray` compares a gap's frames with, once per gap: both keys' colours and where they differ."""
+
+    a: np.ndarray          # (H/2, W/2, 3) premultiplied
+    b: np.ndarray
+    differ: np.ndarray     # (H/2, W/2) bool: the keys differ by more than ASTRAY_STEP
+
+    @staticmethod
+    def of(key_a: np.ndarray, key_b: np.ndarray) -> KeyPairColours:
+        a, b = _premultiplied(key_a), _premultiplied(key_b)
+        return KeyPairColours(a, b, np.abs(a - b).max(axis=2) > ASTRAY_STEP)
+
+
+def astray(frame: np.ndarray, keys: KeyPairColours, factor: float) -> bool:
     """Does the frame (HxWx4 straight RGBA) paint over what both keys agree on, more than motion can explain?
 
     A true inbetween puts new colour only where a moving part passes, and a part covers at most about half of
     the pixels where the keys differ (it is at A in one key, at B in the other); a frame whose dark masses or
-    torn fills cover the still background is new where the keys agree. Counted on every other pixel,
-    premultiplied (a transparent layer's hidden colours do not count)."""
-    def premultiplied(image: np.ndarray) -> np.ndarray:
-        return image[::2, ::2, :3] * image[::2, ::2, 3:4]
-
-    a, b, f = premultiplied(key_a), premultiplied(key_b), premultiplied(frame)
-    keys_differ = np.abs(a - b).max(axis=2) > ASTRAY_STEP
-    new = (np.abs(f - a).max(axis=2) > ASTRAY_STEP) & (np.abs(f - b).max(axis=2) > ASTRAY_STEP) & ~keys_differ
+    torn fills cover the still background is new where the keys agree. Counted on every other pixel."""
+    f = _premultiplied(frame)
+    new = (np.abs(f - keys.a).max(axis=2) > ASTRAY_STEP) & (np.abs(f - keys.b).max(axis=2) > ASTRAY_STEP)
+    new &= ~keys.differ
     # Masses, not lines: a line redrawn a pixel aside or a speck is new colour too, and thin (line art read as
     # cels, coloured lines on a layer); opening the mask keeps only what is wider than about 6 px.
     masses = cv2.morphologyEx(new.astype(np.uint8), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
-    return float(masses.mean()) > factor * float(keys_differ.mean()) + ASTRAY_FLOOR
+    return float(masses.mean()) > factor * float(keys.differ.mean()) + ASTRAY_FLOOR
 
 
 @dataclass(frozen=True)
