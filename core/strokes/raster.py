@@ -17,7 +17,7 @@ from .guide import FlowGuide, guided
 from .interpolate import StrokeInbetweener
 from .match import match_drawings
 from .model import Drawing
-from .render import render_coverage, render_drawing
+from .render import SUPERSAMPLE, render_coverage, render_drawing
 from .settings import DEFAULT_MATCH, DEFAULT_STROKES, MatchSettings, StrokeSettings
 from .vectorize import vectorize
 
@@ -27,6 +27,8 @@ CLEAN_CD = 0.5
 # ... and `--mode auto` takes vector mode only when this share of their strokes find a confident partner.
 AGREEMENT = 0.9
 CONFIDENT = 0.5
+# Line widths are fitted in the steps the renderer draws (anti-aliased lines at SUPERSAMPLE × the size).
+WIDTH_STEP = 2.0 / SUPERSAMPLE
 
 
 @dataclass
@@ -100,18 +102,26 @@ def vectorize_keys(keys: Sequence[np.ndarray], line_width: float | None = None,
 
 
 def _matching_thickness(drawing: Drawing, ink: np.ndarray, measured: float, size: tuple[int, int]) -> float:
-    """The whole-pixel line thickness whose rendering lays down as much ink as the key (the renderer's
-    anti-aliased lines are not exactly as wide as their nominal thickness)."""
+    """The line width, in the renderer's steps (`WIDTH_STEP`), whose rendering lays down as much ink as the key
+    (anti-aliased lines, overlaps and caps are not exactly their nominal width). Ink grows with the width, so
+    the walk from the measured width goes one way until the gap stops shrinking."""
     target = float(ink.sum())
     lines = [s for s in drawing.strokes if np.all(s.width == measured)]
     saved = [s.width for s in lines]
-    best, best_gap = measured, np.inf
-    for thickness in range(1, int(np.ceil(measured)) + 2):
+
+    def gap(width: float) -> float:
         for stroke in lines:
-            stroke.width = np.full(stroke.n, float(thickness))
-        gap = abs(float(render_coverage(drawing, size).sum()) - target)
-        if gap < best_gap:
-            best, best_gap = float(thickness), gap
+            stroke.width = np.full(stroke.n, width)
+        return float(render_coverage(drawing, size).sum()) - target
+
+    best = max(WIDTH_STEP, round(measured / WIDTH_STEP) * WIDTH_STEP)
+    best_gap = gap(best)
+    step = -WIDTH_STEP if best_gap > 0 else WIDTH_STEP
+    while best + step >= WIDTH_STEP:
+        trial = gap(best + step)
+        if abs(trial) >= abs(best_gap):
+            break
+        best, best_gap = best + step, trial
     for stroke, width in zip(lines, saved):
         stroke.width = width
     return best
