@@ -114,10 +114,12 @@ def _matching_thickness(drawing: Drawing, ink: np.ndarray, measured: float, size
             stroke.width = np.full(stroke.n, width)
         return float(render_coverage(drawing, size).sum()) - target
 
-    best = max(WIDTH_STEP, round(measured / WIDTH_STEP) * WIDTH_STEP)
+    # No wider than a pixel past the measured width: grain or tone read as ink must not fatten the lines.
+    widest = float(np.ceil(measured)) + 1.0
+    best = min(max(WIDTH_STEP, round(measured / WIDTH_STEP) * WIDTH_STEP), widest)
     best_gap = gap(best)
     step = -WIDTH_STEP if best_gap > 0 else WIDTH_STEP
-    while best + step >= WIDTH_STEP:
+    while WIDTH_STEP <= best + step <= widest:
         trial = gap(best + step)
         if abs(trial) >= abs(best_gap):
             break

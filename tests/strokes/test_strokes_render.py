@@ -6,8 +6,10 @@ import numpy as np
 import pytest
 
 from nakawari.strokes.model import Drawing, Stroke
-from nakawari.strokes.raster import vectorize_keys
+from nakawari.strokes.raster import sketch_keys, vectorize_keys
 from nakawari.strokes.render import render_coverage
+from nakawari.synth import articulated_suite
+from nakawari.synth.variants import pencil
 
 
 def _line(width: float, length: float = 900.0) -> Drawing:
@@ -49,3 +51,13 @@ def test_traced_keys_are_redrawn_at_their_own_weight(thickness: int, line_type: 
     redrawn = render_coverage(prepared.drawings[0], (320, 240))
     ink = 1.0 - canvas / 255.0
     assert abs(float(redrawn.sum()) / float(ink.sum()) - 1.0) < 0.15
+
+
+def test_grain_read_as_ink_does_not_fatten_the_lines() -> None:
+    """Pencil on grainy paper: the grain adds to the ink the widths are fitted to, and must not push the fitted
+    width past the lines' measured one (it once took 5 px lines to 35 px)."""
+    case = pencil(articulated_suite((480, 270), n_cases=1, seed=102)[0], seed=102)
+    sketch = sketch_keys(case.keys)
+    prepared = vectorize_keys(case.keys, sketch=sketch)
+    for width, measured in zip(prepared.widths, sketch.measured):
+        assert width <= np.ceil(measured) + 1.0
