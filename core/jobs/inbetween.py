@@ -20,7 +20,7 @@ from ..limits import MAX_FRAME_NUMBER, refuse_frame_count, refuse_held_frames
 from ..output import StagedOutput
 from ..output_guard import check_plain_name, refuse_inputs
 from ..progress import Progress
-from ..strokes.raster import AGREEMENT, agreement_ceiling, inbetween_vector, sketch_keys, vectorize_keys
+from ..strokes.raster import LONG_STROKES, inbetween_vector, sketch_keys, stroke_span, vectorize_keys
 from ..timing import Ease, Slot, parse_ease, plan_count, plan_times
 from .key_copies import png_bytes_if_same
 from .keys import expand_key_args, load_keys
@@ -103,11 +103,11 @@ def resolve_mode(mode: str) -> str:
 
 def choose_mode(mode: str, keys: Sequence[np.ndarray], line_width: float | None,
                 device: str = "auto") -> tuple[str, Any]:
-    """(mode, vectorised keys or None): auto picks vector for clean line art (strokes only, redrawn from
-    their vectors within `strokes.raster.CLEAN_CD`) whose strokes correspond from key to key (AGREEMENT),
-    learned where the shipped model's recorded bench says it beats flow mode on that kind of drawing
-    (`learned.runtime.learned_wins`) and ``device`` gives it a CUDA GPU (`gpu_can_run`), frames for finished
-    colour frames (`inbetween.frames.kind.looks_like_frames`), flow otherwise."""
+    """(mode, vectorised keys or None): auto picks vector for clean line art drawn in long strokes (the median
+    stroke at least `strokes.raster.LONG_STROKES` line widths, and redrawn from its vectors within
+    `strokes.raster.CLEAN_CD`), learned where the shipped model's recorded bench says it beats flow mode on that
+    kind of drawing (`learned.runtime.learned_wins`) and ``device`` gives it a CUDA GPU (`gpu_can_run`), frames
+    for finished colour frames (`inbetween.frames.kind.looks_like_frames`), flow otherwise."""
     if mode in ("flow", "learned", "frames"):
         return mode, None
     if mode == "vector":
@@ -118,14 +118,14 @@ def choose_mode(mode: str, keys: Sequence[np.ndarray], line_width: float | None,
     style = analyse_keys(list(keys))
     if looks_like_frames(keys, style.lineart):
         return "frames", None
-    # Cheap evidence first, the same choice as checking everything: vector mode's fit in two steps, stroke
-    # counts (tracing only) before redrawing and matching; the GPU is asked for only when the learned
-    # model's record (a file read) says it would be used.
+    # Cheap evidence first: the strokes' lengths (tracing only) before fitting widths and redrawing; the GPU is
+    # asked for only when the learned model's record (a file read) says it would be used. Strokes need not
+    # correspond one to one: those without a confident partner follow the flow (strokes.guide).
     if style.lineart:
         sketch = sketch_keys(keys, line_width, style)
-        if agreement_ceiling([len(d) for d in sketch.drawings]) >= AGREEMENT:
+        if stroke_span(sketch) >= LONG_STROKES:
             prepared = vectorize_keys(keys, line_width, sketch)
-            if prepared.clean and prepared.agreement() >= AGREEMENT:
+            if prepared.clean:
                 return "vector", prepared
     learned = runtime.learned_wins("lineart" if style.lineart else "cels") and runtime.gpu_can_run(device)
     return ("learned" if learned else "flow"), None

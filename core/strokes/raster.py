@@ -13,20 +13,21 @@ from ..inbetween.represent import KeyStyle, analyse_keys
 from ..metrics import chamfer_distance
 from ..progress import Cancel, Progress
 from ..timing import gap_of
+from .geometry import walk_rows
 from .guide import FlowGuide, guided
 from .interpolate import StrokeInbetweener
-from .match import match_drawings
 from .model import Drawing
 from .render import SUPERSAMPLE, render_coverage, render_drawing
-from .settings import DEFAULT_MATCH, DEFAULT_STROKES, MatchSettings, StrokeSettings
+from .settings import DEFAULT_STROKES, StrokeSettings
 from .vectorize import vectorize
 
 # Keys count as clean line art when their strokes, redrawn, land within this chamfer distance (px) of
 # the key's own ink: filled areas, hatching blobs, textures and scans with noise do not.
-CLEAN_CD = 0.5
-# ... and `--mode auto` takes vector mode only when this share of their strokes find a confident partner.
-AGREEMENT = 0.9
-CONFIDENT = 0.5
+CLEAN_CD = 1.0
+# ... and are drawn in long strokes: half their strokes (between ends and junctions) span at least this many
+# line widths. Clean inked drawings measure 8–27; rough sketches, pencil, hatching and our mannequins 1–6,
+# and there flow mode wins (bench real, bench inbetween).
+LONG_STROKES = 6.5
 # Line widths are fitted in the steps the renderer draws (anti-aliased lines at SUPERSAMPLE × the size).
 WIDTH_STEP = 2.0 / SUPERSAMPLE
 
@@ -42,20 +43,10 @@ class VectorKeys:
     def clean(self) -> bool:
         return self.style.lineart and max(self.fidelity) <= CLEAN_CD
 
-    def agreement(self, settings: MatchSettings = DEFAULT_MATCH) -> float:
-        """Share of strokes, over all key pairs, confidently matched to a stroke in the neighbouring key
-        (1: the keys' strokes correspond one to one; low: they broke up differently)."""
-        confident = total = 0
-        for first, second in zip(self.drawings, self.drawings[1:]):
-            corr = match_drawings(first, second, settings=settings)
-            confident += 2 * sum(m.confidence >= CONFIDENT for m in corr.matches)
-            total += len(first) + len(second)
-        return confident / max(total, 1)
-
 
 @dataclass
 class KeySketch:
-    """The keys' strokes as first traced (line widths not yet fitted): enough to count strokes."""
+    """The keys' strokes as first traced (line widths not yet fitted): enough to tell how long they are."""
 
     style: KeyStyle
     inks: list[np.ndarray]
@@ -72,12 +63,16 @@ def sketch_keys(keys: Sequence[np.ndarray], line_width: float | None = None,
     return KeySketch(style, inks, [d for d, _ in traced], [w for _, w in traced])
 
 
-def agreement_ceiling(counts: Sequence[int]) -> float:
-    """The highest `VectorKeys.agreement` keys with these stroke counts can reach: matches pair strokes one
-    to one, so a pair of keys has at most min(a, b) confident matches. Cheap evidence for `--mode auto`:
-    keys whose strokes broke up very differently are ruled out before any redrawing or matching."""
-    confident = sum(2 * min(a, b) for a, b in zip(counts, counts[1:]))
-    return confident / max(sum(a + b for a, b in zip(counts, counts[1:])), 1)
+def stroke_span(sketch: KeySketch) -> float:
+    """How long the keys' strokes are: the median stroke's length in line widths, in the key where it is least
+    (cheap evidence for `--mode auto`: sketchy, hatched or grainy keys trace into many short strokes)."""
+    spans = []
+    for drawing, width in zip(sketch.drawings, sketch.measured):
+        if len(drawing):
+            lengths = walk_rows(np.concatenate([s.points for s in drawing.strokes]), [s.n for s in drawing.strokes],
+                                drawing.dims, [s.closed for s in drawing.strokes]).length
+            spans.append(float(np.median(lengths)) / max(width, 1.0))
+    return min(spans, default=0.0)
 
 
 def vectorize_keys(keys: Sequence[np.ndarray], line_width: float | None = None,
