@@ -50,6 +50,10 @@ class SelfCheckSettings:
     break_doubt: float = 0.5         # lines broken into many more pieces than the keys' lower confidence this much
     bridge_widths: float = 4.0       # a line's end this close to another piece is joined to it
     moved_confidence: float = 0.4    # a frame of moved key pieces is clean but only an approximation
+    crumbs: float = 0.15             # a key with more of its ink than this in specks and fragments (pencil grain,
+                                     # texture) is not made of parts: its pieces each fit their own motion and
+                                     # scatter, so it is held, never moved piece by piece (real pencil: 0.2–0.4;
+                                     # inked drawings and our suites ≤ 0.06)
     fall_back_below: float = 0.35    # pieces or ink this far off: the frame is replaced by the nearer key
     astray: float = 0.35             # cels: new colour masses where the keys agree on more than this × the pixels
                                      # where they differ are not motion (true ≤ 0.19, torn ≥ 0.47): held instead
@@ -138,7 +142,8 @@ class FrameChecker:
               moved: Callable[[], np.ndarray] | None = None) -> tuple[np.ndarray, FrameCheck]:
         """The frame to use at local time ``t`` in (0, 1) of the gap after key ``gap`` and its check: specks
         no key has erased and broken lines mended; where the frame failed, the nearer key's pieces moved
-        whole (``moved()``: that ink, line art only) when they pass, else a copy of the nearer key."""
+        whole (``moved()``: that ink, line art only) when they pass and the key is drawn in parts, not crumbs
+        (``SelfCheckSettings.crumbs``), else a copy of the nearer key."""
         if not self.style.lineart and astray(frame, self.pair_colours(gap), self.settings.astray):
             nearer, which = (gap, "first") if t <= 0.5 else (gap + 1, "second")
             note = f"it painted over what both keys agree on: held the {which} key"
@@ -147,7 +152,8 @@ class FrameChecker:
         verdict, box = self.judge_full(frame_ink, gap, t, width, mend=self.style.lineart)
         if verdict.hold:
             nearer = gap if t <= 0.5 else gap + 1
-            if moved is not None and self.style.lineart:
+            in_parts = self.key_ink(nearer, width).census.dust <= self.settings.crumbs
+            if moved is not None and self.style.lineart and in_parts:
                 moved_ink = moved()
                 again, _ = self.judge_full(moved_ink, gap, t, width, mend=False)
                 if not again.hold:

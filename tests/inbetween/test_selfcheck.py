@@ -110,3 +110,26 @@ def test_manifest_reports_each_frames_check(tmp_path) -> None:
         assert 0.0 <= frame["confidence"] <= 1.0
         assert frame["fallback"] in ("", "parts", "hold", "cross-fade")
         assert isinstance(frame["fallback_regions"], list) and isinstance(frame["check"], bool)
+
+
+def _crumbly(key: np.ndarray, seed: int) -> np.ndarray:
+    """The key with pencil grain: a few hundred dots of ink over the drawing, a third of all its ink."""
+    grainy = key.copy()
+    rng = np.random.default_rng(seed)
+    for y, x in zip(rng.integers(30, 150, 300), rng.integers(10, 230, 300)):
+        grainy[y:y + 2, x:x + 2, :3] = 0.0
+    return grainy
+
+
+def test_only_a_key_drawn_in_parts_is_moved_piece_by_piece() -> None:
+    """A failed frame takes the nearer key's pieces moved whole when the key is made of parts; a key drawn in
+    crumbs (pencil grain) would scatter, one motion per crumb, so it is held instead."""
+    blank = np.ones_like(line_key(0))
+    drawn = [line_key(0), line_key(20)]
+    grainy = [_crumbly(line_key(0), 2), _crumbly(line_key(20), 3)]
+    for keys, fallback in ((drawn, "moved"), (grainy, "hold")):
+        checker = FrameChecker(keys, analyse_keys(keys))
+        frame, check = checker.check(blank, 0, 0.3, 3.0, moved=lambda keys=keys: ink(keys[0]))
+        assert check.fallback == fallback
+        if fallback == "hold":
+            assert np.array_equal(frame, keys[0])
