@@ -34,6 +34,9 @@ class PairingCost:
         self.settings: TwinSettings = settings.twins
         self.min_turn = settings.min_turn
         self.pairs, self.own, self.orient, self.turns, self.fb, self.scale = pairs, own, orient, turns, fb, scale
+        # Read per stroke thousands of times while exchanges are tried: as lists (a numpy scalar costs more).
+        self._own_of: list[float] = own.tolist()
+        self._b_of: list[int] = pairs[:, 1].astype(np.int64).tolist()
         self.nb = len(fb.length)
         self.points_a = fa.shape + (fa.centroid[:, 0] + 1j * fa.centroid[:, 1])[:, None]
         self.points_b = fb.shape + (fb.centroid[:, 0] + 1j * fb.centroid[:, 1])[:, None]
@@ -79,7 +82,7 @@ class PairingCost:
         return None
 
     def partner(self, a: int) -> int:
-        return int(self.pairs[self.slots[a], 1])
+        return self._b_of[self.slots[a]]
 
     def _forward(self, p: int, slot: int) -> complex:
         if slot not in self._landed_b:
@@ -124,17 +127,17 @@ class PairingCost:
     def of(self, strokes: set[int]) -> float:
         """The part of the cost that involves these first-key strokes."""
         total = 0.0
-        slots, terms = self.slots, self._terms
+        slots, terms, own_of, b_of = self.slots, self._terms, self._own_of, self._b_of
         for a in strokes:
             slot = slots[a]
-            total += float(self.own[slot])
+            total += own_of[slot]
             for j, p, q, w in self.touching_a.get(a, []):   # a contact within the set counts half on each side
                 if j in slots:
                     value = terms.get((True, p, q, slot, slots[j]))
                     if value is None:
                         value = self._contact(True, p, q, w, slot, slots[j])
                     total += 0.5 * value if j in strokes else value
-            for y, p, q, w in self.touching_b.get(self.partner(a), []):
+            for y, p, q, w in self.touching_b.get(b_of[slot], []):
                 if y in self.owner:
                     j = self.owner[y]
                     value = terms.get((False, p, q, slot, slots[j]))
@@ -159,7 +162,7 @@ class PairingCost:
     def restore(self, start: dict[int, int]) -> None:
         self.slots.update(start)
         for a, slot in start.items():
-            self.owner[int(self.pairs[slot, 1])] = a
+            self.owner[self._b_of[slot]] = a
 
 
 def untwist(cost: PairingCost) -> dict[int, float]:
