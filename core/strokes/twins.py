@@ -257,18 +257,24 @@ def _descend(cost: PairingCost, members: list[tuple[int, int]], margins: dict[in
     that lowers the cost, until none does (bounded rounds); `margins` as `untwist` gives them, from the
     last round (every move tried from where the descent ended)."""
     moves = _chain_moves(members, cost.touching_a, cost.settings)
+    # A move's cost before it is tried changes only when some move is kept: until then the next round reads
+    # the one it had (the same number, not summed again).
+    kept, before_of = 0, {}
     for _ in range(cost.settings.descent_rounds):
         improved = False
         rises: dict[int, float] = {}
-        for move in moves:
+        for n, move in enumerate(moves):
             strokes = {a for pair in move for a in pair}
             start = {a: cost.slots[a] for a in strokes}
-            before = cost.of(strokes)
+            known = before_of.get(n)
+            before = known[1] if known is not None and known[0] == kept else cost.of(strokes)
             after = cost.of(strokes) if all([cost.swap(a, c) for a, c in move]) else np.inf
             if after < before - 1e-6:
                 improved = True
+                kept += 1
             else:
                 cost.restore(start)
+                before_of[n] = (kept, before)
                 for a in strokes:
                     rises[a] = min(rises.get(a, np.inf), after - before)
         if not improved:
