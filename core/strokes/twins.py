@@ -259,7 +259,8 @@ def _descend(cost: PairingCost, members: list[tuple[int, int]], margins: dict[in
     moves = _chain_moves(members, cost.touching_a, cost.settings)
     # A move's cost before it is tried changes only when some move is kept: until then the next round reads
     # the one it had (the same number, not summed again).
-    kept, before_of = 0, {}
+    kept = 0
+    before_of: dict[int, tuple[int, float]] = {}   # move → (moves kept when it was summed, its cost)
     for _ in range(cost.settings.descent_rounds):
         improved = False
         rises: dict[int, float] = {}
