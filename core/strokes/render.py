@@ -31,7 +31,7 @@ def render_coverage(drawing: Drawing, size: tuple[int, int], axes: tuple[int, in
     """Ink coverage (H, W) float32 in [0, 1]; size = (width, height)."""
     w, h = size
     coverage = np.zeros((h, w), np.float32)
-    box = _ink_box(drawing, size, axes)
+    box = _stroke_box(drawing, size, axes)
     if box is None:
         return coverage
     x0, y0, x1, y1 = box
@@ -82,7 +82,7 @@ def _thicknesses(widths: np.ndarray) -> np.ndarray:
     return np.array([line_thickness(float(width)) for width in distinct], int)[inverse.reshape(-1)]
 
 
-def _ink_box(drawing: Drawing, size: tuple[int, int], axes: tuple[int, int]) -> tuple[int, int, int, int] | None:
+def _stroke_box(drawing: Drawing, size: tuple[int, int], axes: tuple[int, int]) -> tuple[int, int, int, int] | None:
     """(x0, y0, x1, y1): the frame's pixels the strokes can touch (their points grown by the widest line)."""
     strokes = [s for s in drawing.strokes if s.n]
     if not strokes:
