@@ -29,11 +29,17 @@ def line_thickness(width: float, supersample: int = SUPERSAMPLE) -> int:
 
 def render_coverage(drawing: Drawing, size: tuple[int, int], axes: tuple[int, int] = (0, 1)) -> np.ndarray:
     """Ink coverage (H, W) float32 in [0, 1]; size = (width, height)."""
+    return _coverage_and_box(drawing, size, axes)[0]
+
+
+def _coverage_and_box(drawing: Drawing, size: tuple[int, int], axes: tuple[int, int]
+                      ) -> tuple[np.ndarray, tuple[int, int, int, int] | None]:
+    """`render_coverage` and the box (x0, y0, x1, y1) outside which it is 0 (None: nothing drawn)."""
     w, h = size
     coverage = np.zeros((h, w), np.float32)
     box = _stroke_box(drawing, size, axes)
     if box is None:
-        return coverage
+        return coverage, None
     x0, y0, x1, y1 = box
     ss = SUPERSAMPLE
     # (opacity level, thickness, closed) → polylines; (opacity level) → dots (x, y, radius)
@@ -73,7 +79,7 @@ def render_coverage(drawing: Drawing, size: tuple[int, int], axes: tuple[int, in
         down = cv2.resize(canvas, (x1 - x0, y1 - y0), interpolation=cv2.INTER_AREA)
         np.maximum(coverage[y0:y1, x0:x1], down.astype(np.float32) * (level / (255.0 * OPACITY_LEVELS)),
                    out=coverage[y0:y1, x0:x1])
-    return coverage
+    return coverage, box
 
 
 def _thicknesses(widths: np.ndarray) -> np.ndarray:
@@ -99,13 +105,16 @@ def _stroke_box(drawing: Drawing, size: tuple[int, int], axes: tuple[int, int]) 
 def render_drawing(drawing: Drawing, size: tuple[int, int], *, axes: tuple[int, int] = (0, 1),
                    ink: tuple[float, float, float] = (0.0, 0.0, 0.0), transparent: bool = False) -> np.ndarray:
     """RGBA float32 (H, W, 4): ink on white paper, or on a transparent layer (alpha = coverage)."""
-    coverage = render_coverage(drawing, size, axes)
+    coverage, box = _coverage_and_box(drawing, size, axes)
     colour = np.asarray(ink, np.float32)
     out = np.empty(coverage.shape + (4,), np.float32)
+    out[...] = (*colour, 0.0) if transparent else 1.0   # where no stroke reaches: the empty layer, or paper
+    if box is None:
+        return out
+    x0, y0, x1, y1 = box   # ink is composed only where strokes reach (a 1080p frame is mostly paper)
+    inside, drawn = out[y0:y1, x0:x1], coverage[y0:y1, x0:x1]
     if transparent:
-        out[..., :3] = colour
-        out[..., 3] = coverage
+        inside[..., 3] = drawn
     else:
-        out[..., :3] = 1.0 - coverage[..., None] * (1.0 - colour)
-        out[..., 3] = 1.0
+        inside[..., :3] = 1.0 - drawn[..., None] * (1.0 - colour)
     return out
