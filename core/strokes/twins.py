@@ -87,7 +87,7 @@ class PairingCost:
     def _forward(self, p: int, slot: int) -> complex:
         if slot not in self._landed_b:
             sign, start = self.orient[slot]
-            b = int(self.pairs[slot, 1])
+            b = self._b_of[slot]
             index = mapped_index(np.arange(DESCRIPTOR), sign, start, self.fb.closed[b])
             self._landed_b[slot] = self.points_b[b, index].tolist()
         return self._landed_b[slot][p]
@@ -96,7 +96,7 @@ class PairingCost:
         if slot not in self._landed_a:
             sign, start = self.orient[slot]
             k = np.arange(DESCRIPTOR)
-            back = (np.rint(sign * (k - start * DESCRIPTOR)) % DESCRIPTOR if self.fb.closed[int(self.pairs[slot, 1])]
+            back = (np.rint(sign * (k - start * DESCRIPTOR)) % DESCRIPTOR if self.fb.closed[self._b_of[slot]]
                     else (k if sign > 0 else DESCRIPTOR - 1 - k))
             self._landed_a[slot] = self.points_a[int(self.pairs[slot, 0]), back.astype(np.int64)].tolist()
         return self._landed_a[slot][q]
